@@ -1,0 +1,59 @@
+# leash: every target installs what it needs first (`make setup` is idempotent and fast when done).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/leash/target
+FORGE := node_modules/.bin/forge
+ANVIL := node_modules/.bin/anvil
+NPM_STAMP := node_modules/.leash-setup-stamp
+CARGO_TEST := cargo test --workspace --locked
+
+.PHONY: help setup build test test-forge test-rust test-solc-adapter demo bench gas-snapshot fmt lint clean
+
+help: ## list targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: $(NPM_STAMP) ## install the pinned Solidity toolchain and libraries (npm ci) and check cargo
+	@command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup)"; exit 1; }
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@test -x $(FORGE) || { echo "forge missing after npm ci"; exit 1; }
+	@touch $@
+
+build: setup ## compile contracts (forge) and the Rust workspace
+	$(FORGE) build
+	cargo build --workspace --locked
+
+test: setup test-solc-adapter test-forge test-rust ## every test: solc adapter, forge, cargo workspace
+
+test-solc-adapter: setup
+	bash tools/solc/test.sh
+
+test-forge: setup
+	FORGE_SNAPSHOT_CHECK=true $(FORGE) test
+
+test-rust: setup
+	$(CARGO_TEST)
+
+demo: setup ## the whole flow on an embedded in-process chain, each step printed
+	cargo run --locked --release -q -p leash-cli -- demo
+
+bench: setup ## benchmarks: cargo bench + forge gas snapshots (figures go to BENCHMARKS.md)
+	$(FORGE) test --match-path 'tests/gas/*' -vv
+	cargo bench --workspace --locked
+
+gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/
+	$(FORGE) test --match-path 'tests/gas/*'
+
+fmt: setup ## format Solidity and Rust
+	$(FORGE) fmt
+	cargo fmt --all
+
+lint: setup ## forge fmt --check, cargo fmt --check, clippy with warnings denied
+	$(FORGE) fmt --check
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+clean:
+	rm -rf out cache
