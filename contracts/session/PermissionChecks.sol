@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {
+    IERC7579ModuleConfig,
+    MODULE_TYPE_VALIDATOR,
+    MODULE_TYPE_EXECUTOR,
+    MODULE_TYPE_FALLBACK,
+    MODULE_TYPE_HOOK
+} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {
+    Session,
+    CallGrant,
+    TokenAllowance,
+    PeriodicAllowance,
+    NATIVE_ASSET,
+    GRANT_ANY_TARGET,
+    GRANT_ANY_SELECTOR
+} from "./SessionTypes.sol";
+import {CallDecoder} from "./CallDecoder.sol";
+import {
+    WrapperSelectorDenied,
+    CallDenied,
+    CallNotGranted,
+    CallToInstalledModule,
+    TokenCallNotExplicit,
+    TokenCallMalformed,
+    Permit2BatchDenied,
+    NativeValueNotAllowed
+} from "./SessionErrors.sol";
+
+/// @title PermissionChecks
+/// @notice Decides whether each call of an op is allowed by a session and sums what it spends
+///         (rules 3 to 6). Pure reads of the session plus, for ANY-target grants, the account's
+///         `isModuleInstalled` answers; it writes nothing (see SessionCharging).
+/// @dev Note:
+///      - Target 0 is the account itself (OpenZeppelin's ERC7579Utils executes a call to address(0)
+///        as a call to `address(this)`; other ERC-7579 accounts do the same).
+///      - Calls to the account are matched only by `accountSelectors`; `call` grants (exact or ANY
+///        target) never match the account.
+///      - Hard denials (unless `root`): the module itself; the canonical EntryPoints v0.6, v0.7 and
+///        v0.8 (the module cannot learn which EntryPoint the account trusts, so it denies all three;
+///        an account on another EntryPoint must not grant ANY-target calls); self-calls to
+///        `execute`, `executeFromExecutor`, `executeUserOp`; a call matched only by an ANY-target
+///        grant whose target the account reports as an installed validator, executor or hook. A
+///        fallback handler (type 3) is installed per selector; the module asks with the call's own
+///        selector as context, which catches exactly the handler that selector would reach.
+///      - `root` lifts call matching, the hard denials and rule 6's explicit-grant requirement, but
+///        every amount is still charged (rules 5-7 apply to root exactly as to other sessions).
+///        Root is not a spending boundary: a root session can reconfigure the account.
+///      - A token is *limited* when it appears in `tokens` or as a periodic asset. On a limited
+///        token the understood spending calls (transfer, approve, increaseAllowance, and
+///        transferFrom from the account) must be exactly canonically encoded and are charged at
+///        their full amount (approvals gross); any other call needs a grant naming the token and
+///        the selector exactly. Permit2 `approve` and `transferFrom` (from the account) of a limited
+///        token are charged to that token; a Permit2 batch transfer is denied when the session
+///        limits any token.
+library PermissionChecks {
+    /// @dev Canonical EntryPoints.
+    address internal constant ENTRY_POINT_V06 = 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789;
+    address internal constant ENTRY_POINT_V07 = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
+    address internal constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
+    /// @dev Uniswap's Permit2 (same address on every chain).
+    address internal constant PERMIT2 = 0x000000000022D473030F116dDEE9F6B43aC78BA3;
+
+    /// @dev Self-call wrappers.
+    bytes4 internal constant EXECUTE = 0xe9ae5c53; // execute(bytes32,bytes)
+    bytes4 internal constant EXECUTE_FROM_EXECUTOR = 0xd691c964; // executeFromExecutor(bytes32,bytes)
+    bytes4 internal constant EXECUTE_USER_OP = 0x8dd7712f; // executeUserOp((...),bytes32)
+
+    /// @dev ERC-20 spending selectors.
+    bytes4 internal constant ERC20_TRANSFER = 0xa9059cbb; // transfer(address,uint256)
+    bytes4 internal constant ERC20_APPROVE = 0x095ea7b3; // approve(address,uint256)
+    bytes4 internal constant ERC20_INCREASE_ALLOWANCE = 0x39509351; // increaseAllowance(address,uint256)
+    bytes4 internal constant ERC20_TRANSFER_FROM = 0x23b872dd; // transferFrom(address,address,uint256)
+
+    /// @dev Permit2 selectors.
+    bytes4 internal constant PERMIT2_APPROVE = 0x87517c45; // approve(address,address,uint160,uint48)
+    bytes4 internal constant PERMIT2_TRANSFER_FROM = 0x36c78516; // transferFrom(address,address,uint160,address)
+    bytes4 internal constant PERMIT2_TRANSFER_FROM_BATCH = 0x0d58b1db; // transferFrom((address,address,uint160,address)[])
+
+    /// @dev Index meaning "not in the list".
+    uint256 internal constant NONE = type(uint256).max;
+
+    /// @dev What an op spends: native value, and per entry of `session.tokens` / `session.periodic`.
+    struct Charges {
+        uint256 native;
+        uint256[] tokens;
+        uint256[] periodic;
+        /// Last target the account reported as not an installed module (saves repeated queries in a batch).
+        address notModule;
+    }
+
+    /// @dev Checks every call of the op against `session` and returns the summed amounts.
+    function check(
+        Session calldata session,
+        bytes32 sessionId,
+        CallDecoder.Call[] memory calls,
+        bool direct,
+        address account
+    ) internal view returns (Charges memory charges) {
+        charges.tokens = new uint256[](session.tokens.length);
+        charges.periodic = new uint256[](session.periodic.length);
+        if (direct) {
+            bytes4 selector = calls[0].selector;
+            if (selector == EXECUTE_FROM_EXECUTOR || selector == EXECUTE_USER_OP) {
+                revert WrapperSelectorDenied(selector);
+            }
+            if (!session.root && !_hasSelector(session.accountSelectors, selector)) {
+                revert CallNotGranted(0, account, selector);
+            }
+            return charges;
+        }
+        for (uint256 i; i < calls.length; ++i) {
+            _checkCall(session, sessionId, calls[i], i, account, charges);
+        }
+    }
+
+    /// @dev Checks one call of an `execute` and adds what it spends to `charges`.
+    function _checkCall(
+        Session calldata session,
+        bytes32 sessionId,
+        CallDecoder.Call memory call,
+        uint256 index,
+        address account,
+        Charges memory charges
+    ) private view {
+        address target = call.target == address(0) ? account : call.target;
+        bool self = target == account;
+        bool explicit = session.root;
+        if (!session.root) {
+            if (
+                target == address(this) || _isEntryPoint(target)
+                    || (self
+                        && (call.selector == EXECUTE
+                            || call.selector == EXECUTE_FROM_EXECUTOR
+                            || call.selector == EXECUTE_USER_OP))
+            ) revert CallDenied(index, target, call.selector);
+            if (self) {
+                if (!_hasSelector(session.accountSelectors, call.selector)) {
+                    revert CallNotGranted(index, target, call.selector);
+                }
+            } else {
+                (bool exact, bool anyTarget, bool named) = _matchGrants(session.calls, target, call.selector);
+                if (!exact) {
+                    if (!anyTarget) revert CallNotGranted(index, target, call.selector);
+                    if (target != charges.notModule) {
+                        if (_isInstalledModule(account, target, call.selector)) {
+                            revert CallToInstalledModule(index, target);
+                        }
+                        charges.notModule = target;
+                    }
+                }
+                explicit = named;
+            }
+        }
+        if (call.value != 0) {
+            if (session.nativeAllowance == 0) revert NativeValueNotAllowed(sessionId, call.value);
+            charges.native += call.value;
+            uint256 p = _periodicIndex(session, NATIVE_ASSET);
+            if (p != NONE) charges.periodic[p] += call.value;
+        }
+        if (self) return;
+        _chargeToken(session, call, index, target, account, explicit, charges);
+        if (target == PERMIT2) _chargePermit2(session, call, index, account, charges);
+    }
+
+    /// @dev Rule 6 on a limited token: understood spending calls are charged, others need a named grant.
+    function _chargeToken(
+        Session calldata session,
+        CallDecoder.Call memory call,
+        uint256 index,
+        address token,
+        address account,
+        bool explicit,
+        Charges memory charges
+    ) private pure {
+        uint256 t = _tokenIndex(session, token);
+        uint256 p = _periodicIndex(session, token);
+        if (t == NONE && p == NONE) return;
+        (bool understood, uint256 amount) = _erc20Spending(call, index, token, account);
+        if (!understood) {
+            if (!explicit) revert TokenCallNotExplicit(index, token, call.selector);
+            return;
+        }
+        if (t != NONE) charges.tokens[t] += amount;
+        if (p != NONE) charges.periodic[p] += amount;
+    }
+
+    /// @dev Permit2 approvals and transfers from the account of a limited token are charged to it.
+    function _chargePermit2(
+        Session calldata session,
+        CallDecoder.Call memory call,
+        uint256 index,
+        address account,
+        Charges memory charges
+    ) private pure {
+        bytes4 selector = call.selector;
+        address token;
+        uint256 amount;
+        if (selector == PERMIT2_APPROVE || selector == PERMIT2_TRANSFER_FROM) {
+            if (call.dataLength != 4 + 128) revert TokenCallMalformed(index, PERMIT2, selector);
+            uint256 a0 = _arg(call, 0);
+            uint256 a1 = _arg(call, 1);
+            uint256 a2 = _arg(call, 2);
+            uint256 a3 = _arg(call, 3);
+            if (a0 >> 160 != 0 || a1 >> 160 != 0 || a2 >> 160 != 0) {
+                revert TokenCallMalformed(index, PERMIT2, selector);
+            }
+            if (selector == PERMIT2_APPROVE) {
+                if (a3 >> 48 != 0) revert TokenCallMalformed(index, PERMIT2, selector);
+                token = address(uint160(a0));
+            } else {
+                if (a3 >> 160 != 0) revert TokenCallMalformed(index, PERMIT2, selector);
+                if (address(uint160(a0)) != account) return;
+                token = address(uint160(a3));
+            }
+            amount = a2;
+        } else if (selector == PERMIT2_TRANSFER_FROM_BATCH) {
+            if (_limitsAnyToken(session)) revert Permit2BatchDenied(index);
+            return;
+        } else {
+            return;
+        }
+        uint256 t = _tokenIndex(session, token);
+        uint256 p = _periodicIndex(session, token);
+        if (t != NONE) charges.tokens[t] += amount;
+        if (p != NONE) charges.periodic[p] += amount;
+    }
+
+    /// @dev Decodes an ERC-20 spending call; `understood` is false for any other call.
+    function _erc20Spending(CallDecoder.Call memory call, uint256 index, address token, address account)
+        private
+        pure
+        returns (bool understood, uint256 amount)
+    {
+        bytes4 selector = call.selector;
+        if (selector == ERC20_TRANSFER || selector == ERC20_APPROVE || selector == ERC20_INCREASE_ALLOWANCE) {
+            if (call.dataLength != 4 + 64 || _arg(call, 0) >> 160 != 0) {
+                revert TokenCallMalformed(index, token, selector);
+            }
+            return (true, _arg(call, 1));
+        }
+        if (selector == ERC20_TRANSFER_FROM) {
+            if (call.dataLength != 4 + 96 || _arg(call, 0) >> 160 != 0 || _arg(call, 1) >> 160 != 0) {
+                revert TokenCallMalformed(index, token, selector);
+            }
+            if (address(uint160(_arg(call, 0))) != account) return (false, 0);
+            return (true, _arg(call, 2));
+        }
+        return (false, 0);
+    }
+
+    /// @dev Scans the call grants: `exact` = a grant names this target and matches the selector,
+    ///      `anyTarget` = an ANY-target grant matches the selector, `named` = a grant names both.
+    function _matchGrants(CallGrant[] calldata grants, address target, bytes4 selector)
+        private
+        pure
+        returns (bool exact, bool anyTarget, bool named)
+    {
+        for (uint256 i; i < grants.length; ++i) {
+            CallGrant calldata g = grants[i];
+            uint8 flags = g.flags;
+            bool anySelector = flags & GRANT_ANY_SELECTOR != 0;
+            if (!anySelector && g.selector != selector) continue;
+            if (flags & GRANT_ANY_TARGET != 0) {
+                anyTarget = true;
+            } else if (g.target == target) {
+                exact = true;
+                if (!anySelector) named = true;
+            }
+        }
+    }
+
+    /// @dev True when the account reports `target` as an installed validator, executor, hook, or as the
+    ///      fallback handler of `selector`.
+    function _isInstalledModule(address account, address target, bytes4 selector)
+        private
+        view
+        returns (bool)
+    {
+        IERC7579ModuleConfig config = IERC7579ModuleConfig(account);
+        return config.isModuleInstalled(MODULE_TYPE_VALIDATOR, target, "")
+            || config.isModuleInstalled(MODULE_TYPE_EXECUTOR, target, "")
+            || config.isModuleInstalled(MODULE_TYPE_HOOK, target, "")
+            || config.isModuleInstalled(MODULE_TYPE_FALLBACK, target, abi.encodePacked(selector));
+    }
+
+    /// @dev True for the canonical EntryPoints.
+    function _isEntryPoint(address target) private pure returns (bool) {
+        return target == ENTRY_POINT_V07 || target == ENTRY_POINT_V08 || target == ENTRY_POINT_V06;
+    }
+
+    /// @dev True when `selector` is in `selectors`.
+    function _hasSelector(bytes4[] calldata selectors, bytes4 selector) private pure returns (bool) {
+        for (uint256 i; i < selectors.length; ++i) {
+            if (selectors[i] == selector) return true;
+        }
+        return false;
+    }
+
+    /// @dev Index of `token` in `session.tokens`, or NONE.
+    function _tokenIndex(Session calldata session, address token) internal pure returns (uint256) {
+        TokenAllowance[] calldata tokens = session.tokens;
+        for (uint256 i; i < tokens.length; ++i) {
+            if (tokens[i].token == token) return i;
+        }
+        return NONE;
+    }
+
+    /// @dev Index of `asset` in `session.periodic`, or NONE.
+    function _periodicIndex(Session calldata session, address asset) internal pure returns (uint256) {
+        PeriodicAllowance[] calldata periodic = session.periodic;
+        for (uint256 i; i < periodic.length; ++i) {
+            if (periodic[i].asset == asset) return i;
+        }
+        return NONE;
+    }
+
+    /// @dev True when the session limits at least one ERC-20 token.
+    function _limitsAnyToken(Session calldata session) private pure returns (bool) {
+        if (session.tokens.length != 0) return true;
+        for (uint256 i; i < session.periodic.length; ++i) {
+            if (session.periodic[i].asset != NATIVE_ASSET) return true;
+        }
+        return false;
+    }
+
+    /// @dev The `n`-th ABI word after the selector of a call's data.
+    function _arg(CallDecoder.Call memory call, uint256 n) private pure returns (uint256 w) {
+        uint256 data = call.dataOffset;
+        assembly ("memory-safe") {
+            // `data` is a calldata position and n < 4: no overflow.
+            w := calldataload(add(add(data, 4), shl(5, n)))
+        }
+    }
+}

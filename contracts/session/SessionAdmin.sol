@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Session, NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
+import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
+import {SessionStorage} from "./SessionStorage.sol";
+import {SignatureEnvelope} from "./SignatureEnvelope.sol";
+import {
+    NotInitialized,
+    SessionNotFound,
+    SessionIsPaused,
+    SessionIsRevoked,
+    SessionNotPaused,
+    SessionAlreadyExists,
+    EnableNonceUsed,
+    SessionSignerZero,
+    SessionWindowInvalid,
+    SessionListTooLong,
+    SessionAmountTooLarge,
+    SessionAssetInvalid,
+    SessionPeriodRequired,
+    SessionGrantFlagsInvalid
+} from "./SessionErrors.sol";
+import {
+    SessionCreated,
+    SessionPaused,
+    SessionResumed,
+    SessionRevoked,
+    EnableNonceConsumed
+} from "./SessionEvents.sol";
+
+/// @title SessionAdmin
+/// @notice Session lifecycle: create, pause, resume, revoke, and enable nonces (rules 12-13).
+/// @dev Note:
+///      - Only the account changes its sessions: every function acts on `msg.sender`.
+///      - `revoke` is permanent and survives uninstall/reinstall; it also works on an id that was
+///        never created (to kill an outstanding enable grant).
+///      - A session is checked against the documented caps when it is created (directly or by an
+///        enable grant): <= 16 call grants, <= 8 account selectors, <= 8 tokens, <= 8 periodic
+///        allowances, <= 4 paymasters, every amount <= 2^128-1, no duplicate asset.
+abstract contract SessionAdmin is ISessionKeyValidator {
+    /// @dev Caps on a session's lists (bounded loops; keep the largest op within ERC-7562's limits).
+    uint256 internal constant MAX_CALL_GRANTS = 16;
+    uint256 internal constant MAX_ACCOUNT_SELECTORS = 8;
+    uint256 internal constant MAX_TOKENS = 8;
+    uint256 internal constant MAX_PERIODIC = 8;
+    uint256 internal constant MAX_PAYMASTERS = 4;
+
+    /// @notice Creates `session` for the calling account and returns its id.
+    /// @dev Reverts if the module is not installed, the id is revoked or live, or the session
+    ///      breaks a documented cap.
+    function createSession(Session calldata session) external returns (bytes32 sessionId) {
+        SessionStorage.AccountState memory state = _initializedState(msg.sender);
+        sessionId = SignatureEnvelope.sessionId(session);
+        _createSession(msg.sender, state.epoch, sessionId, session, false);
+    }
+
+    /// @notice Pauses an active session of the calling account; ops fail until it is resumed.
+    function pauseSession(bytes32 sessionId) external {
+        (mapping(address => uint256) storage slot, uint256 record) = _liveRecord(msg.sender, sessionId);
+        if (SessionStorage.status(record) == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
+        slot[msg.sender] = SessionStorage.withStatus(record, SessionStorage.STATUS_PAUSED);
+        emit SessionPaused(msg.sender, sessionId);
+    }
+
+    /// @notice Resumes a paused session of the calling account.
+    function resumeSession(bytes32 sessionId) external {
+        (mapping(address => uint256) storage slot, uint256 record) = _liveRecord(msg.sender, sessionId);
+        if (SessionStorage.status(record) != SessionStorage.STATUS_PAUSED) {
+            revert SessionNotPaused(sessionId);
+        }
+        slot[msg.sender] = SessionStorage.withStatus(record, SessionStorage.STATUS_ACTIVE);
+        emit SessionResumed(msg.sender, sessionId);
+    }
+
+    /// @notice Revokes a session id of the calling account forever; it can never be created,
+    ///         enabled or used again, even after the module is reinstalled.
+    function revokeSession(bytes32 sessionId) external {
+        SessionStorage.AccountState memory state = _initializedState(msg.sender);
+        SessionStorage.Layout storage l = SessionStorage.layout();
+        if (l.revoked[sessionId][msg.sender]) revert SessionIsRevoked(sessionId);
+        l.revoked[sessionId][msg.sender] = true;
+        mapping(address => uint256) storage slot = l.records[SessionStorage.recordKey(sessionId, state.epoch)];
+        slot[msg.sender] = SessionStorage.withStatus(slot[msg.sender], SessionStorage.STATUS_REVOKED);
+        emit SessionRevoked(msg.sender, sessionId);
+    }
+
+    /// @notice Marks an enable nonce of the calling account as used, so no grant with it can work.
+    function invalidateEnableNonce(uint256 nonce) external {
+        _consumeEnableNonce(msg.sender, nonce);
+    }
+
+    /// @dev Creates a checked session record for `account` in generation `epoch`.
+    function _createSession(
+        address account,
+        uint32 epoch,
+        bytes32 sessionId,
+        Session calldata session,
+        bool enabled
+    ) internal {
+        SessionStorage.Layout storage l = SessionStorage.layout();
+        if (l.revoked[sessionId][account]) revert SessionIsRevoked(sessionId);
+        mapping(address => uint256) storage slot = l.records[SessionStorage.recordKey(sessionId, epoch)];
+        if (SessionStorage.status(slot[account]) != SessionStorage.STATUS_NONE) {
+            revert SessionAlreadyExists(sessionId);
+        }
+        _checkFormat(session);
+        slot[account] = SessionStorage.packRecord(SessionStorage.STATUS_ACTIVE, 0, 0);
+        emit SessionCreated(account, sessionId, enabled, session);
+    }
+
+    /// @dev Marks `nonce` of `account` used; reverts if it already was.
+    function _consumeEnableNonce(address account, uint256 nonce) internal {
+        mapping(address => uint256) storage word = SessionStorage.layout().enableNonces[nonce >> 8];
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = word[account];
+        if (bits & bit != 0) revert EnableNonceUsed(account, nonce);
+        word[account] = bits | bit;
+        emit EnableNonceConsumed(account, nonce);
+    }
+
+    /// @dev The account state of an account that has the module installed.
+    function _initializedState(address account)
+        internal
+        view
+        returns (SessionStorage.AccountState memory state)
+    {
+        state = SessionStorage.layout().accounts[account];
+        if (!state.initialized) revert NotInitialized(account);
+    }
+
+    /// @dev The record slot and value of a live (active or paused) session of `account`.
+    function _liveRecord(address account, bytes32 sessionId)
+        private
+        view
+        returns (mapping(address => uint256) storage slot, uint256 record)
+    {
+        SessionStorage.AccountState memory state = _initializedState(account);
+        slot = SessionStorage.layout().records[SessionStorage.recordKey(sessionId, state.epoch)];
+        record = slot[account];
+        uint8 status = SessionStorage.status(record);
+        if (status == SessionStorage.STATUS_NONE) revert SessionNotFound(sessionId);
+        if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
+    }
+
+    /// @dev Checks a session against the documented format and caps.
+    function _checkFormat(Session calldata session) private pure {
+        if (session.signer == address(0)) revert SessionSignerZero();
+        if (session.validUntil != 0 && session.validAfter > session.validUntil) {
+            revert SessionWindowInvalid(session.validAfter, session.validUntil);
+        }
+        if (session.period == 0 && (session.periodic.length != 0 || session.rateLimit != 0)) {
+            revert SessionPeriodRequired();
+        }
+        _checkLength(0, session.calls.length, MAX_CALL_GRANTS);
+        _checkLength(1, session.accountSelectors.length, MAX_ACCOUNT_SELECTORS);
+        _checkLength(2, session.tokens.length, MAX_TOKENS);
+        _checkLength(3, session.periodic.length, MAX_PERIODIC);
+        _checkLength(4, session.paymasters.length, MAX_PAYMASTERS);
+        _checkAmount(session.nativeAllowance);
+        _checkAmount(session.feeBudget);
+        _checkAmount(session.gasBudget);
+        for (uint256 i; i < session.calls.length; ++i) {
+            uint8 flags = session.calls[i].flags;
+            if (flags & ~(GRANT_ANY_TARGET | GRANT_ANY_SELECTOR) != 0) {
+                revert SessionGrantFlagsInvalid(flags);
+            }
+        }
+        for (uint256 i; i < session.tokens.length; ++i) {
+            address token = session.tokens[i].token;
+            _checkAmount(session.tokens[i].amount);
+            if (token == NATIVE_ASSET) revert SessionAssetInvalid(token);
+            for (uint256 j; j < i; ++j) {
+                if (session.tokens[j].token == token) revert SessionAssetInvalid(token);
+            }
+        }
+        for (uint256 i; i < session.periodic.length; ++i) {
+            address asset = session.periodic[i].asset;
+            _checkAmount(session.periodic[i].amount);
+            for (uint256 j; j < i; ++j) {
+                if (session.periodic[j].asset == asset) revert SessionAssetInvalid(asset);
+            }
+        }
+    }
+
+    /// @dev Reverts when a list is longer than its cap.
+    function _checkLength(uint8 field, uint256 length, uint256 max) private pure {
+        if (length > max) revert SessionListTooLong(field, length, max);
+    }
+
+    /// @dev Reverts when an amount does not fit the 128-bit counters.
+    function _checkAmount(uint256 amount) private pure {
+        if (amount > type(uint128).max) revert SessionAmountTooLarge(amount);
+    }
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {MODULE_TYPE_VALIDATOR} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Session} from "./SessionTypes.sol";
+import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
+import {SessionStorage} from "./SessionStorage.sol";
+import {SessionAdmin} from "./SessionAdmin.sol";
+import {SignatureEnvelope} from "./SignatureEnvelope.sol";
+import {CallDecoder} from "./CallDecoder.sol";
+import {PermissionChecks} from "./PermissionChecks.sol";
+import {SessionCharging} from "./SessionCharging.sol";
+import {SessionWindow} from "./SessionWindow.sol";
+import {
+    AlreadyInitialized,
+    MalformedInstallData,
+    SenderMismatch,
+    SessionIdMismatch,
+    SessionNotFound,
+    SessionIsPaused,
+    SessionIsRevoked,
+    EnableSignatureInvalid
+} from "./SessionErrors.sol";
+import {AccountInitialized, AccountReset, SessionUsed} from "./SessionEvents.sol";
+
+/// @title SessionKeyValidator
+/// @notice ERC-7579 validator module that lets an account grant scoped session keys (see SPEC.md and
+///         docs/session-key-validator.md). Each op carries its session in the signature envelope,
+///         proven by `sessionId = keccak256(abi.encode(session))`; storage holds status and counters.
+/// @dev Note (security assumptions):
+///      - The account calls `validateUserOp` only for ops whose validator (OpenZeppelin: the first 20
+///        bytes of the nonce key) is this module, passes the EntryPoint's userOpHash (or a hash that
+///        commits to the same fields), and executes `userOp.callData` exactly as ERC-7579
+///        `execute` (single: packed target/value/data; batch: `abi.decode(Execution[])`), treating
+///        target address(0) as itself.
+///      - The account answers `isModuleInstalled` truthfully and implements ERC-1271 by routing to its
+///        owner's validator; this module's own `isValidSignatureWithSender` never accepts anything.
+///      - The module cannot know the account's EntryPoint: it denies calls to all canonical ones.
+///      - Validation never reads the clock: time goes out in `validAfter`/`validUntil`.
+///      - A bad session-key signature returns SIG_VALIDATION_FAILED after every check ran and every
+///        counter was written; the EntryPoint then reverts the whole bundle, so nothing persists.
+contract SessionKeyValidator is SessionAdmin {
+    /// @dev ERC-4337 validation data with the signature-failure bit set.
+    uint256 internal constant SIG_VALIDATION_FAILED = 1;
+    /// @dev ERC-1271 failure value.
+    bytes4 internal constant ERC1271_FAILED = 0xffffffff;
+    /// @dev ERC-1271 success value.
+    bytes4 internal constant ERC1271_MAGIC = 0x1626ba7e;
+
+    // ----- ERC-7579 module -----
+
+    /// @notice Installs the module for the calling account; `data` is empty or
+    ///         `abi.encode(Session[])` of sessions to create at once.
+    /// @dev Sessions of an earlier install stay dead (their generation was closed at uninstall).
+    function onInstall(bytes calldata data) external {
+        SessionStorage.AccountState storage state = SessionStorage.layout().accounts[msg.sender];
+        if (state.initialized) revert AlreadyInitialized(msg.sender);
+        state.initialized = true;
+        uint32 epoch = state.epoch;
+        emit AccountInitialized(msg.sender, epoch);
+        if (data.length == 0) return;
+        if (data.length < 64) revert MalformedInstallData();
+        uint256 offset = uint256(bytes32(data[0:32]));
+        if (offset > data.length - 32) revert MalformedInstallData();
+        uint256 count = uint256(bytes32(data[offset:offset + 32]));
+        if (count > (data.length - offset - 32) / 32) revert MalformedInstallData();
+        Session[] calldata sessions;
+        assembly ("memory-safe") {
+            sessions.offset := add(add(data.offset, offset), 32)
+            sessions.length := count
+        }
+        for (uint256 i; i < sessions.length; ++i) {
+            _createSession(msg.sender, epoch, SignatureEnvelope.sessionId(sessions[i]), sessions[i], false);
+        }
+    }
+
+    /// @notice Uninstalls the module for the calling account: every session and counter dies.
+    /// @dev Never reverts, so an account can always remove the module. Revoked ids and used enable
+    ///      nonces are kept.
+    function onUninstall(bytes calldata) external {
+        SessionStorage.AccountState storage state = SessionStorage.layout().accounts[msg.sender];
+        uint32 epoch = state.epoch;
+        state.epoch = epoch + 1;
+        state.initialized = false;
+        emit AccountReset(msg.sender, epoch);
+    }
+
+    /// @notice True only for the validator module type (1).
+    function isModuleType(uint256 moduleTypeId) external pure returns (bool) {
+        return moduleTypeId == MODULE_TYPE_VALIDATOR;
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function isInitialized(address account) external view returns (bool) {
+        return SessionStorage.layout().accounts[account].initialized;
+    }
+
+    // ----- Validation -----
+
+    /// @notice Validates an op signed by a session key and charges what it may spend.
+    /// @dev Reverts with a custom error on any permission violation; returns SIG_VALIDATION_FAILED
+    ///      (after every check) when the session key's signature is wrong; otherwise returns the
+    ///      window (session window intersected with the named period) as validation data.
+    function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash)
+        external
+        returns (uint256)
+    {
+        address account = msg.sender;
+        if (userOp.sender != account) revert SenderMismatch(userOp.sender, account);
+        uint32 epoch = _initializedState(account).epoch;
+        (
+            SignatureEnvelope.Envelope memory env,
+            Session calldata session,
+            bytes calldata enableSignature,
+            bytes32 sessionId
+        ) = SignatureEnvelope.parse(userOp.signature);
+        if (sessionId != env.sessionId) revert SessionIdMismatch(env.sessionId, sessionId);
+        if (env.enable) _enable(account, epoch, sessionId, session, env.enableNonce, enableSignature);
+        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, epoch, env, session);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(
+            SignatureEnvelope.opDigest(userOpHash, sessionId, env.periodIndex), env.v, env.r, env.s
+        );
+        uint256 failed =
+            (err != ECDSA.RecoverError.NoError || signer != session.signer) ? SIG_VALIDATION_FAILED : 0;
+        return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
+    }
+
+    /// @notice Always rejects: a session key has no ERC-1271 signing power (rule 11).
+    function isValidSignatureWithSender(address, bytes32, bytes calldata) external pure returns (bytes4) {
+        return ERC1271_FAILED;
+    }
+
+    // ----- Views -----
+
+    /// @inheritdoc ISessionKeyValidator
+    function getSessionId(Session calldata session) external pure returns (bytes32) {
+        return SignatureEnvelope.sessionId(session);
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function sessionStatus(address account, bytes32 sessionId) public view returns (uint8) {
+        SessionStorage.Layout storage l = SessionStorage.layout();
+        if (l.revoked[sessionId][account]) return SessionStorage.STATUS_REVOKED;
+        SessionStorage.AccountState memory state = l.accounts[account];
+        if (!state.initialized) return SessionStorage.STATUS_NONE;
+        return SessionStorage.status(l.records[SessionStorage.recordKey(sessionId, state.epoch)][account]);
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function remaining(address account, Session calldata session, uint32 periodIndex)
+        external
+        view
+        returns (Remaining memory r)
+    {
+        bytes32 sessionId = SignatureEnvelope.sessionId(session);
+        r = SessionWindow.remaining(account, session, sessionId, periodIndex);
+        r.status = sessionStatus(account, sessionId);
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function opDigest(bytes32 userOpHash, bytes32 sessionId, uint32 periodIndex)
+        external
+        pure
+        returns (bytes32)
+    {
+        return SignatureEnvelope.opDigest(userOpHash, sessionId, periodIndex);
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function enableDigest(address account, bytes32 sessionId, uint256 nonce) external view returns (bytes32) {
+        return SignatureEnvelope.enableDigest(account, sessionId, nonce);
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function isEnableNonceUsed(address account, uint256 nonce) external view returns (bool) {
+        return SessionStorage.layout().enableNonces[nonce >> 8][account] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    // ----- Internal -----
+
+    /// @dev Every permission check of an op and its charges (rules 1-9); returns the op's window.
+    function _authorize(
+        PackedUserOperation calldata userOp,
+        address account,
+        uint32 epoch,
+        SignatureEnvelope.Envelope memory env,
+        Session calldata session
+    ) private returns (uint48 validAfter, uint48 validUntil) {
+        bytes32 sessionId = env.sessionId;
+        SessionCharging.Op memory op = SessionCharging.Op(
+            account, epoch, sessionId, env.periodIndex, _activeRecord(account, epoch, sessionId)
+        );
+        (validAfter, validUntil) = SessionWindow.window(session, sessionId, env.periodIndex);
+        (CallDecoder.Call[] memory calls, bool direct) = CallDecoder.decode(userOp.callData, account);
+        PermissionChecks.Charges memory charges =
+            PermissionChecks.check(session, sessionId, calls, direct, account);
+        SessionCharging.Bill memory b = SessionCharging.bill(session, sessionId, userOp);
+        emit SessionUsed(account, sessionId, SessionCharging.charge(op, session, charges, b));
+    }
+
+    /// @dev Enable in the first op: the owner's grant, checked by the account's ERC-1271, creates the
+    ///      session once per nonce.
+    function _enable(
+        address account,
+        uint32 epoch,
+        bytes32 sessionId,
+        Session calldata session,
+        uint256 nonce,
+        bytes calldata enableSignature
+    ) private {
+        _consumeEnableNonce(account, nonce);
+        bytes32 digest = SignatureEnvelope.enableDigest(account, sessionId, nonce);
+        if (IERC1271(account).isValidSignature(digest, enableSignature) != ERC1271_MAGIC) {
+            revert EnableSignatureInvalid(account, sessionId, nonce);
+        }
+        _createSession(account, epoch, sessionId, session, true);
+    }
+
+    /// @dev The record of an active session; reverts for a missing, paused or revoked one.
+    function _activeRecord(address account, uint32 epoch, bytes32 sessionId)
+        private
+        view
+        returns (uint256 record)
+    {
+        record = SessionStorage.layout().records[SessionStorage.recordKey(sessionId, epoch)][account];
+        uint8 status = SessionStorage.status(record);
+        if (status == SessionStorage.STATUS_ACTIVE) return record;
+        if (status == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
+        if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
+        revert SessionNotFound(sessionId);
+    }
+}

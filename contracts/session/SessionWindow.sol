@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Session} from "./SessionTypes.sol";
+import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
+import {SessionStorage} from "./SessionStorage.sol";
+import {PeriodIndexNotAllowed, PeriodOutOfRange, WindowEmpty} from "./SessionErrors.sol";
+
+/// @title SessionWindow
+/// @notice Time (rule 9) and the `remaining` view: the window an op of a period gets, and what is
+///         left of every limit.
+/// @dev Note:
+///      - The module never reads the clock. Period `i` of a session is
+///        [periodStart + i*period, periodStart + (i+1)*period - 1]; an op names its period and gets
+///        that period's window intersected with the session's. The EntryPoint enforces it.
+///      - validUntil 0 means "no expiry" (EntryPoint semantics); a period end beyond 2^48-1 is
+///        clamped to 2^48-1.
+library SessionWindow {
+    /// @dev Largest timestamp the validation data can carry.
+    uint256 internal constant MAX_TIME = type(uint48).max;
+
+    /// @dev The window of an op of `session` in period `periodIndex`.
+    function window(Session calldata session, bytes32 sessionId, uint32 periodIndex)
+        internal
+        pure
+        returns (uint48 validAfter, uint48 validUntil)
+    {
+        validAfter = session.validAfter;
+        validUntil = session.validUntil;
+        uint256 period = session.period;
+        if (period == 0) {
+            if (periodIndex != 0) revert PeriodIndexNotAllowed(sessionId, periodIndex);
+            return (validAfter, validUntil);
+        }
+        uint256 start = uint256(session.periodStart) + uint256(periodIndex) * period;
+        if (start > MAX_TIME) revert PeriodOutOfRange(sessionId, periodIndex);
+        uint256 end = start + period - 1;
+        if (end > MAX_TIME) end = MAX_TIME;
+        if (start > validAfter) validAfter = uint48(start);
+        if (validUntil == 0 || end < validUntil) validUntil = uint48(end);
+        if (validAfter > validUntil) revert WindowEmpty(sessionId, periodIndex);
+    }
+
+    /// @dev What is left of `session` on `account` in `periodIndex` (status filled by the caller).
+    function remaining(address account, Session calldata session, bytes32 sessionId, uint32 periodIndex)
+        internal
+        view
+        returns (ISessionKeyValidator.Remaining memory r)
+    {
+        SessionStorage.Layout storage l = SessionStorage.layout();
+        uint32 epoch = l.accounts[account].epoch;
+        uint256 record = l.records[SessionStorage.recordKey(sessionId, epoch)][account];
+        r.usesLeft =
+            session.maxUses == 0 ? type(uint256).max : uint256(session.maxUses) - SessionStorage.uses(record);
+        uint256 lifetime = _counter(l, account, SessionStorage.KIND_LIFETIME, sessionId, epoch, address(0), 0);
+        r.nativeLeft = session.nativeAllowance - uint128(lifetime);
+        r.feeLeft = session.feeBudget - (lifetime >> 128);
+        r.gasLeft = session.gasBudget == 0
+            ? type(uint256).max
+            : session.gasBudget
+                - _counter(l, account, SessionStorage.KIND_GAS, sessionId, epoch, address(0), 0);
+        r.tokensLeft = new uint256[](session.tokens.length);
+        for (uint256 i; i < session.tokens.length; ++i) {
+            uint256 spent = i == 0
+                ? SessionStorage.firstTokenSpent(record)
+                : _counter(
+                    l, account, SessionStorage.KIND_TOKEN, sessionId, epoch, session.tokens[i].token, 0
+                );
+            r.tokensLeft[i] = session.tokens[i].amount - spent;
+        }
+        r.periodicLeft = new uint256[](session.periodic.length);
+        for (uint256 i; i < session.periodic.length; ++i) {
+            address asset = session.periodic[i].asset;
+            r.periodicLeft[i] = session.periodic[i].amount
+                - _counter(l, account, SessionStorage.KIND_PERIODIC, sessionId, epoch, asset, periodIndex);
+        }
+        r.rateLeft = session.rateLimit == 0
+            ? type(uint256).max
+            : uint256(session.rateLimit)
+                - _counter(l, account, SessionStorage.KIND_RATE, sessionId, epoch, address(0), periodIndex);
+        (r.validAfter, r.validUntil) = window(session, sessionId, periodIndex);
+    }
+
+    /// @dev A counter of `account`.
+    function _counter(
+        SessionStorage.Layout storage l,
+        address account,
+        uint256 kind,
+        bytes32 sessionId,
+        uint32 epoch,
+        address asset,
+        uint256 periodIndex
+    ) private view returns (uint256) {
+        return l.counters[SessionStorage.counterKey(kind, sessionId, epoch, asset, periodIndex)][account];
+    }
+}

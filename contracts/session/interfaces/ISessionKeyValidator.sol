@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC7579Validator} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {Session} from "../SessionTypes.sol";
+
+/// @title ISessionKeyValidator
+/// @notice The session-key validator's external interface beyond ERC-7579 (see
+///         docs/session-key-validator.md and notes/MODULE_INTERFACE.md).
+/// @dev Note: every state-changing function acts on `msg.sender` as the account. Validation
+///      (`validateUserOp`) follows ERC-7562: it touches only storage associated with the account,
+///      never reads the clock, and calls only the account itself.
+interface ISessionKeyValidator is IERC7579Validator {
+    /// @notice What is left of a session, for apps. `type(uint256).max` means "no limit".
+    /// @dev `tokensLeft[i]` is for `session.tokens[i]`, `periodicLeft[i]` for `session.periodic[i]` in
+    ///      the asked period. `validAfter`/`validUntil` is the window an op of that period would get
+    ///      (validUntil 0 = no expiry). Limits of a session that is not active still report their
+    ///      counters; check `status` first.
+    struct Remaining {
+        uint8 status;
+        uint256 usesLeft;
+        uint256 nativeLeft;
+        uint256[] tokensLeft;
+        uint256[] periodicLeft;
+        uint256 rateLeft;
+        uint256 feeLeft;
+        uint256 gasLeft;
+        uint48 validAfter;
+        uint48 validUntil;
+    }
+
+    /// @notice Whether the module is installed on `account`.
+    function isInitialized(address account) external view returns (bool);
+
+    /// @notice Creates `session` for the calling account and returns its id.
+    function createSession(Session calldata session) external returns (bytes32 sessionId);
+
+    /// @notice Pauses an active session of the calling account.
+    function pauseSession(bytes32 sessionId) external;
+
+    /// @notice Resumes a paused session of the calling account.
+    function resumeSession(bytes32 sessionId) external;
+
+    /// @notice Revokes a session id of the calling account forever (also an id never created yet).
+    function revokeSession(bytes32 sessionId) external;
+
+    /// @notice Marks an enable nonce of the calling account as used, so no grant with it can work.
+    function invalidateEnableNonce(uint256 nonce) external;
+
+    /// @notice The id of `session`: `keccak256(abi.encode(session))`.
+    function getSessionId(Session calldata session) external pure returns (bytes32);
+
+    /// @notice The status of a session: 0 none, 1 active, 2 paused, 3 revoked.
+    function sessionStatus(address account, bytes32 sessionId) external view returns (uint8);
+
+    /// @notice What is left of `session` on `account` in period `periodIndex`.
+    function remaining(address account, Session calldata session, uint32 periodIndex)
+        external
+        view
+        returns (Remaining memory);
+
+    /// @notice The digest a session key signs for an op.
+    function opDigest(bytes32 userOpHash, bytes32 sessionId, uint32 periodIndex)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice The EIP-712 digest an owner signs to enable `sessionId` on `account` with `nonce`.
+    function enableDigest(address account, bytes32 sessionId, uint256 nonce) external view returns (bytes32);
+
+    /// @notice Whether an enable nonce of `account` is used (consumed or invalidated).
+    function isEnableNonceUsed(address account, uint256 nonce) external view returns (bool);
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {SessionTestBase} from "./SessionTestBase.sol";
+import {UserOpLib} from "../utils/UserOpLib.sol";
+import {Session} from "../../contracts/session/SessionTypes.sol";
+import {
+    EnableNonceUsed,
+    EnableSignatureInvalid,
+    SessionIsRevoked
+} from "../../contracts/session/SessionErrors.sol";
+
+/// @notice Enable in the first op (rule 13) and ERC-1271 (rule 11).
+contract EnableGrantTest is SessionTestBase {
+    uint256 private constant NONCE = 42;
+
+    function _enableOp(IEntryPoint ep, Session memory s, uint256 nonce, bytes memory grant)
+        private
+        view
+        returns (PackedUserOperation memory op)
+    {
+        op = unsignedOp(ep, tokenTransfer(1 ether), true);
+        signWith(ep, op, s, 0, sessionKey, FLAG_ENABLE, nonce, grant);
+    }
+
+    function test_enable_worksOnceOnBothEntryPoints() public {
+        Session memory s = tokenSession(100 ether);
+        bytes32 id = idOf(s);
+        IEntryPoint[2] memory eps = entryPoints();
+        for (uint256 i; i < 2; ++i) {
+            IEntryPoint ep = eps[i];
+            address account = address(accountFor(ep));
+            submit(ep, _enableOp(ep, s, NONCE, ownerEnableSignature(account, id, NONCE)));
+            assertEq(module.sessionStatus(account, id), 1);
+            assertTrue(module.isEnableNonceUsed(account, NONCE));
+            // Replay of the grant fails: the nonce is used.
+            PackedUserOperation memory op = _enableOp(ep, s, NONCE, ownerEnableSignature(account, id, NONCE));
+            expectModuleRevert(abi.encodeWithSelector(EnableNonceUsed.selector, account, NONCE));
+            submit(ep, op);
+            // Plain ops keep working.
+            submit(ep, sessionOp(ep, s, tokenTransfer(1 ether)));
+        }
+        assertEq(token.balanceOf(recipient), 4 ether);
+    }
+
+    function test_enable_invalidatedNonceFails() public {
+        Session memory s = tokenSession(100 ether);
+        address account = address(accountV07);
+        vm.prank(account);
+        module.invalidateEnableNonce(NONCE);
+        PackedUserOperation memory op =
+            _enableOp(entryPointV07, s, NONCE, ownerEnableSignature(account, idOf(s), NONCE));
+        expectModuleRevert(abi.encodeWithSelector(EnableNonceUsed.selector, account, NONCE));
+        submit(entryPointV07, op);
+    }
+
+    function test_enable_sessionKeySignedGrantFails() public {
+        Session memory s = tokenSession(100 ether);
+        address account = address(accountV08);
+        bytes32 id = idOf(s);
+        bytes32 digest = module.enableDigest(account, id, NONCE);
+        // Routed to the OwnerValidator: not the owner's key.
+        bytes memory grant =
+            abi.encodePacked(address(ownerValidator), UserOpLib.signDigest(sessionKey, digest));
+        PackedUserOperation memory op = _enableOp(entryPointV08, s, NONCE, grant);
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV08, op);
+        // Routed to this module: it never accepts an ERC-1271 signature.
+        grant = abi.encodePacked(address(module), UserOpLib.signDigest(sessionKey, digest));
+        op = _enableOp(entryPointV08, s, NONCE, grant);
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV08, op);
+        assertEq(
+            module.isValidSignatureWithSender(account, digest, UserOpLib.signDigest(sessionKey, digest)),
+            bytes4(0xffffffff)
+        );
+    }
+
+    function test_enable_grantForOtherAccountOrChainFails() public {
+        Session memory s = tokenSession(100 ether);
+        bytes32 id = idOf(s);
+        address account = address(accountV07);
+        bytes memory otherAccount = ownerEnableSignature(address(accountV08), id, NONCE);
+        PackedUserOperation memory op = _enableOp(entryPointV07, s, NONCE, otherAccount);
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV07, op);
+        bytes memory thisChain = ownerEnableSignature(account, id, NONCE);
+        vm.chainId(999);
+        op = _enableOp(entryPointV07, s, NONCE, thisChain);
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV07, op);
+    }
+
+    function test_enable_grantForOtherSessionFails() public {
+        Session memory s = tokenSession(100 ether);
+        Session memory bigger = tokenSession(1000 ether);
+        address account = address(accountV07);
+        // The owner granted `s`; the session key swaps in a bigger session: the grant does not cover it.
+        bytes memory grant = ownerEnableSignature(account, idOf(s), NONCE);
+        PackedUserOperation memory op = _enableOp(entryPointV07, bigger, NONCE, grant);
+        expectModuleRevert(
+            abi.encodeWithSelector(EnableSignatureInvalid.selector, account, idOf(bigger), NONCE)
+        );
+        submit(entryPointV07, op);
+    }
+
+    function test_enable_revokedIdCannotBeEnabled() public {
+        Session memory s = tokenSession(100 ether);
+        address account = address(accountV08);
+        vm.prank(account);
+        module.revokeSession(idOf(s));
+        PackedUserOperation memory op =
+            _enableOp(entryPointV08, s, NONCE, ownerEnableSignature(account, idOf(s), NONCE));
+        expectModuleRevert(abi.encodeWithSelector(SessionIsRevoked.selector, idOf(s)));
+        submit(entryPointV08, op);
+    }
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {SessionTestBase} from "./SessionTestBase.sol";
+import {TestAccount} from "../fixtures/TestAccount.sol";
+import {Session} from "../../contracts/session/SessionTypes.sol";
+import {
+    SessionNotFound,
+    SessionIsPaused,
+    SessionIsRevoked,
+    SessionAlreadyExists,
+    NotInitialized,
+    SenderMismatch,
+    SessionSignerZero,
+    SessionListTooLong,
+    SessionAmountTooLarge,
+    SessionPeriodRequired
+} from "../../contracts/session/SessionErrors.sol";
+
+/// @notice Pause, resume, revoke, uninstall/reinstall (rule 12), isolation between accounts (rule 14) and
+///         the session format checks at creation.
+contract LifecycleTest is SessionTestBase {
+    function test_lifecycle_pauseAndResume() public {
+        Session memory s = tokenSession(100 ether);
+        IEntryPoint[2] memory eps = entryPoints();
+        for (uint256 i; i < 2; ++i) {
+            IEntryPoint ep = eps[i];
+            TestAccount account = accountFor(ep);
+            bytes32 id = create(account, s);
+            vm.prank(address(account));
+            module.pauseSession(id);
+            assertEq(module.sessionStatus(address(account), id), 2);
+            PackedUserOperation memory op = sessionOp(ep, s, tokenTransfer(1 ether));
+            expectModuleRevert(abi.encodeWithSelector(SessionIsPaused.selector, id));
+            submit(ep, op);
+            vm.prank(address(account));
+            module.resumeSession(id);
+            submit(ep, op);
+        }
+    }
+
+    function test_lifecycle_revokeIsPermanent() public {
+        Session memory s = tokenSession(100 ether);
+        IEntryPoint ep = entryPointV07;
+        TestAccount account = accountFor(ep);
+        bytes32 id = create(account, s);
+        vm.prank(address(account));
+        module.revokeSession(id);
+        PackedUserOperation memory op = sessionOp(ep, s, tokenTransfer(1 ether));
+        expectModuleRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
+        submit(ep, op);
+        vm.prank(address(account));
+        vm.expectRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
+        module.createSession(s);
+        // Even across uninstall and reinstall.
+        uninstall(account);
+        install(account);
+        assertEq(module.sessionStatus(address(account), id), 3);
+        vm.prank(address(account));
+        vm.expectRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
+        module.createSession(s);
+    }
+
+    function test_lifecycle_uninstallKillsSessionsAndCounters() public {
+        Session memory s = tokenSession(100 ether);
+        IEntryPoint ep = entryPointV08;
+        TestAccount account = accountFor(ep);
+        bytes32 id = create(account, s);
+        submit(ep, sessionOp(ep, s, tokenTransfer(60 ether)));
+        uninstall(account);
+        assertFalse(module.isInitialized(address(account)));
+        install(account);
+        assertEq(module.sessionStatus(address(account), id), 0);
+        PackedUserOperation memory op = sessionOp(ep, s, tokenTransfer(1 ether));
+        expectModuleRevert(abi.encodeWithSelector(SessionNotFound.selector, id));
+        submit(ep, op);
+        // A pause from the old generation does not survive either: the record is simply gone.
+        create(account, s);
+        assertEq(module.remaining(address(account), s, 0).tokensLeft[0], 100 ether);
+    }
+
+    function test_lifecycle_onlyAccountChangesItsSessions() public {
+        Session memory s = tokenSession(100 ether);
+        bytes32 id = create(accountV07, s);
+        // Another caller acting on the same id touches only its own (absent) state.
+        vm.expectRevert(abi.encodeWithSelector(NotInitialized.selector, address(this)));
+        module.pauseSession(id);
+        vm.prank(address(accountV08));
+        vm.expectRevert(abi.encodeWithSelector(SessionNotFound.selector, id));
+        module.pauseSession(id);
+        vm.prank(address(accountV08));
+        module.revokeSession(id);
+        assertEq(module.sessionStatus(address(accountV07), id), 1);
+        submit(entryPointV07, sessionOp(entryPointV07, s, tokenTransfer(1 ether)));
+    }
+
+    function test_isolation_sessionUselessOnOtherAccount() public {
+        Session memory s = tokenSession(100 ether);
+        bytes32 id = create(accountV07, s);
+        PackedUserOperation memory op = sessionOp(entryPointV08, s, tokenTransfer(1 ether));
+        expectModuleRevert(abi.encodeWithSelector(SessionNotFound.selector, id));
+        submit(entryPointV08, op);
+    }
+
+    function test_isolation_callerMustBeTheOpSender() public {
+        Session memory s = tokenSession(100 ether);
+        create(accountV07, s);
+        create(accountV08, s);
+        PackedUserOperation memory op = sessionOp(entryPointV07, s, tokenTransfer(1 ether));
+        // Another account validating an op of accountV07 would charge its own counters: rejected.
+        vm.prank(address(accountV08));
+        vm.expectRevert(
+            abi.encodeWithSelector(SenderMismatch.selector, address(accountV07), address(accountV08))
+        );
+        module.validateUserOp(op, bytes32(0));
+    }
+
+    function test_isolation_countersPerAccount() public {
+        Session memory s = tokenSession(100 ether);
+        create(accountV07, s);
+        create(accountV08, s);
+        submit(entryPointV07, sessionOp(entryPointV07, s, tokenTransfer(100 ether)));
+        submit(entryPointV08, sessionOp(entryPointV08, s, tokenTransfer(100 ether)));
+        assertEq(module.remaining(address(accountV07), s, 0).tokensLeft[0], 0);
+    }
+
+    function test_isolation_signatureBoundToChainAndAccount() public {
+        Session memory s = tokenSession(100 ether);
+        create(accountV07, s);
+        create(accountV08, s);
+        // An op signed for the v0.7 account, replayed with the v0.8 account as sender, fails the signature.
+        PackedUserOperation memory op = sessionOp(entryPointV07, s, tokenTransfer(1 ether));
+        op.sender = address(accountV08);
+        op.nonce = unsignedOp(entryPointV08, "", true).nonce;
+        expectEntryPointRevert(0, "AA24 signature error");
+        submit(entryPointV08, op);
+        // Same op on another chain id: the userOpHash changes, the signature fails.
+        op = sessionOp(entryPointV07, s, tokenTransfer(1 ether));
+        vm.chainId(999);
+        expectEntryPointRevert(0, "AA24 signature error");
+        submit(entryPointV07, op);
+    }
+
+    function test_create_formatChecks() public {
+        Session memory s = tokenSession(100 ether);
+        s.signer = address(0);
+        vm.startPrank(address(accountV07));
+        vm.expectRevert(SessionSignerZero.selector);
+        module.createSession(s);
+        s = tokenSession(uint256(type(uint128).max) + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(SessionAmountTooLarge.selector, uint256(type(uint128).max) + 1)
+        );
+        module.createSession(s);
+        s = tokenSession(1);
+        s.rateLimit = 1;
+        vm.expectRevert(SessionPeriodRequired.selector);
+        module.createSession(s);
+        s = tokenSession(1);
+        s.paymasters = new address[](5);
+        vm.expectRevert(abi.encodeWithSelector(SessionListTooLong.selector, 4, 5, 4));
+        module.createSession(s);
+        s = tokenSession(1);
+        module.createSession(s);
+        vm.expectRevert(abi.encodeWithSelector(SessionAlreadyExists.selector, idOf(s)));
+        module.createSession(s);
+        vm.stopPrank();
+    }
+}
