@@ -51,8 +51,20 @@ library CallDecoder {
         pure
         returns (Call[] memory calls, bool direct)
     {
+        // Every sum below is of positions and lengths bounded by the calldata size: no overflow.
+        unchecked {
+            return _decodeUnchecked(callData, account);
+        }
+    }
+
+    /// @dev Body of `decode`, run unchecked.
+    function _decodeUnchecked(bytes calldata callData, address account)
+        private
+        pure
+        returns (Call[] memory calls, bool direct)
+    {
         if (callData.length < 4) revert CallDataTooShort(callData.length);
-        bytes4 selector = bytes4(callData[0:4]);
+        bytes4 selector = bytes4(bytes32(_word(callData, 0)));
         if (selector != EXECUTE_SELECTOR) {
             calls = new Call[](1);
             calls[0] = Call(account, 0, selector, _offset(callData), callData.length);

@@ -8,16 +8,9 @@ import {
     MODULE_TYPE_FALLBACK,
     MODULE_TYPE_HOOK
 } from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
-import {
-    Session,
-    CallGrant,
-    TokenAllowance,
-    PeriodicAllowance,
-    NATIVE_ASSET,
-    GRANT_ANY_TARGET,
-    GRANT_ANY_SELECTOR
-} from "./SessionTypes.sol";
+import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {CallDecoder} from "./CallDecoder.sol";
+import {SessionCalldata} from "./SessionCalldata.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -55,6 +48,8 @@ import {
 ///        the selector exactly. Permit2 `approve` and `transferFrom` (from the account) of a limited
 ///        token are charged to that token; a Permit2 batch transfer is denied when the session
 ///        limits any token.
+///      - The session is read in place at calldata position `s` (see SessionCalldata: only after its id
+///        was proven).
 library PermissionChecks {
     /// @dev Canonical EntryPoints.
     address internal constant ENTRY_POINT_V06 = 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789;
@@ -91,34 +86,38 @@ library PermissionChecks {
         address notModule;
     }
 
-    /// @dev Checks every call of the op against `session` and returns the summed amounts.
+    /// @dev Checks every call of the op against the session at `s` and returns the summed amounts.
     function check(
-        Session calldata session,
+        uint256 s,
         bytes32 sessionId,
         CallDecoder.Call[] memory calls,
         bool direct,
         address account
     ) internal view returns (Charges memory charges) {
-        charges.tokens = new uint256[](session.tokens.length);
-        charges.periodic = new uint256[](session.periodic.length);
+        (, uint256 tokenCount) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+        (, uint256 periodicCount) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
+        charges.tokens = new uint256[](tokenCount);
+        charges.periodic = new uint256[](periodicCount);
+        bool root = SessionCalldata.word(s, SessionCalldata.ROOT) != 0;
         if (direct) {
             bytes4 selector = calls[0].selector;
             if (selector == EXECUTE_FROM_EXECUTOR || selector == EXECUTE_USER_OP) {
                 revert WrapperSelectorDenied(selector);
             }
-            if (!session.root && !_hasSelector(session.accountSelectors, selector)) {
+            if (!root && !_hasSelector(s, selector)) {
                 revert CallNotGranted(0, account, selector);
             }
             return charges;
         }
         for (uint256 i; i < calls.length; ++i) {
-            _checkCall(session, sessionId, calls[i], i, account, charges);
+            _checkCall(s, root, sessionId, calls[i], i, account, charges);
         }
     }
 
     /// @dev Checks one call of an `execute` and adds what it spends to `charges`.
     function _checkCall(
-        Session calldata session,
+        uint256 s,
+        bool root,
         bytes32 sessionId,
         CallDecoder.Call memory call,
         uint256 index,
@@ -127,25 +126,26 @@ library PermissionChecks {
     ) private view {
         address target = call.target == address(0) ? account : call.target;
         bool self = target == account;
-        bool explicit = session.root;
-        if (!session.root) {
+        bool explicit = root;
+        if (!root) {
+            bytes4 selector = call.selector;
             if (
                 target == address(this) || _isEntryPoint(target)
                     || (self
-                        && (call.selector == EXECUTE
-                            || call.selector == EXECUTE_FROM_EXECUTOR
-                            || call.selector == EXECUTE_USER_OP))
-            ) revert CallDenied(index, target, call.selector);
+                        && (selector == EXECUTE
+                            || selector == EXECUTE_FROM_EXECUTOR
+                            || selector == EXECUTE_USER_OP))
+            ) revert CallDenied(index, target, selector);
             if (self) {
-                if (!_hasSelector(session.accountSelectors, call.selector)) {
-                    revert CallNotGranted(index, target, call.selector);
+                if (!_hasSelector(s, selector)) {
+                    revert CallNotGranted(index, target, selector);
                 }
             } else {
-                (bool exact, bool anyTarget, bool named) = _matchGrants(session.calls, target, call.selector);
+                (bool exact, bool anyTarget, bool named) = _matchGrants(s, target, selector);
                 if (!exact) {
-                    if (!anyTarget) revert CallNotGranted(index, target, call.selector);
+                    if (!anyTarget) revert CallNotGranted(index, target, selector);
                     if (target != charges.notModule) {
-                        if (_isInstalledModule(account, target, call.selector)) {
+                        if (_isInstalledModule(account, target, selector)) {
                             revert CallToInstalledModule(index, target);
                         }
                         charges.notModule = target;
@@ -154,20 +154,23 @@ library PermissionChecks {
                 explicit = named;
             }
         }
-        if (call.value != 0) {
-            if (session.nativeAllowance == 0) revert NativeValueNotAllowed(sessionId, call.value);
-            charges.native += call.value;
-            uint256 p = _periodicIndex(session, NATIVE_ASSET);
-            if (p != NONE) charges.periodic[p] += call.value;
+        uint256 value = call.value;
+        if (value != 0) {
+            if (SessionCalldata.word(s, SessionCalldata.NATIVE_ALLOWANCE) == 0) {
+                revert NativeValueNotAllowed(sessionId, value);
+            }
+            charges.native += value;
+            uint256 p = _periodicIndex(s, NATIVE_ASSET);
+            if (p != NONE) charges.periodic[p] += value;
         }
         if (self) return;
-        _chargeToken(session, call, index, target, account, explicit, charges);
-        if (target == PERMIT2) _chargePermit2(session, call, index, account, charges);
+        _chargeToken(s, call, index, target, account, explicit, charges);
+        if (target == PERMIT2) _chargePermit2(s, call, index, account, charges);
     }
 
     /// @dev Rule 6 on a limited token: understood spending calls are charged, others need a named grant.
     function _chargeToken(
-        Session calldata session,
+        uint256 s,
         CallDecoder.Call memory call,
         uint256 index,
         address token,
@@ -175,8 +178,8 @@ library PermissionChecks {
         bool explicit,
         Charges memory charges
     ) private pure {
-        uint256 t = _tokenIndex(session, token);
-        uint256 p = _periodicIndex(session, token);
+        uint256 t = _tokenIndex(s, token);
+        uint256 p = _periodicIndex(s, token);
         if (t == NONE && p == NONE) return;
         (bool understood, uint256 amount) = _erc20Spending(call, index, token, account);
         if (!understood) {
@@ -189,7 +192,7 @@ library PermissionChecks {
 
     /// @dev Permit2 approvals and transfers from the account of a limited token are charged to it.
     function _chargePermit2(
-        Session calldata session,
+        uint256 s,
         CallDecoder.Call memory call,
         uint256 index,
         address account,
@@ -217,13 +220,13 @@ library PermissionChecks {
             }
             amount = a2;
         } else if (selector == PERMIT2_TRANSFER_FROM_BATCH) {
-            if (_limitsAnyToken(session)) revert Permit2BatchDenied(index);
+            if (_limitsAnyToken(s)) revert Permit2BatchDenied(index);
             return;
         } else {
             return;
         }
-        uint256 t = _tokenIndex(session, token);
-        uint256 p = _periodicIndex(session, token);
+        uint256 t = _tokenIndex(s, token);
+        uint256 p = _periodicIndex(s, token);
         if (t != NONE) charges.tokens[t] += amount;
         if (p != NONE) charges.periodic[p] += amount;
     }
@@ -253,19 +256,21 @@ library PermissionChecks {
 
     /// @dev Scans the call grants: `exact` = a grant names this target and matches the selector,
     ///      `anyTarget` = an ANY-target grant matches the selector, `named` = a grant names both.
-    function _matchGrants(CallGrant[] calldata grants, address target, bytes4 selector)
+    function _matchGrants(uint256 s, address target, bytes4 selector)
         private
         pure
         returns (bool exact, bool anyTarget, bool named)
     {
-        for (uint256 i; i < grants.length; ++i) {
-            CallGrant calldata g = grants[i];
-            uint8 flags = g.flags;
+        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.CALLS);
+        for (uint256 i; i < length; ++i) {
+            // CallGrant: target, selector (left-aligned), flags; at most 16 grants, no overflow.
+            uint256 g = start + i * 96;
+            uint256 flags = SessionCalldata.load(g + 64);
             bool anySelector = flags & GRANT_ANY_SELECTOR != 0;
-            if (!anySelector && g.selector != selector) continue;
+            if (!anySelector && bytes4(bytes32(SessionCalldata.load(g + 32))) != selector) continue;
             if (flags & GRANT_ANY_TARGET != 0) {
                 anyTarget = true;
-            } else if (g.target == target) {
+            } else if (address(uint160(SessionCalldata.load(g))) == target) {
                 exact = true;
                 if (!anySelector) named = true;
             }
@@ -291,37 +296,41 @@ library PermissionChecks {
         return target == ENTRY_POINT_V07 || target == ENTRY_POINT_V08 || target == ENTRY_POINT_V06;
     }
 
-    /// @dev True when `selector` is in `selectors`.
-    function _hasSelector(bytes4[] calldata selectors, bytes4 selector) private pure returns (bool) {
-        for (uint256 i; i < selectors.length; ++i) {
-            if (selectors[i] == selector) return true;
+    /// @dev True when `selector` is in the session's `accountSelectors`.
+    function _hasSelector(uint256 s, bytes4 selector) private pure returns (bool) {
+        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.ACCOUNT_SELECTORS);
+        for (uint256 i; i < length; ++i) {
+            if (bytes4(bytes32(SessionCalldata.load(start + 32 * i))) == selector) return true;
         }
         return false;
     }
 
-    /// @dev Index of `token` in `session.tokens`, or NONE.
-    function _tokenIndex(Session calldata session, address token) internal pure returns (uint256) {
-        TokenAllowance[] calldata tokens = session.tokens;
-        for (uint256 i; i < tokens.length; ++i) {
-            if (tokens[i].token == token) return i;
-        }
-        return NONE;
+    /// @dev Index of `token` in the session's `tokens`, or NONE.
+    function _tokenIndex(uint256 s, address token) private pure returns (uint256) {
+        return _assetIndex(s, SessionCalldata.TOKENS, token);
     }
 
-    /// @dev Index of `asset` in `session.periodic`, or NONE.
-    function _periodicIndex(Session calldata session, address asset) internal pure returns (uint256) {
-        PeriodicAllowance[] calldata periodic = session.periodic;
-        for (uint256 i; i < periodic.length; ++i) {
-            if (periodic[i].asset == asset) return i;
+    /// @dev Index of `asset` in the session's `periodic`, or NONE.
+    function _periodicIndex(uint256 s, address asset) private pure returns (uint256) {
+        return _assetIndex(s, SessionCalldata.PERIODIC, asset);
+    }
+
+    /// @dev Index of `asset` in the (asset, amount) list `field`, or NONE.
+    function _assetIndex(uint256 s, uint256 field, address asset) private pure returns (uint256) {
+        (uint256 start, uint256 length) = SessionCalldata.list(s, field);
+        for (uint256 i; i < length; ++i) {
+            if (address(uint160(SessionCalldata.load(start + 64 * i))) == asset) return i;
         }
         return NONE;
     }
 
     /// @dev True when the session limits at least one ERC-20 token.
-    function _limitsAnyToken(Session calldata session) private pure returns (bool) {
-        if (session.tokens.length != 0) return true;
-        for (uint256 i; i < session.periodic.length; ++i) {
-            if (session.periodic[i].asset != NATIVE_ASSET) return true;
+    function _limitsAnyToken(uint256 s) private pure returns (bool) {
+        (, uint256 tokenCount) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+        if (tokenCount != 0) return true;
+        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
+        for (uint256 i; i < length; ++i) {
+            if (address(uint160(SessionCalldata.load(start + 64 * i))) != NATIVE_ASSET) return true;
         }
         return false;
     }

@@ -2,9 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
-import {Session, NATIVE_ASSET} from "./SessionTypes.sol";
 import {SessionStorage} from "./SessionStorage.sol";
 import {PermissionChecks} from "./PermissionChecks.sol";
+import {SessionCalldata} from "./SessionCalldata.sol";
 import {
     UsesExhausted,
     TokenAllowanceExceeded,
@@ -29,7 +29,17 @@ import {
 ///      - Fees: an op without paymaster is charged `(verificationGasLimit + callGasLimit +
 ///        preVerificationGas) * maxFeePerGas` (its two paymaster limits are zero); a sponsored op
 ///        charges no fee but must use a listed paymaster. Gas budget: the sum of all five limits.
+///      - What an op consumed goes out in one event (format in SessionEvents): `usage` (period, uses,
+///        charge of `tokens[0]`) and, when anything else was charged, one `extras` word per charge.
+///      - The session is read in place at calldata position `s` (see SessionCalldata).
 library SessionCharging {
+    /// @dev `extras` word kinds (bits 248-255), see SessionEvents.
+    uint256 internal constant EXTRA_NATIVE = 1;
+    uint256 internal constant EXTRA_FEE = 2;
+    uint256 internal constant EXTRA_GAS = 3;
+    uint256 internal constant EXTRA_TOKEN = 4;
+    uint256 internal constant EXTRA_PERIODIC = 5;
+
     /// @dev The op being charged.
     struct Op {
         address account;
@@ -47,7 +57,7 @@ library SessionCharging {
     }
 
     /// @dev The op's fee and gas and its paymaster, checked against the session's fee rules.
-    function bill(Session calldata session, bytes32 sessionId, PackedUserOperation calldata userOp)
+    function bill(uint256 s, bytes32 sessionId, PackedUserOperation calldata userOp)
         internal
         pure
         returns (Bill memory b)
@@ -56,7 +66,9 @@ library SessionCharging {
         b.gas = (limits >> 128) + uint128(limits) + userOp.preVerificationGas;
         bytes calldata paymasterAndData = userOp.paymasterAndData;
         if (paymasterAndData.length == 0) {
-            if (session.feeBudget == 0) revert UnsponsoredNotAllowed(sessionId);
+            if (SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) == 0) {
+                revert UnsponsoredNotAllowed(sessionId);
+            }
             b.fee = b.gas * uint128(uint256(userOp.gasFees));
             return b;
         }
@@ -70,136 +82,190 @@ library SessionCharging {
         }
         b.paymaster = paymaster;
         b.gas += paymasterGas;
-        address[] calldata paymasters = session.paymasters;
-        for (uint256 i; i < paymasters.length; ++i) {
-            if (paymasters[i] == paymaster) return b;
+        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PAYMASTERS);
+        for (uint256 i; i < length; ++i) {
+            if (address(uint160(SessionCalldata.load(start + 32 * i))) == paymaster) return b;
         }
-        revert PaymasterNotAllowed(sessionId, b.paymaster);
+        revert PaymasterNotAllowed(sessionId, paymaster);
     }
 
-    /// @dev Checks every counter the op consumes and writes them; returns the packed charges for
-    ///      the `SessionUsed` event (format in SessionEvents).
-    function charge(
-        Op memory op,
-        Session calldata session,
-        PermissionChecks.Charges memory charges,
-        Bill memory b
-    ) internal returns (bytes memory log) {
+    /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
+    ///      its `extras` (empty when the op charged nothing but `tokens[0]`).
+    function charge(Op memory op, uint256 s, PermissionChecks.Charges memory charges, Bill memory b)
+        internal
+        returns (uint256 usage, uint256[] memory extras)
+    {
         SessionStorage.Layout storage l = SessionStorage.layout();
-        _chargeRecord(l, op, session, charges);
-        (address account, uint32 epoch, bytes32 sessionId, uint32 periodIndex) =
-            (op.account, op.epoch, op.sessionId, op.periodIndex);
-        log = abi.encodePacked(
-            periodIndex, uint128(charges.native), uint128(b.fee), uint128(session.gasBudget != 0 ? b.gas : 0)
-        );
-        if (charges.tokens.length != 0 && charges.tokens[0] != 0) {
-            log = bytes.concat(log, abi.encodePacked(session.tokens[0].token, uint128(charges.tokens[0])));
+        usage = _chargeRecord(l, op, s, charges);
+        // Room for every possible extra (native, fee, gas, tokens[1..], periodic[..]), filled by `_push`.
+        extras = new uint256[](3 + charges.tokens.length + charges.periodic.length);
+        assembly ("memory-safe") {
+            mstore(extras, 0)
         }
-        for (uint256 i = 1; i < charges.tokens.length; ++i) {
-            uint256 amount = charges.tokens[i];
-            if (amount == 0) continue;
-            address token = session.tokens[i].token;
-            bytes32 key = SessionStorage.counterKey(SessionStorage.KIND_TOKEN, sessionId, epoch, token, 0);
-            uint256 spent = l.counters[key][account];
-            uint256 left = session.tokens[i].amount - spent;
-            if (amount > left) revert TokenAllowanceExceeded(sessionId, token, amount, left);
-            l.counters[key][account] = spent + amount;
-            log = bytes.concat(log, abi.encodePacked(token, uint128(amount)));
-        }
-        _chargeLifetime(l, op, session, charges.native, b);
-        log = bytes.concat(log, _chargePeriodic(l, op, session, charges));
+        _chargeTokens(l, op, s, charges.tokens, extras);
+        _chargeNativeAndFee(l, op, s, charges.native, b.fee, extras);
+        _chargeGas(l, op, s, b.gas, extras);
+        _chargePeriodic(l, op, s, charges, extras);
     }
 
-    /// @dev The session record: status, uses and the spent amount of `tokens[0]`.
+    /// @dev The counters of `tokens[1..]` (the first token's is in the record).
+    function _chargeTokens(
+        SessionStorage.Layout storage l,
+        Op memory op,
+        uint256 s,
+        uint256[] memory amounts,
+        uint256[] memory extras
+    ) private {
+        (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+        for (uint256 i = 1; i < amounts.length; ++i) {
+            uint256 amount = amounts[i];
+            if (amount == 0) continue;
+            address token = address(uint160(SessionCalldata.load(tokens + 64 * i)));
+            bytes32 key =
+                SessionStorage.counterKey(SessionStorage.KIND_TOKEN, op.sessionId, op.epoch, token, 0);
+            mapping(address => uint256) storage counter = l.counters[key];
+            uint256 spent = counter[op.account];
+            uint256 left = SessionCalldata.load(tokens + 64 * i + 32) - spent;
+            if (amount > left) revert TokenAllowanceExceeded(op.sessionId, token, amount, left);
+            counter[op.account] = spent + amount;
+            _push(extras, EXTRA_TOKEN, i, amount);
+        }
+    }
+
+    /// @dev Appends `kind (8) ‖ index (8) ‖ 112 zero bits ‖ amount (128)` to `extras`, whose memory was
+    ///      allocated for every possible extra by `charge` (so the write stays inside it).
+    function _push(uint256[] memory extras, uint256 kind, uint256 index, uint256 amount) private pure {
+        uint256 word = (kind << 248) | (index << 240) | amount;
+        assembly ("memory-safe") {
+            let n := add(mload(extras), 1)
+            mstore(add(extras, shl(5, n)), word)
+            mstore(extras, n)
+        }
+    }
+
+    /// @dev The session record: status, uses and the spent amount of `tokens[0]`; returns `usage`.
     function _chargeRecord(
         SessionStorage.Layout storage l,
         Op memory op,
-        Session calldata session,
+        uint256 s,
         PermissionChecks.Charges memory charges
-    ) private {
+    ) private returns (uint256 usage) {
         (bytes32 sessionId, uint256 record) = (op.sessionId, op.record);
         uint32 used = SessionStorage.uses(record);
-        uint32 maxUses = session.maxUses;
+        uint32 maxUses = uint32(SessionCalldata.word(s, SessionCalldata.MAX_USES));
         if ((maxUses != 0 && used >= maxUses) || used == type(uint32).max) {
             revert UsesExhausted(sessionId, maxUses);
         }
         uint256 firstSpent = SessionStorage.firstTokenSpent(record);
+        uint256 amount;
         if (charges.tokens.length != 0) {
-            uint256 amount = charges.tokens[0];
-            uint256 left = session.tokens[0].amount - firstSpent;
+            (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+            amount = charges.tokens[0];
+            uint256 left = SessionCalldata.load(tokens + 32) - firstSpent;
             if (amount > left) {
-                revert TokenAllowanceExceeded(sessionId, session.tokens[0].token, amount, left);
+                revert TokenAllowanceExceeded(
+                    sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
+                );
             }
             firstSpent += amount;
         }
         l.records[SessionStorage.recordKey(sessionId, op.epoch)][op.account] =
             SessionStorage.packRecord(SessionStorage.STATUS_ACTIVE, used + 1, firstSpent);
+        usage = (uint256(op.periodIndex) << 224) | (uint256(used + 1) << 192) | amount;
     }
 
-    /// @dev Native allowance and fee budget (one slot), gas budget (one slot).
-    function _chargeLifetime(
+    /// @dev Native allowance and fee budget (one slot).
+    function _chargeNativeAndFee(
         SessionStorage.Layout storage l,
         Op memory op,
-        Session calldata session,
+        uint256 s,
         uint256 native,
-        Bill memory b
+        uint256 fee,
+        uint256[] memory extras
     ) private {
-        (address account, uint32 epoch, bytes32 sessionId) = (op.account, op.epoch, op.sessionId);
-        if (native != 0 || b.fee != 0) {
-            bytes32 key =
-                SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, epoch, address(0), 0);
-            uint256 packed = l.counters[key][account];
-            uint256 nativeSpent = uint128(packed);
-            uint256 feeSpent = packed >> 128;
-            uint256 nativeLeft = session.nativeAllowance - nativeSpent;
-            if (native > nativeLeft) revert NativeAllowanceExceeded(sessionId, native, nativeLeft);
-            uint256 feeLeft = session.feeBudget - feeSpent;
-            if (b.fee > feeLeft) revert FeeBudgetExceeded(sessionId, b.fee, feeLeft);
-            l.counters[key][account] = (nativeSpent + native) | ((feeSpent + b.fee) << 128);
-        }
-        if (session.gasBudget != 0) {
-            bytes32 key = SessionStorage.counterKey(SessionStorage.KIND_GAS, sessionId, epoch, address(0), 0);
-            uint256 spent = l.counters[key][account];
-            uint256 left = session.gasBudget - spent;
-            if (b.gas > left) revert GasBudgetExceeded(sessionId, b.gas, left);
-            l.counters[key][account] = spent + b.gas;
-        }
+        if (native == 0 && fee == 0) return;
+        bytes32 sessionId = op.sessionId;
+        mapping(address => uint256) storage counter = l.counters[
+            SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, op.epoch, address(0), 0)
+        ];
+        uint256 packed = counter[op.account];
+        uint256 nativeSpent = uint128(packed);
+        uint256 feeSpent = packed >> 128;
+        uint256 nativeLeft = SessionCalldata.word(s, SessionCalldata.NATIVE_ALLOWANCE) - nativeSpent;
+        if (native > nativeLeft) revert NativeAllowanceExceeded(sessionId, native, nativeLeft);
+        uint256 feeLeft = SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) - feeSpent;
+        if (fee > feeLeft) revert FeeBudgetExceeded(sessionId, fee, feeLeft);
+        counter[op.account] = (nativeSpent + native) | ((feeSpent + fee) << 128);
+        if (native != 0) _push(extras, EXTRA_NATIVE, 0, native);
+        if (fee != 0) _push(extras, EXTRA_FEE, 0, fee);
     }
 
-    /// @dev Periodic allowances and the rate limit of period `periodIndex`; returns the token records
-    ///      of periodic-only tokens for the event.
+    /// @dev Gas budget (one slot).
+    function _chargeGas(
+        SessionStorage.Layout storage l,
+        Op memory op,
+        uint256 s,
+        uint256 gas,
+        uint256[] memory extras
+    ) private {
+        uint256 gasBudget = SessionCalldata.word(s, SessionCalldata.GAS_BUDGET);
+        if (gasBudget == 0) return;
+        mapping(address => uint256) storage counter = l.counters[
+            SessionStorage.counterKey(SessionStorage.KIND_GAS, op.sessionId, op.epoch, address(0), 0)
+        ];
+        uint256 spent = counter[op.account];
+        uint256 left = gasBudget - spent;
+        if (gas > left) revert GasBudgetExceeded(op.sessionId, gas, left);
+        counter[op.account] = spent + gas;
+        _push(extras, EXTRA_GAS, 0, gas);
+    }
+
+    /// @dev Periodic allowances and the rate limit of period `periodIndex`.
     function _chargePeriodic(
         SessionStorage.Layout storage l,
         Op memory op,
-        Session calldata session,
-        PermissionChecks.Charges memory charges
-    ) private returns (bytes memory log) {
-        (address account, uint32 epoch, bytes32 sessionId, uint32 periodIndex) =
-            (op.account, op.epoch, op.sessionId, op.periodIndex);
+        uint256 s,
+        PermissionChecks.Charges memory charges,
+        uint256[] memory extras
+    ) private {
+        (uint256 periodic,) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
         for (uint256 i; i < charges.periodic.length; ++i) {
             uint256 amount = charges.periodic[i];
             if (amount == 0) continue;
-            address asset = session.periodic[i].asset;
-            bytes32 key =
-                SessionStorage.counterKey(SessionStorage.KIND_PERIODIC, sessionId, epoch, asset, periodIndex);
-            uint256 spent = l.counters[key][account];
-            uint256 left = session.periodic[i].amount - spent;
-            if (amount > left) revert PeriodicAllowanceExceeded(sessionId, asset, periodIndex, amount, left);
-            l.counters[key][account] = spent + amount;
-            if (
-                asset != NATIVE_ASSET && PermissionChecks._tokenIndex(session, asset) == PermissionChecks.NONE
-            ) {
-                log = bytes.concat(log, abi.encodePacked(asset, uint128(amount)));
-            }
+            _chargePeriodicAsset(l, op, periodic + 64 * i, amount);
+            _push(extras, EXTRA_PERIODIC, i, amount);
         }
-        uint32 rateLimit = session.rateLimit;
+        uint32 rateLimit = uint32(SessionCalldata.word(s, SessionCalldata.RATE_LIMIT));
         if (rateLimit != 0) {
-            bytes32 key = SessionStorage.counterKey(
-                SessionStorage.KIND_RATE, sessionId, epoch, address(0), periodIndex
-            );
-            uint256 count = l.counters[key][account];
-            if (count >= rateLimit) revert RateLimitExceeded(sessionId, periodIndex, rateLimit);
-            l.counters[key][account] = count + 1;
+            mapping(address => uint256) storage counter = l.counters[
+                SessionStorage.counterKey(
+                    SessionStorage.KIND_RATE, op.sessionId, op.epoch, address(0), op.periodIndex
+                )
+            ];
+            uint256 count = counter[op.account];
+            if (count >= rateLimit) revert RateLimitExceeded(op.sessionId, op.periodIndex, rateLimit);
+            counter[op.account] = count + 1;
         }
+    }
+
+    /// @dev One periodic allowance (`entry` = calldata position of its (asset, amount) element).
+    function _chargePeriodicAsset(
+        SessionStorage.Layout storage l,
+        Op memory op,
+        uint256 entry,
+        uint256 amount
+    ) private {
+        address asset = address(uint160(SessionCalldata.load(entry)));
+        mapping(address => uint256) storage counter = l.counters[
+            SessionStorage.counterKey(
+                SessionStorage.KIND_PERIODIC, op.sessionId, op.epoch, asset, op.periodIndex
+            )
+        ];
+        uint256 spent = counter[op.account];
+        uint256 left = SessionCalldata.load(entry + 32) - spent;
+        if (amount > left) {
+            revert PeriodicAllowanceExceeded(op.sessionId, asset, op.periodIndex, amount, left);
+        }
+        counter[op.account] = spent + amount;
     }
 }

@@ -6,14 +6,19 @@ import {Session} from "./SessionTypes.sol";
 /// @title SessionEvents
 /// @notice Every event of the session-key validator. Together they let an indexer rebuild each
 ///         session (contents, status and every counter) from logs alone.
-/// @dev Note: `SessionUsed` is emitted once per validated op and is kept compact; its `charges`
-///      bytes are packed (not ABI-encoded) as:
-///        periodIndex (4) ‖ native (16) ‖ fee (16) ‖ gas (16) ‖ { token (20) ‖ amount (16) }*
-///      amounts are big-endian uint128 (every allowance is capped at 2^128-1); `fee` is 0 for a sponsored op
-///      and `gas` is 0 without a gas budget; one token record per
-///      erc20/periodic token charged a non-zero amount, in the order of first appearance in
-///      `session.tokens` then `session.periodic`. Each `SessionUsed` is one use (and one rate-limit
-///      use in `periodIndex`).
+/// @dev Note: exactly one of `SessionUsed` / `SessionUsedAndCharged` is emitted per validated op (one use,
+///      and one rate-limit use in its period when the session has a rate limit). They are kept small:
+///        usage   = periodIndex (32, bits 224-255) ‖ uses after this op (32, bits 192-223) ‖ 64 zero bits ‖
+///                  amount charged to `tokens[0]` (128, bits 0-127; 0 without tokens)
+///        extras  = one word per other non-zero charge, in charging order:
+///                  kind (8, bits 248-255) ‖ index (8, bits 240-247) ‖ 112 zero bits ‖ amount (128)
+///                  kind 1 native value (index 0), 2 fee (index 0; unsponsored ops), 3 gas units (index 0;
+///                  sessions with a gas budget), 4 `tokens[index]` (index >= 1), 5 `periodic[index]` in
+///                  `periodIndex`.
+///      An indexer rebuilds every counter from logs alone: `SessionCreated` gives the session (its lists
+///      give the assets behind each index), each use event adds its amounts to the counters of
+///      (account, sessionId, install generation from `AccountInitialized`/`AccountReset`), and `uses` is
+///      carried explicitly. Amounts are at most 2^128-1 (every allowance is capped at creation).
 
 /// @dev The module was installed on `account`; `epoch` is the install generation of its sessions.
 event AccountInitialized(address indexed account, uint32 epoch);
@@ -36,5 +41,10 @@ event SessionRevoked(address indexed account, bytes32 indexed sessionId);
 /// @dev An enable nonce of the account was consumed or invalidated.
 event EnableNonceConsumed(address indexed account, uint256 nonce);
 
-/// @dev An op of the session was validated and charged (see the header for `charges`).
-event SessionUsed(address indexed account, bytes32 indexed sessionId, bytes charges);
+/// @dev An op of the session was validated and charged nothing but `tokens[0]` (see the header).
+event SessionUsed(address indexed account, bytes32 indexed sessionId, uint256 usage);
+
+/// @dev An op of the session was validated and charged more than `tokens[0]` (see the header).
+event SessionUsedAndCharged(
+    address indexed account, bytes32 indexed sessionId, uint256 usage, uint256[] extras
+);

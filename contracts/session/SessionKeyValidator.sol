@@ -4,7 +4,6 @@ pragma solidity ^0.8.28;
 import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {MODULE_TYPE_VALIDATOR} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Session} from "./SessionTypes.sol";
 import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
 import {SessionStorage} from "./SessionStorage.sol";
@@ -14,6 +13,7 @@ import {CallDecoder} from "./CallDecoder.sol";
 import {PermissionChecks} from "./PermissionChecks.sol";
 import {SessionCharging} from "./SessionCharging.sol";
 import {SessionWindow} from "./SessionWindow.sol";
+import {SessionCalldata} from "./SessionCalldata.sol";
 import {
     AlreadyInitialized,
     MalformedInstallData,
@@ -24,7 +24,7 @@ import {
     SessionIsRevoked,
     EnableSignatureInvalid
 } from "./SessionErrors.sol";
-import {AccountInitialized, AccountReset, SessionUsed} from "./SessionEvents.sol";
+import {AccountInitialized, AccountReset, SessionUsed, SessionUsedAndCharged} from "./SessionEvents.sol";
 
 /// @title SessionKeyValidator
 /// @notice ERC-7579 validator module that lets an account grant scoped session keys (see SPEC.md and
@@ -49,6 +49,8 @@ contract SessionKeyValidator is SessionAdmin {
     bytes4 internal constant ERC1271_FAILED = 0xffffffff;
     /// @dev ERC-1271 success value.
     bytes4 internal constant ERC1271_MAGIC = 0x1626ba7e;
+    /// @dev Largest `s` of a non-malleable secp256k1 signature (secp256k1n / 2).
+    uint256 internal constant MAX_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     // ----- ERC-7579 module -----
 
@@ -118,13 +120,23 @@ contract SessionKeyValidator is SessionAdmin {
             bytes32 sessionId
         ) = SignatureEnvelope.parse(userOp.signature);
         if (sessionId != env.sessionId) revert SessionIdMismatch(env.sessionId, sessionId);
-        if (env.enable) _enable(account, epoch, sessionId, session, env.enableNonce, enableSignature);
-        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, epoch, env, session);
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(
+        if (env.enable) {
+            // The id an owner grants must be that of the canonical encoding, like every stored id, so that
+            // the in-place reads of SessionCalldata see exactly the granted session.
+            bytes32 encodedId = SignatureEnvelope.sessionId(session);
+            if (encodedId != sessionId) revert SessionIdMismatch(sessionId, encodedId);
+            _enable(account, epoch, sessionId, session, env.enableNonce, enableSignature);
+        }
+        uint256 s = SessionCalldata.pointer(session);
+        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, epoch, env, s);
+        // ECDSA with OpenZeppelin's tryRecover semantics: high-s, a bad v and ecrecover == 0 are failures.
+        address signer = ecrecover(
             SignatureEnvelope.opDigest(userOpHash, sessionId, env.periodIndex), env.v, env.r, env.s
         );
-        uint256 failed =
-            (err != ECDSA.RecoverError.NoError || signer != session.signer) ? SIG_VALIDATION_FAILED : 0;
+        uint256 failed = (uint256(env.s) > MAX_S || signer == address(0)
+                || signer != address(uint160(SessionCalldata.word(s, SessionCalldata.SIGNER))))
+            ? SIG_VALIDATION_FAILED
+            : 0;
         return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
     }
 
@@ -187,18 +199,26 @@ contract SessionKeyValidator is SessionAdmin {
         address account,
         uint32 epoch,
         SignatureEnvelope.Envelope memory env,
-        Session calldata session
+        uint256 s
     ) private returns (uint48 validAfter, uint48 validUntil) {
         bytes32 sessionId = env.sessionId;
         SessionCharging.Op memory op = SessionCharging.Op(
             account, epoch, sessionId, env.periodIndex, _activeRecord(account, epoch, sessionId)
         );
-        (validAfter, validUntil) = SessionWindow.window(session, sessionId, env.periodIndex);
+        (validAfter, validUntil) = SessionWindow.periodWindow(
+            sessionId,
+            env.periodIndex,
+            uint48(SessionCalldata.word(s, SessionCalldata.VALID_AFTER)),
+            uint48(SessionCalldata.word(s, SessionCalldata.VALID_UNTIL)),
+            SessionCalldata.word(s, SessionCalldata.PERIOD),
+            SessionCalldata.word(s, SessionCalldata.PERIOD_START)
+        );
         (CallDecoder.Call[] memory calls, bool direct) = CallDecoder.decode(userOp.callData, account);
-        PermissionChecks.Charges memory charges =
-            PermissionChecks.check(session, sessionId, calls, direct, account);
-        SessionCharging.Bill memory b = SessionCharging.bill(session, sessionId, userOp);
-        emit SessionUsed(account, sessionId, SessionCharging.charge(op, session, charges, b));
+        PermissionChecks.Charges memory charges = PermissionChecks.check(s, sessionId, calls, direct, account);
+        SessionCharging.Bill memory b = SessionCharging.bill(s, sessionId, userOp);
+        (uint256 usage, uint256[] memory extras) = SessionCharging.charge(op, s, charges, b);
+        if (extras.length == 0) emit SessionUsed(account, sessionId, usage);
+        else emit SessionUsedAndCharged(account, sessionId, usage, extras);
     }
 
     /// @dev Enable in the first op: the owner's grant, checked by the account's ERC-1271, creates the

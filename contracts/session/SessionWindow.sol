@@ -25,14 +25,32 @@ library SessionWindow {
         pure
         returns (uint48 validAfter, uint48 validUntil)
     {
-        validAfter = session.validAfter;
-        validUntil = session.validUntil;
-        uint256 period = session.period;
+        return periodWindow(
+            sessionId,
+            periodIndex,
+            session.validAfter,
+            session.validUntil,
+            session.period,
+            session.periodStart
+        );
+    }
+
+    /// @dev The window of an op in period `periodIndex` of a session with these window and schedule fields.
+    function periodWindow(
+        bytes32 sessionId,
+        uint32 periodIndex,
+        uint48 sessionAfter,
+        uint48 sessionUntil,
+        uint256 period,
+        uint256 periodStart
+    ) internal pure returns (uint48 validAfter, uint48 validUntil) {
+        validAfter = sessionAfter;
+        validUntil = sessionUntil;
         if (period == 0) {
             if (periodIndex != 0) revert PeriodIndexNotAllowed(sessionId, periodIndex);
             return (validAfter, validUntil);
         }
-        uint256 start = uint256(session.periodStart) + uint256(periodIndex) * period;
+        uint256 start = periodStart + uint256(periodIndex) * period;
         if (start > MAX_TIME) revert PeriodOutOfRange(sessionId, periodIndex);
         uint256 end = start + period - 1;
         if (end > MAX_TIME) end = MAX_TIME;

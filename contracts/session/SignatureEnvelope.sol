@@ -10,10 +10,10 @@ import {MalformedEnvelope, UnsupportedEnvelopeVersion, UnsupportedEnvelopeFlags}
 ///      - Layout (byte offsets): 0 version (0x01) | 1 flags (bit0 ENABLE) | 2 sessionId (32) |
 ///        34 periodIndex (uint32 BE) | 38 r (32) | 70 s (32) | 102 v (1) |
 ///        103 abi.encode(Session session, uint256 enableNonce, bytes enableSignature).
-///      - The session is read in place from calldata. Its ABI tail need not be canonical: the module
-///        only uses the values it reads, and `keccak256(abi.encode(session))` of those values must
-///        equal the session id, which proves they are the granted ones. The three head words and the
-///        enable signature are bounds-checked against the envelope.
+///      - The session is read in place from calldata. Its id is the hash of its bytes as carried, which
+///        equals a stored id (always that of a canonical `abi.encode`) only for the canonical encoding of
+///        the granted session; an enable grant re-encodes and compares before creating the session. The
+///        three head words and the enable signature are bounds-checked against the envelope.
 ///      - The session key signs `opDigest` raw (no EIP-191 prefix): it covers the userOpHash (chain,
 ///        EntryPoint, sender and every op field but the signature) and the envelope fields the
 ///        userOpHash cannot cover (session id, period index).
