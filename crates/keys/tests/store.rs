@@ -1,0 +1,304 @@
+//! The façade: create, sign, rotate, revoke, delete, export, with keys and records in step.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::sync::atomic::Ordering;
+
+use alloy::primitives::{Address, Signature, B256};
+use common::*;
+use leash_keys::audit::Action;
+use leash_keys::envelope;
+use leash_keys::keystore::KeystoreError;
+use leash_keys::registry::{RegistryError, Status};
+use leash_keys::{CreateRequest, Error, Filter, PasswordSource, SessionSpec, Store};
+
+fn password() -> PasswordSource {
+    PasswordSource::Prompt(Box::new(|| Ok("store test password".to_owned())))
+}
+
+fn wrong_password() -> PasswordSource {
+    PasswordSource::Prompt(Box::new(|| Ok("nope".to_owned())))
+}
+
+fn request(spec: SessionSpec) -> CreateRequest {
+    CreateRequest {
+        label: "backend".into(),
+        account: ACCOUNT,
+        chain_id: 31337,
+        entry_point: ENTRY_POINT,
+        module: MODULE,
+        spec,
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> (std::sync::Arc<std::sync::atomic::AtomicU64>, Store) {
+    let (now, clock) = fixed_clock(1_700_000_000);
+    let store = Store::open(dir.path().join("data"))
+        .unwrap()
+        .with_actor("cli")
+        .with_clock(clock);
+    (now, store)
+}
+
+fn actions(store: &Store, id: &str) -> Vec<String> {
+    store
+        .audit_entries(Some(id))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+#[test]
+fn create_generates_a_key_and_records_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let record = store.create_session(request(spec()), &password()).unwrap();
+    assert_ne!(record.signer, Address::ZERO);
+    assert_eq!(record.spec.signer, record.signer);
+    assert_eq!(record.session_id, record.spec.session_id().unwrap());
+    let path = store.keystore().path_of(&record.keystore_file).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(store.dir()).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let signer = store
+        .keystore()
+        .load_signer(&record.keystore_file, "store test password")
+        .unwrap();
+    assert_eq!(signer.address(), record.signer);
+    assert_eq!(store.show(&record.local_id).unwrap(), record);
+    assert_eq!(actions(&store, &record.local_id), ["create"]);
+    assert_eq!(store.audit_entries(None).unwrap()[0].actor, "cli");
+}
+
+#[test]
+fn create_refuses_a_preset_signer_and_bad_specs_without_leaving_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let preset = SessionSpec {
+        signer: Address::repeat_byte(1),
+        ..spec()
+    };
+    assert!(matches!(
+        store
+            .create_session(request(preset), &password())
+            .unwrap_err(),
+        Error::SignerPreset
+    ));
+    let bad = SessionSpec {
+        valid_until: 0,
+        ..spec()
+    };
+    assert_eq!(
+        store
+            .create_session(request(bad), &password())
+            .unwrap_err()
+            .to_string(),
+        "permissions: validUntil: must be greater than validAfter (0 <= 0)"
+    );
+    let mut bad_label = request(spec());
+    bad_label.label = String::new();
+    assert_eq!(
+        store
+            .create_session(bad_label, &password())
+            .unwrap_err()
+            .to_string(),
+        "label: must not be empty"
+    );
+    assert!(
+        store.keystore().file_names().unwrap().is_empty(),
+        "a refused create left a key"
+    );
+    assert!(store.audit_entries(None).unwrap().is_empty());
+    let empty = PasswordSource::Prompt(Box::new(|| Ok(String::new())));
+    assert!(matches!(
+        store.create_session(request(spec()), &empty).unwrap_err(),
+        Error::Password(_)
+    ));
+}
+
+#[test]
+fn sign_op_signs_the_documented_digest_and_logs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let mut periodic = spec();
+    periodic.period = 100;
+    periodic.period_start = 1_699_999_000;
+    periodic.rate_limit = 5;
+    let record = store
+        .create_session(request(periodic), &password())
+        .unwrap();
+    let op = B256::repeat_byte(0x5a);
+    let signed = store
+        .sign_op(&record.local_id, op, None, &password())
+        .unwrap();
+    assert_eq!(signed.period_index, 10);
+    assert_eq!(
+        signed.op_digest,
+        envelope::op_digest(op, record.session_id, 10)
+    );
+    let sig = Signature::from_raw(&signed.signature).unwrap();
+    assert_eq!(
+        sig.recover_address_from_prehash(&signed.op_digest).unwrap(),
+        record.signer
+    );
+    let decoded = envelope::decode_v1(&signed.envelope).unwrap();
+    assert_eq!(decoded.session_id, record.session_id);
+    assert_eq!(decoded.period_index, 10);
+    assert_eq!(decoded.signature, signed.signature);
+    assert_eq!(decoded.session, record.spec.to_sol().unwrap());
+
+    let explicit = store
+        .sign_op(&record.local_id, op, Some(11), &password())
+        .unwrap();
+    assert_eq!(explicit.period_index, 11);
+    let entries = store.audit_entries(Some(&record.local_id)).unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[1].action, Action::SignOp.as_str());
+    assert_eq!(entries[1].seq, signed.audit_seq);
+    let details: serde_json::Value = serde_json::from_str(&entries[1].details).unwrap();
+    assert_eq!(details["user_op_hash"], op.to_string());
+    assert_eq!(details["period_index"], 10);
+}
+
+#[test]
+fn sign_op_refuses_unusable_sessions_and_wrong_passwords_without_logging() {
+    let dir = tempfile::tempdir().unwrap();
+    let (now, mut store) = open(&dir);
+    let id = store
+        .create_session(request(spec()), &password())
+        .unwrap()
+        .local_id;
+    let op = B256::repeat_byte(1);
+    assert!(matches!(
+        store.sign_op(&id, op, None, &wrong_password()).unwrap_err(),
+        Error::Keystore(KeystoreError::WrongPassword { .. })
+    ));
+    store.pause(&id).unwrap();
+    let err = store.sign_op(&id, op, None, &password()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("session {id} is paused: cannot sign with it (resume it first)")
+    );
+    store.resume(&id).unwrap();
+    now.store(2_000_000_001, Ordering::SeqCst);
+    assert!(matches!(
+        store.sign_op(&id, op, None, &password()).unwrap_err(),
+        Error::Registry(RegistryError::Expired {
+            valid_until: 2_000_000_000,
+            ..
+        })
+    ));
+    now.store(1_700_000_000, Ordering::SeqCst);
+    store.revoke(&id, "leaked").unwrap();
+    assert!(store.sign_op(&id, op, None, &password()).is_err());
+    assert_eq!(
+        actions(&store, &id),
+        ["create", "pause", "resume", "revoke"]
+    );
+}
+
+#[test]
+fn sign_op_detects_a_swapped_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let a = store.create_session(request(spec()), &password()).unwrap();
+    let b = store.create_session(request(spec()), &password()).unwrap();
+    let pa = store.keystore().path_of(&a.keystore_file).unwrap();
+    let pb = store.keystore().path_of(&b.keystore_file).unwrap();
+    std::fs::copy(&pb, &pa).unwrap();
+    let err = store
+        .sign_op(&a.local_id, B256::ZERO, None, &password())
+        .unwrap_err();
+    assert!(matches!(err, Error::KeyMismatch { .. }), "{err}");
+}
+
+#[test]
+fn rotate_makes_a_new_key_with_the_same_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let old = store.create_session(request(spec()), &password()).unwrap();
+    let rotation = store
+        .rotate(&old.local_id, Some("backend v2".into()), &password())
+        .unwrap();
+    assert_eq!(rotation.old.status, Status::Revoked);
+    assert_eq!(rotation.old.revoke_reason.as_deref(), Some("rotated"));
+    assert_eq!(rotation.new.status, Status::Active);
+    assert_eq!(rotation.new.label, "backend v2");
+    assert_ne!(rotation.new.signer, old.signer);
+    assert_ne!(rotation.new.keystore_file, old.keystore_file);
+    assert_eq!(
+        SessionSpec {
+            signer: old.signer,
+            ..rotation.new.spec.clone()
+        },
+        old.spec
+    );
+    assert!(store
+        .sign_op(&old.local_id, B256::ZERO, None, &password())
+        .is_err());
+    store
+        .sign_op(&rotation.new.local_id, B256::ZERO, None, &password())
+        .unwrap();
+    let err = store.rotate(&old.local_id, None, &password()).unwrap_err();
+    assert!(err.to_string().contains("cannot rotate it"), "{err}");
+    assert_eq!(
+        store.keystore().file_names().unwrap().len(),
+        2,
+        "a refused rotate left a key"
+    );
+}
+
+#[test]
+fn delete_needs_revoke_and_removes_the_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let record = store.create_session(request(spec()), &password()).unwrap();
+    let path = store.keystore().path_of(&record.keystore_file).unwrap();
+    let err = store.delete(&record.local_id).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("only revoked sessions can be deleted"),
+        "{err}"
+    );
+    assert!(path.exists());
+    store.revoke(&record.local_id, "done").unwrap();
+    store.delete(&record.local_id).unwrap();
+    assert!(!path.exists());
+    assert!(store.list(&Filter::default()).unwrap().is_empty());
+    assert_eq!(
+        actions(&store, &record.local_id),
+        ["create", "revoke", "delete"]
+    );
+    assert!(store.audit_verify(None).unwrap().is_intact());
+}
+
+#[test]
+fn export_logs_before_handing_out_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let record = store.create_session(request(spec()), &password()).unwrap();
+    assert!(store
+        .export_private_key(&record.local_id, &wrong_password())
+        .is_err());
+    let key = store
+        .export_private_key(&record.local_id, &password())
+        .unwrap();
+    assert_eq!(key.address(), record.signer);
+    assert_eq!(actions(&store, &record.local_id), ["create", "export_key"]);
+}
+
+#[test]
+fn orphan_key_files_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    store.create_session(request(spec()), &password()).unwrap();
+    let orphan = store.keystore().generate("x").unwrap();
+    assert_eq!(store.orphan_key_files().unwrap(), vec![orphan.file_name]);
+}
