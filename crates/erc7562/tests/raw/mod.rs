@@ -1,0 +1,4 @@
+//! Shared helpers for the raw-revm tests.
+
+pub(crate) mod asm;
+pub(crate) mod world;
