@@ -11,7 +11,10 @@
 //! The compiler cache lives in `OUT_DIR` too, so a rebuild with unchanged sources is fast.
 
 use foundry_compilers::{
-    artifacts::{remappings::Remapping, EvmVersion, Optimizer, Settings, Severity},
+    artifacts::{
+        remappings::Remapping, BytecodeHash, EvmVersion, Optimizer, Settings, SettingsMetadata,
+        Severity,
+    },
     multi::{MultiCompiler, MultiCompilerSettings},
     solc::{CliSettings, Solc, SolcCompiler, SolcSettings},
     Artifact, Project, ProjectPathsConfig,
@@ -110,6 +113,10 @@ fn settings() -> MultiCompilerSettings {
         optimizer,
         evm_version: Some(EvmVersion::Cancun),
         via_ir: Some(false),
+        // No metadata hash and no CBOR trailer: the bytecode then depends on the code alone, so the
+        // Rust build and forge produce the same bytes and the same CREATE2 address (foundry.toml
+        // sets `bytecode_hash = "none"` and `cbor_metadata = false` to match).
+        metadata: Some(SettingsMetadata::new(BytecodeHash::None, false)),
         ..Settings::default()
     };
     MultiCompilerSettings {
