@@ -8,7 +8,7 @@ ANVIL := node_modules/.bin/anvil
 NPM_STAMP := node_modules/.leash-setup-stamp
 CARGO_TEST := cargo test --workspace --locked
 
-.PHONY: help setup build test test-forge test-rust test-solc-adapter demo bench gas-snapshot fmt lint clean
+.PHONY: help setup build test test-forge test-rust test-solc-adapter demo bench gas-snapshot audit audit-mutants fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ bench: setup ## benchmarks: cargo bench + forge gas snapshots (figures go to BEN
 
 gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/
 	$(FORGE) test --match-path 'tests/gas/*'
+
+audit: setup ## long property run (AUDIT_CASES, default 1000) ending with a summary table
+	AUDIT_CASES=$${AUDIT_CASES:-1000} cargo run --locked --release -q -p leash-audit
+
+audit-mutants: setup ## plant each bug in a copy of the module and show the suite catches it (minutes)
+	cargo run --locked --release -q -p leash-audit -- mutants
 
 fmt: setup ## format Solidity and Rust
 	$(FORGE) fmt

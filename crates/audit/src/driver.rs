@@ -1,0 +1,806 @@
+//! Runs a case on the chain: plans each step with the reference model, sends it through the
+//! real EntryPoint under the ERC-7562 checker and the call recorder, then checks every
+//! invariant on what the chain did.
+
+use crate::{
+    grammar::{BundleOp, Transition},
+    observe::{op_events, split_validation_data, CallRecorder, OpEvent},
+    reference::{setup_bundle, BundlePlan, Expected, OpPlan, RefState, SessionPlan},
+    revert::rejection,
+    world::{World, BENEFICIARY},
+    AuditError, Stats,
+};
+use alloy::{
+    primitives::{aliases::U192, Address, Bytes, B256, U256},
+    sol_types::SolCall,
+};
+use leash_contracts::bindings::session::{ISessionKeyValidator, Session as AbiSession};
+use leash_erc7562::Erc7562Inspector;
+use leash_evm::{Chain, DecodedRevert, HandleOpsOutcome};
+use leash_model::{
+    decode::{EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP},
+    permissions::{ENTRY_POINT_V06, ENTRY_POINT_V07, ENTRY_POINT_V08},
+    remaining,
+    window::{in_window, op_window, period_at},
+    Remaining, Session, Verdict, NATIVE_ASSET,
+};
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+/// An invariant broken at a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The invariant's name (LEDGER, MONOTONE, CANONICAL, DENY, REVOKED, EXPIRED, PAUSED,
+    /// UNINSTALLED, WINDOW, MODEL, 7562, SETUP).
+    pub invariant: &'static str,
+    /// Step index (0 = the set-up bundle).
+    pub step: usize,
+    /// What was expected and what happened.
+    pub detail: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{}] step {}: {}",
+            self.invariant, self.step, self.detail
+        )
+    }
+}
+
+fn fail<T>(invariant: &'static str, step: usize, detail: impl Into<String>) -> Result<T, Failure> {
+    Err(Failure {
+        invariant,
+        step,
+        detail: detail.into(),
+    })
+}
+
+/// Cumulative observed outflows of one session in one install generation.
+#[derive(Debug, Clone, Default)]
+struct Outflows {
+    native: U256,
+    fees: U256,
+    tokens: BTreeMap<Address, U256>,
+    periodic: BTreeMap<(Address, u32), U256>,
+}
+
+/// The state a case carries besides the chain and the model.
+struct Case<'a> {
+    chain: Chain,
+    reference: RefState,
+    stats: &'a mut Stats,
+    step: usize,
+    outflows: HashMap<(B256, u32), Outflows>,
+    allowances: HashMap<(Address, Address), U256>,
+    previous: HashMap<(usize, u32, u32), Remaining>,
+    model_checks: bool,
+}
+
+/// Runs one case: the set-up bundle, then `transitions`. With `model_checks` false only the
+/// invariants measured on the chain run (LEDGER, MONOTONE, CANONICAL, DENY, lifecycle, WINDOW,
+/// 7562): the mutation check uses it to show which of them catch a bug on their own.
+///
+/// # Errors
+///
+/// The first broken invariant.
+pub fn run_case(
+    module_code: &Bytes,
+    model_checks: bool,
+    init: &RefState,
+    transitions: &[Transition],
+    seen: Option<&AtomicUsize>,
+    stats: &mut Stats,
+) -> Result<(), Failure> {
+    let world = World::cached(init.version, module_code).map_err(|e| setup_failure(&e))?;
+    let fresh = RefState::new(init.version, init.specs.clone());
+    let mut case = Case {
+        chain: world.chain,
+        reference: fresh,
+        stats,
+        step: 0,
+        outflows: HashMap::new(),
+        allowances: HashMap::new(),
+        previous: HashMap::new(),
+        model_checks,
+    };
+    case.stats.cases += 1;
+    case.bundle(&setup_bundle())?;
+    for (index, transition) in transitions.iter().enumerate() {
+        if let Some(counter) = seen {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+        case.step = index + 1;
+        case.stats.steps += 1;
+        match transition {
+            Transition::Warp(secs) => {
+                case.chain.warp(*secs);
+                case.reference.now += secs;
+            }
+            Transition::Bundle(ops) => case.bundle(ops)?,
+        }
+        case.check_counters()?;
+    }
+    Ok(())
+}
+
+fn setup_failure(error: &AuditError) -> Failure {
+    Failure {
+        invariant: "SETUP",
+        step: 0,
+        detail: error.to_string(),
+    }
+}
+
+impl Case<'_> {
+    fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, Failure> {
+        let module = self.reference.layout().module;
+        let out = self.chain.view(module, call.abi_encode().into());
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return fail("MODEL", self.step, format!("view reverted: {e}")),
+        };
+        C::abi_decode_returns(&out).map_err(|e| Failure {
+            invariant: "MODEL",
+            step: self.step,
+            detail: e.to_string(),
+        })
+    }
+
+    fn status(&self, account: Address, id: B256) -> Result<u8, Failure> {
+        self.view(&ISessionKeyValidator::sessionStatusCall { account, id })
+    }
+
+    fn bundle(&mut self, ops: &[BundleOp]) -> Result<(), Failure> {
+        let version = self.reference.version;
+        let chain = &self.chain;
+        let plan = self.reference.plan(ops, &mut |sender, key| {
+            chain
+                .nonce(version, sender, U192::from(key >> 64))
+                .unwrap_or(key)
+        });
+        let layout = self.reference.layout();
+        let accounts = vec![layout.account, layout.other_account];
+        let mut statuses = HashMap::new();
+        for p in &plan.plans {
+            if let OpPlan::Session(s) = p {
+                let claimed = claimed_id(s);
+                let status = self.status(s.sender, claimed)?;
+                let initialized: bool =
+                    self.view(&ISessionKeyValidator::isInitializedCall { account: s.sender })?;
+                statuses.insert((s.sender, claimed), (status, initialized));
+            }
+        }
+        let mut inspector = (
+            Erc7562Inspector::new(version.canonical_address()),
+            CallRecorder::new(version.canonical_address(), accounts.clone()),
+        );
+        let outcome = self
+            .chain
+            .handle_ops_with_inspector(version, &plan.ops, BENEFICIARY, &mut inspector)
+            .map_err(|e| Failure {
+                invariant: "SETUP",
+                step: self.step,
+                detail: e.to_string(),
+            })?;
+        self.stats.bundles += 1;
+        let (checker, recorder) = inspector;
+        self.count(&plan);
+        let events = if outcome.success {
+            op_events(&outcome.logs, &outcome.events, &accounts)
+        } else {
+            Vec::new()
+        };
+        if outcome.success {
+            let violations = checker.violations();
+            self.stats.checked("7562");
+            self.stats.violations_7562 += violations.len() as u64;
+            if !violations.is_empty() {
+                return fail("7562", self.step, format!("{violations:?}"));
+            }
+            self.check_lifecycle(&plan, &statuses)?;
+            self.check_executions(&plan, &recorder, &events)?;
+            self.check_ledger(&plan, &recorder, &events)?;
+        }
+        self.check_windows(&plan, &recorder)?;
+        if self.model_checks {
+            self.check_outcome(&plan, &outcome, &events)?;
+        }
+        self.reference = plan.after;
+        self.resync_allowances()?;
+        Ok(())
+    }
+
+    fn count(&mut self, plan: &BundlePlan) {
+        let last = plan
+            .failure
+            .as_ref()
+            .map_or(plan.plans.len(), |(i, _)| *i + 1);
+        for p in &plan.plans[..last] {
+            match p {
+                OpPlan::Owner(..) => self.stats.owner_ops += 1,
+                OpPlan::Session(s) => {
+                    self.stats.session_ops += 1;
+                    match &s.verdict {
+                        _ if !s.routed => self
+                            .stats
+                            .rejected("AA24 module not installed on the account"),
+                        Verdict::Reject(r) => self.stats.rejected(r.name()),
+                        Verdict::SigFailed(_) => self.stats.rejected("AA24 signature error"),
+                        Verdict::Accept(_) if !s.in_window => {
+                            self.stats.rejected("AA22 expired or not due")
+                        }
+                        Verdict::Accept(_) if plan.failure.is_none() => self.stats.accepted += 1,
+                        Verdict::Accept(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// REVOKED / PAUSED / UNINSTALLED / EXPIRED: in a bundle that validated, every session op's
+    /// session was active, installed, and the clock inside its window (chain views taken before
+    /// the bundle, the session's own fields).
+    fn check_lifecycle(
+        &mut self,
+        plan: &BundlePlan,
+        statuses: &HashMap<(Address, B256), (u8, bool)>,
+    ) -> Result<(), Failure> {
+        let now = self.reference.now;
+        let rules = self.reference.rules();
+        for p in &plan.plans {
+            let OpPlan::Session(s) = p else { continue };
+            let (status, initialized) = statuses[&(s.sender, claimed_id(s))];
+            for invariant in ["UNINSTALLED", "REVOKED", "PAUSED", "EXPIRED"] {
+                self.stats.checked(invariant);
+            }
+            if !initialized {
+                return fail(
+                    "UNINSTALLED",
+                    self.step,
+                    format!(
+                        "op of session {} validated on an account without the module",
+                        s.session_index
+                    ),
+                );
+            }
+            match status {
+                1 => {}
+                2 => {
+                    return fail(
+                        "PAUSED",
+                        self.step,
+                        format!("op of paused session {} validated", s.session_index),
+                    )
+                }
+                3 => {
+                    return fail(
+                        "REVOKED",
+                        self.step,
+                        format!("op of revoked session {} validated", s.session_index),
+                    )
+                }
+                _ => {
+                    return fail(
+                        "UNINSTALLED",
+                        self.step,
+                        format!(
+                            "op of a session that does not exist ({}) validated",
+                            s.session_index
+                        ),
+                    )
+                }
+            }
+            let granted = self
+                .granted(claimed_id(s))
+                .unwrap_or_else(|| s.carried.clone());
+            if !in_window(rules, granted.valid_after, granted.valid_until, now) {
+                return fail(
+                    "EXPIRED",
+                    self.step,
+                    format!(
+                        "op of session {} validated at {now}, outside its window",
+                        s.session_index
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The granted session whose id is `id` (a template of the case).
+    fn granted(&self, id: B256) -> Option<Session> {
+        (0..self.reference.specs.len())
+            .find(|i| self.reference.session_id(*i) == id)
+            .map(|i| self.reference.session(i))
+    }
+
+    /// WINDOW: the validation data each session op returned lies inside its session's window
+    /// and its period's window.
+    fn check_windows(&mut self, plan: &BundlePlan, recorder: &CallRecorder) -> Result<(), Failure> {
+        let last = plan
+            .failure
+            .as_ref()
+            .map_or(plan.plans.len(), |(i, _)| *i + 1);
+        for (p, (_, data)) in plan.plans[..last].iter().zip(&recorder.validations) {
+            let OpPlan::Session(s) = p else { continue };
+            if !s.routed {
+                continue;
+            }
+            let Some((after, until, _)) = split_validation_data(data) else {
+                continue;
+            };
+            self.stats.checked("WINDOW");
+            let Some(granted) = self.granted(claimed_id(s)) else {
+                continue;
+            };
+            let bounded_until = |u: u64| if u == 0 { u64::MAX } else { u };
+            let mut lower = granted.valid_after;
+            let mut upper = bounded_until(granted.valid_until);
+            if granted.period != 0 {
+                let start = granted
+                    .period_start
+                    .saturating_add(u64::from(s.period).saturating_mul(granted.period));
+                lower = lower.max(start);
+                upper = upper.min(start.saturating_add(granted.period - 1));
+            } else if s.period != 0 {
+                return fail(
+                    "WINDOW",
+                    self.step,
+                    "a period index validated for a session without periods",
+                );
+            }
+            if after < lower || bounded_until(until) > upper {
+                return fail(
+                    "WINDOW",
+                    self.step,
+                    format!("session {} returned [{after}, {until}] outside [{lower}, {upper}] (period {})", s.session_index, s.period),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// DENY and CANONICAL on what each session op's execution actually called.
+    fn check_executions(
+        &mut self,
+        plan: &BundlePlan,
+        recorder: &CallRecorder,
+        events: &[OpEvent],
+    ) -> Result<(), Failure> {
+        if recorder.executions.len() != plan.plans.len() || events.len() != plan.plans.len() {
+            return fail(
+                "CANONICAL",
+                self.step,
+                format!(
+                    "{} ops, {} executions, {} op events",
+                    plan.plans.len(),
+                    recorder.executions.len(),
+                    events.len()
+                ),
+            );
+        }
+        let layout = self.reference.layout();
+        for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
+            let OpPlan::Session(s) = p else { continue };
+            let granted = self.granted(claimed_id(s));
+            let root = granted.as_ref().is_some_and(|g| g.root);
+            let call_data = &plan.ops[plan
+                .plans
+                .iter()
+                .position(|q| std::ptr::eq(q, p))
+                .unwrap_or(0)]
+            .callData;
+            self.stats.checked("DENY");
+            if !root {
+                deny_mode(call_data).map_err(|detail| Failure {
+                    invariant: "DENY",
+                    step: self.step,
+                    detail,
+                })?;
+                for call in &execution.calls {
+                    let denied_target = [
+                        layout.module,
+                        ENTRY_POINT_V06,
+                        ENTRY_POINT_V07,
+                        ENTRY_POINT_V08,
+                        layout.owner_validator,
+                        layout.extra_module,
+                    ]
+                    .contains(&call.target);
+                    let wrapper = call.target == s.sender
+                        && call.data.len() >= 4
+                        && [EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP]
+                            .iter()
+                            .any(|w| w[..] == call.data[..4]);
+                    if denied_target || wrapper {
+                        return fail(
+                            "DENY",
+                            self.step,
+                            format!(
+                                "session {} reached {} with {}",
+                                s.session_index, call.target, call.data
+                            ),
+                        );
+                    }
+                }
+            }
+            if call_data.get(..4) != Some(&EXECUTE[..]) {
+                continue;
+            }
+            self.stats.checked("CANONICAL");
+            if s.calls.is_empty() {
+                return fail(
+                    "CANONICAL",
+                    self.step,
+                    format!(
+                        "a non-canonical execute of session {} validated",
+                        s.session_index
+                    ),
+                );
+            }
+            let expected: Vec<(Address, U256, Bytes)> = s
+                .calls
+                .iter()
+                .map(|c| {
+                    (
+                        if c.target.is_zero() {
+                            s.sender
+                        } else {
+                            c.target
+                        },
+                        c.value,
+                        Bytes::from(c.data.clone()),
+                    )
+                })
+                .collect();
+            let observed: Vec<(Address, U256, Bytes)> = execution
+                .calls
+                .iter()
+                .map(|c| (c.target, c.value, c.data.clone()))
+                .collect();
+            let prefix =
+                observed.len() <= expected.len() && expected[..observed.len()] == observed[..];
+            if !prefix || (event.success && observed.len() != expected.len()) {
+                return fail(
+                    "CANONICAL",
+                    self.step,
+                    format!(
+                        "session {}: validated {expected:?}, executed {observed:?}",
+                        s.session_index
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// LEDGER: observed outflows per session, generation and asset never exceed the grant.
+    fn check_ledger(
+        &mut self,
+        plan: &BundlePlan,
+        recorder: &CallRecorder,
+        events: &[OpEvent],
+    ) -> Result<(), Failure> {
+        let epoch = plan.after.main.epoch;
+        let now = self.reference.now;
+        for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
+            let OpPlan::Session(s) = p else { continue };
+            let id = claimed_id(s);
+            let Some(granted) = self.granted(id) else {
+                continue;
+            };
+            let key_epoch = if s.sender == self.reference.layout().account {
+                epoch
+            } else {
+                u32::MAX
+            };
+            let period = period_at(&granted, now).unwrap_or(0);
+            let mut native = U256::ZERO;
+            if event.success {
+                for call in execution
+                    .calls
+                    .iter()
+                    .filter(|c| c.success && c.target != s.sender)
+                {
+                    native = native.saturating_add(call.value);
+                }
+            }
+            let mut token_moves: Vec<(Address, U256)> = event.flows.transfers.clone();
+            for (token, spender, value) in &event.flows.approvals {
+                let old = self
+                    .allowances
+                    .insert((*token, *spender), *value)
+                    .unwrap_or_default();
+                token_moves.push((*token, value.saturating_sub(old)));
+            }
+            let fee = if event.paymaster.is_zero() {
+                event.actual_gas_cost
+            } else {
+                U256::ZERO
+            };
+            if !event.paymaster.is_zero() && !granted.paymasters.contains(&event.paymaster) {
+                return fail(
+                    "LEDGER",
+                    self.step,
+                    format!(
+                        "session {} sponsored by unlisted {}",
+                        s.session_index, event.paymaster
+                    ),
+                );
+            }
+            let out = self.outflows.entry((id, key_epoch)).or_default();
+            out.native = out.native.saturating_add(native);
+            out.fees = out.fees.saturating_add(fee);
+            for (token, amount) in &token_moves {
+                let t = out.tokens.entry(*token).or_default();
+                *t = t.saturating_add(*amount);
+                let p = out.periodic.entry((*token, period)).or_default();
+                *p = p.saturating_add(*amount);
+            }
+            let pn = out.periodic.entry((NATIVE_ASSET, period)).or_default();
+            *pn = pn.saturating_add(native);
+            let out = out.clone();
+            self.stats.checked("LEDGER");
+            let over = |what: &str, seen: U256, cap: U256| -> Result<(), Failure> {
+                if seen > cap {
+                    return fail(
+                        "LEDGER",
+                        self.step,
+                        format!(
+                            "session {}: {what} outflow {seen} > grant {cap}",
+                            s.session_index
+                        ),
+                    );
+                }
+                Ok(())
+            };
+            over("native", out.native, granted.native_allowance)?;
+            over("fee", out.fees, granted.fee_budget)?;
+            for allowance in &granted.tokens {
+                over(
+                    "token",
+                    out.tokens
+                        .get(&allowance.token)
+                        .copied()
+                        .unwrap_or_default(),
+                    allowance.amount,
+                )?;
+            }
+            for allowance in &granted.periodic {
+                let seen = out
+                    .periodic
+                    .get(&(allowance.asset, period))
+                    .copied()
+                    .unwrap_or_default();
+                over("periodic", seen, allowance.amount)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// MODEL (verdicts): the bundle's outcome is the model's, op by op.
+    fn check_outcome(
+        &mut self,
+        plan: &BundlePlan,
+        outcome: &HandleOpsOutcome,
+        events: &[OpEvent],
+    ) -> Result<(), Failure> {
+        self.stats.checked("MODEL");
+        match (&plan.failure, &outcome.revert) {
+            (None, None) => {
+                for (p, event) in plan.plans.iter().zip(events) {
+                    if let OpPlan::Owner(action, succeeds) = p {
+                        if *succeeds != event.success {
+                            return fail(
+                                "MODEL",
+                                self.step,
+                                format!(
+                                    "owner {action:?}: model says success={succeeds}, chain {}",
+                                    event.success
+                                ),
+                            );
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (Some((index, expected)), Some(revert)) => {
+                let got_index = match revert {
+                    DecodedRevert::FailedOp { op_index, .. } | DecodedRevert::FailedOpWithRevert { op_index, .. } => {
+                        op_index.to::<usize>()
+                    }
+                    other => return fail("MODEL", self.step, format!("expected op {index} to fail ({expected:?}), handleOps reverted {other}")),
+                };
+                let matches = got_index == *index
+                    && match (expected, revert) {
+                        (
+                            Expected::Reverted(r),
+                            DecodedRevert::FailedOpWithRevert { inner, .. },
+                        ) => rejection(inner).as_ref() == Some(r),
+                        (Expected::SignatureError, DecodedRevert::FailedOp { reason, .. }) => {
+                            reason.starts_with("AA24")
+                        }
+                        (Expected::OutOfWindow, DecodedRevert::FailedOp { reason, .. }) => {
+                            reason.starts_with("AA22")
+                        }
+                        _ => false,
+                    };
+                if matches {
+                    return Ok(());
+                }
+                fail(
+                    "MODEL",
+                    self.step,
+                    format!("expected op {index} to fail with {expected:?}, chain: {revert}"),
+                )
+            }
+            (Some((index, expected)), None) => fail(
+                "MODEL",
+                self.step,
+                format!("expected op {index} to fail with {expected:?}, the bundle validated"),
+            ),
+            (None, Some(revert)) => fail(
+                "MODEL",
+                self.step,
+                format!("expected the bundle to validate, chain: {revert}"),
+            ),
+        }
+    }
+
+    /// MONOTONE and MODEL (counters): every session's counters, per period of interest, as
+    /// the module's `remaining` view reports them.
+    fn check_counters(&mut self) -> Result<(), Failure> {
+        let account = self.reference.layout().account;
+        let epoch = self.reference.main.epoch;
+        let initialized: bool = self.view(&ISessionKeyValidator::isInitializedCall { account })?;
+        self.stats.checked("MODEL");
+        if self.model_checks && initialized != self.reference.main.installed {
+            return fail(
+                "MODEL",
+                self.step,
+                format!(
+                    "installed: chain {initialized}, model {}",
+                    self.reference.main.installed
+                ),
+            );
+        }
+        for i in 0..self.reference.specs.len() {
+            let session = self.reference.session(i);
+            let id = self.reference.session_id(i);
+            let status = self.status(account, id)?;
+            if self.model_checks && status != self.reference.main.status(id).code() {
+                return fail(
+                    "MODEL",
+                    self.step,
+                    format!(
+                        "session {i} status: chain {status}, model {:?}",
+                        self.reference.main.status(id)
+                    ),
+                );
+            }
+            for period in self.reference.periods_of_interest(i) {
+                let abi: AbiSession = crate::encode::to_abi(&session);
+                let chain_left = self.view(&ISessionKeyValidator::remainingCall {
+                    account,
+                    session: abi,
+                    periodIndex: period,
+                })?;
+                let chain_left = Remaining {
+                    status: chain_left.status,
+                    uses_left: chain_left.usesLeft,
+                    native_left: chain_left.nativeLeft,
+                    tokens_left: chain_left.tokensLeft,
+                    periodic_left: chain_left.periodicLeft,
+                    rate_left: chain_left.rateLeft,
+                    fee_left: chain_left.feeLeft,
+                    gas_left: chain_left.gasLeft,
+                    window: (
+                        chain_left.validAfter.to::<u64>(),
+                        chain_left.validUntil.to::<u64>(),
+                    ),
+                };
+                self.stats.checked("MONOTONE");
+                if let Some(before) = self.previous.get(&(i, epoch, period)) {
+                    if !not_more_left(&chain_left, before) {
+                        return fail(
+                            "MONOTONE",
+                            self.step,
+                            format!("session {i} period {period}: {before:?} then {chain_left:?}"),
+                        );
+                    }
+                }
+                self.previous.insert((i, epoch, period), chain_left.clone());
+                self.stats.checked("MODEL");
+                let model_left = remaining(&self.reference.main, id, &session, period);
+                if self.model_checks && model_left.as_ref() != Some(&chain_left) {
+                    return fail("MODEL", self.step, format!("session {i} period {period}: chain {chain_left:?}, model {model_left:?}"));
+                }
+                if op_window(&session, period).ok() != Some(chain_left.window) {
+                    return fail(
+                        "WINDOW",
+                        self.step,
+                        format!(
+                            "session {i} period {period}: window {:?}",
+                            chain_left.window
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn resync_allowances(&mut self) -> Result<(), Failure> {
+        let layout = self.reference.layout();
+        for token in layout.tokens {
+            for spender in layout.recorders {
+                let value = self
+                    .chain
+                    .erc20_allowance(token, layout.account, spender)
+                    .map_err(|e| Failure {
+                        invariant: "SETUP",
+                        step: self.step,
+                        detail: e.to_string(),
+                    })?;
+                self.allowances.insert((token, spender), value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The id the envelope of a planned session op claims.
+fn claimed_id(s: &SessionPlan) -> B256 {
+    match &s.verdict {
+        Verdict::Accept(a) | Verdict::SigFailed(a) => a.session_id,
+        Verdict::Reject(_) => crate::encode::session_id(&s.carried),
+    }
+}
+
+/// True when nothing in `now` is more than in `before` (counters only grow).
+fn not_more_left(now: &Remaining, before: &Remaining) -> bool {
+    now.uses_left <= before.uses_left
+        && now.native_left <= before.native_left
+        && now.rate_left <= before.rate_left
+        && now.fee_left <= before.fee_left
+        && now.gas_left <= before.gas_left
+        && now
+            .tokens_left
+            .iter()
+            .zip(&before.tokens_left)
+            .all(|(a, b)| a <= b)
+        && now
+            .periodic_left
+            .iter()
+            .zip(&before.periodic_left)
+            .all(|(a, b)| a <= b)
+}
+
+/// DENY on the top-level call data: only `execute` with single/batch and default/try and zero
+/// mode selector and payload, or a non-wrapper account function.
+fn deny_mode(call_data: &Bytes) -> Result<(), String> {
+    let Some(selector) = call_data.get(..4) else {
+        return Err("call data shorter than a selector validated".into());
+    };
+    if [EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP]
+        .iter()
+        .any(|w| w[..] == *selector)
+    {
+        return Err(format!("wrapper {selector:?} validated"));
+    }
+    if selector != &EXECUTE[..] {
+        return Ok(());
+    }
+    let Some(mode) = call_data.get(4..36) else {
+        return Err("execute without a mode validated".into());
+    };
+    if mode[0] > 1 || mode[1] > 1 || mode[2..].iter().any(|b| *b != 0) {
+        return Err(format!("mode {} validated", Bytes::copy_from_slice(mode)));
+    }
+    Ok(())
+}

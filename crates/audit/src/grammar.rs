@@ -1,0 +1,712 @@
+//! The adversarial grammar: abstract sessions, ops, owner actions and time jumps. Everything
+//! here is symbolic (targets by role, amounts relative to what is left); [`crate::reference`]
+//! resolves it against the model's state, so shrinking keeps the intent of each step.
+
+use proptest::prelude::*;
+
+/// Number of session templates per case (granted to the main account).
+pub const SESSIONS: usize = 3;
+/// Number of session keys (plus one stranger key, index `KEYS`).
+pub const KEYS: usize = 3;
+
+/// A session template, resolved to a `Session` by [`crate::reference::RefState::session`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSpec {
+    /// Which session key signs (index into the world's keys).
+    pub key: usize,
+    /// Validity window.
+    pub window: WindowSpec,
+    /// `maxUses` (0 = unlimited).
+    pub max_uses: u32,
+    /// `root`.
+    pub root: bool,
+    /// Hourly periods (with `rate_limit` and `periodic`), or none.
+    pub periodic: bool,
+    /// `rateLimit` per period (only with `periodic`).
+    pub rate_limit: u32,
+    /// A native lifetime allowance.
+    pub native: bool,
+    /// A fee budget.
+    pub fee_budget: bool,
+    /// A gas budget.
+    pub gas_budget: bool,
+    /// Call grants.
+    pub grants: Vec<GrantSpec>,
+    /// `accountSelectors`.
+    pub account_selectors: Vec<SelectorSpec>,
+    /// A lifetime allowance on token 0.
+    pub token0_allowance: bool,
+    /// Periodic allowances (only with `periodic`).
+    pub periodic_native: bool,
+    /// A periodic allowance on token 1 (only with `periodic`).
+    pub periodic_token1: bool,
+    /// The listed paymaster is allowed.
+    pub paymaster: bool,
+}
+
+/// A session window relative to genesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowSpec {
+    /// No bounds.
+    Open,
+    /// Valid from genesis for two hours.
+    TwoHours,
+    /// Valid from genesis + 30 minutes, no expiry.
+    LaterStart,
+}
+
+/// A call grant by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantSpec {
+    /// Recorder 0, any selector.
+    Recorder0Any,
+    /// Recorder 1, the record selector only.
+    Recorder1Record,
+    /// Token 0, any selector.
+    Token0Any,
+    /// Token 0, `transfer` named.
+    Token0Transfer,
+    /// Token 1, `approve` named.
+    Token1Approve,
+    /// Any target, any selector.
+    AnyAny,
+    /// Any target, the record selector.
+    AnyRecord,
+}
+
+/// A selector by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectorSpec {
+    /// `transfer(to, amount)`.
+    Transfer,
+    /// `approve(spender, amount)`.
+    Approve,
+    /// `increaseAllowance(spender, amount)`.
+    IncreaseAllowance,
+    /// `transferFrom(account, to, amount)`.
+    TransferFromAccount,
+    /// `transferFrom(other, to, amount)`.
+    TransferFromOther,
+    /// `permit(...)` (not understood by the module).
+    Permit,
+    /// A selector the recorder records (`0x12345678`).
+    Record,
+    /// An unknown selector (`0xdeadbeef`).
+    Unknown,
+    /// `execute(bytes32,bytes)` (a wrapper when aimed at the account).
+    Execute,
+    /// Empty call data.
+    Empty,
+    /// Two bytes of call data.
+    Short,
+}
+
+/// A call target by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// Recorder 0.
+    Recorder0,
+    /// Recorder 1.
+    Recorder1,
+    /// Token 0.
+    Token0,
+    /// Token 1.
+    Token1,
+    /// The account itself.
+    Account,
+    /// `address(0)` (the account, for OpenZeppelin).
+    Zero,
+    /// The session module.
+    Module,
+    /// The account's EntryPoint.
+    EntryPoint,
+    /// The other canonical EntryPoint.
+    OtherEntryPoint,
+    /// Another module installed on the account (a second validator).
+    OtherModule,
+    /// The owner's validator module.
+    OwnerValidator,
+}
+
+/// An amount relative to what the session has left of the relevant allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountSpec {
+    /// 0.
+    Zero,
+    /// A small fixed amount (1..=50).
+    Small(u8),
+    /// left - 1.
+    LeftMinusOne,
+    /// left.
+    Left,
+    /// left + 1.
+    LeftPlusOne,
+    /// 2^255.
+    Half,
+    /// 2^256 - 1.
+    Max,
+}
+
+/// One call of a session op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSpec {
+    /// Target.
+    pub target: TargetSpec,
+    /// Selector and argument shape.
+    pub selector: SelectorSpec,
+    /// Native value.
+    pub value: AmountSpec,
+    /// Token amount argument.
+    pub amount: AmountSpec,
+}
+
+/// The op's top-level shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeSpec {
+    /// `execute` single (first call only).
+    Single,
+    /// `execute` batch.
+    Batch,
+    /// `execute` batch with no call.
+    EmptyBatch,
+    /// A direct account-function call with this selector.
+    Direct(SelectorSpec),
+    /// `executeUserOp` wrapper.
+    ExecuteUserOp,
+}
+
+/// Mode variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModeSpec {
+    /// Default exec type.
+    Default,
+    /// Try exec type.
+    Try,
+    /// Call type delegatecall (0xff).
+    DelegateCall,
+    /// Call type staticcall (0xfe).
+    StaticCall,
+    /// Exec type 0x02.
+    BadExecType,
+    /// Non-zero mode selector.
+    ModeSelector,
+    /// Non-zero mode payload.
+    ModePayload,
+}
+
+/// Encoding variants of the `execute` call data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodingSpec {
+    /// Canonical ABI.
+    Canonical,
+    /// Batch: both heads point at the last element.
+    DuplicatedHead,
+    /// Batch: heads swapped.
+    SwappedHeads,
+    /// The `bytes` offset of `execute` moved by one word (an extra zero word inserted).
+    ShiftedOffset,
+    /// An offset pointing past the end of the data.
+    EscapingPointer,
+    /// Batch: dirty upper bits in the first target word.
+    DirtyAddress,
+    /// Non-zero padding after the execution bytes.
+    DirtyPadding,
+    /// 32 trailing zero bytes.
+    TrailingBytes,
+}
+
+/// Gas and fee choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeSpec {
+    /// maxFeePerGas 0.
+    Free,
+    /// 1 gwei.
+    OneGwei,
+    /// The largest fee that fits what is left of the budget.
+    AtBudget,
+    /// One wei per gas more than that.
+    OverBudget,
+}
+
+/// Who sponsors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SponsorSpec {
+    /// Nobody: the account pays.
+    None,
+    /// The paymaster sessions may list.
+    Listed,
+    /// A paymaster no session lists.
+    Unlisted,
+}
+
+/// The period the envelope names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodSpec {
+    /// The period containing the current time.
+    Current,
+    /// The next one.
+    Next,
+    /// The previous one.
+    Previous,
+    /// `u32::MAX`.
+    Max,
+}
+
+/// How the op is signed and which session the envelope claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignerSpec {
+    /// The session's key over this op.
+    Right,
+    /// A key that is not the session's.
+    WrongKey,
+    /// The session's key over the hash for another chain id.
+    OtherChain,
+    /// The session's key over the hash for the other EntryPoint.
+    OtherEntryPoint,
+    /// The session's key, but signed for period 0 (period 1 when the envelope names 0): an op
+    /// a bundler moved to another period.
+    MovedPeriod,
+    /// The envelope claims session `j`'s id while carrying this session.
+    ClaimOther(usize),
+    /// The envelope claims this session's id while carrying a root copy of it.
+    Escalate,
+    /// Envelope version 2.
+    BadVersion,
+    /// Envelope flags 0x02.
+    BadFlags,
+    /// A truncated envelope.
+    Truncated,
+}
+
+/// A session op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpSpec {
+    /// Session template index.
+    pub session: usize,
+    /// Sent by the other account (the session belongs to the main one).
+    pub other_account: bool,
+    /// Shape.
+    pub shape: ShapeSpec,
+    /// Mode.
+    pub mode: ModeSpec,
+    /// Encoding.
+    pub encoding: EncodingSpec,
+    /// Calls (1..=3).
+    pub calls: Vec<CallSpec>,
+    /// Fee.
+    pub fee: FeeSpec,
+    /// Sponsor.
+    pub sponsor: SponsorSpec,
+    /// Period.
+    pub period: PeriodSpec,
+    /// Signer.
+    pub signer: SignerSpec,
+}
+
+/// An owner action (an op of the owner through its validator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerAction {
+    /// `createSession(session i)`.
+    Grant(usize),
+    /// `pauseSession`.
+    Pause(usize),
+    /// `resumeSession`.
+    Resume(usize),
+    /// `revokeSession`.
+    Revoke(usize),
+    /// `uninstallModule(1, module, "")`.
+    Uninstall,
+    /// `installModule(1, module, "")`.
+    Reinstall,
+}
+
+/// One op of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BundleOp {
+    /// A session op.
+    Session(OpSpec),
+    /// An owner op.
+    Owner(OwnerAction),
+}
+
+/// A step of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// `handleOps` with 1-4 ops.
+    Bundle(Vec<BundleOp>),
+    /// Move the clock forward.
+    Warp(u64),
+}
+
+fn amount() -> impl Strategy<Value = AmountSpec> {
+    prop_oneof![
+        4 => Just(AmountSpec::Zero),
+        4 => (1u8..=50).prop_map(AmountSpec::Small),
+        2 => Just(AmountSpec::LeftMinusOne),
+        3 => Just(AmountSpec::Left),
+        3 => Just(AmountSpec::LeftPlusOne),
+        1 => Just(AmountSpec::Half),
+        1 => Just(AmountSpec::Max),
+    ]
+}
+
+fn selector() -> impl Strategy<Value = SelectorSpec> {
+    prop_oneof![
+        4 => Just(SelectorSpec::Transfer),
+        2 => Just(SelectorSpec::Approve),
+        2 => Just(SelectorSpec::IncreaseAllowance),
+        1 => Just(SelectorSpec::TransferFromAccount),
+        1 => Just(SelectorSpec::TransferFromOther),
+        1 => Just(SelectorSpec::Permit),
+        4 => Just(SelectorSpec::Record),
+        1 => Just(SelectorSpec::Unknown),
+        1 => Just(SelectorSpec::Execute),
+        2 => Just(SelectorSpec::Empty),
+        1 => Just(SelectorSpec::Short),
+    ]
+}
+
+fn target() -> impl Strategy<Value = TargetSpec> {
+    prop_oneof![
+        5 => Just(TargetSpec::Recorder0),
+        3 => Just(TargetSpec::Recorder1),
+        4 => Just(TargetSpec::Token0),
+        2 => Just(TargetSpec::Token1),
+        1 => Just(TargetSpec::Account),
+        1 => Just(TargetSpec::Zero),
+        1 => Just(TargetSpec::Module),
+        1 => Just(TargetSpec::EntryPoint),
+        1 => Just(TargetSpec::OtherEntryPoint),
+        1 => Just(TargetSpec::OtherModule),
+        1 => Just(TargetSpec::OwnerValidator),
+    ]
+}
+
+fn call() -> impl Strategy<Value = CallSpec> {
+    (
+        target(),
+        selector(),
+        prop_oneof![3 => Just(AmountSpec::Zero), 2 => amount()],
+        amount(),
+    )
+        .prop_map(|(target, selector, value, amount)| CallSpec {
+            target,
+            selector,
+            value,
+            amount,
+        })
+}
+
+fn shape() -> impl Strategy<Value = ShapeSpec> {
+    prop_oneof![
+        6 => Just(ShapeSpec::Single),
+        6 => Just(ShapeSpec::Batch),
+        1 => Just(ShapeSpec::EmptyBatch),
+        1 => selector().prop_map(ShapeSpec::Direct),
+        1 => Just(ShapeSpec::ExecuteUserOp),
+    ]
+}
+
+fn mode() -> impl Strategy<Value = ModeSpec> {
+    prop_oneof![
+        12 => Just(ModeSpec::Default),
+        4 => Just(ModeSpec::Try),
+        1 => Just(ModeSpec::DelegateCall),
+        1 => Just(ModeSpec::StaticCall),
+        1 => Just(ModeSpec::BadExecType),
+        1 => Just(ModeSpec::ModeSelector),
+        1 => Just(ModeSpec::ModePayload),
+    ]
+}
+
+fn encoding() -> impl Strategy<Value = EncodingSpec> {
+    prop_oneof![
+        14 => Just(EncodingSpec::Canonical),
+        2 => Just(EncodingSpec::DuplicatedHead),
+        1 => Just(EncodingSpec::SwappedHeads),
+        1 => Just(EncodingSpec::ShiftedOffset),
+        1 => Just(EncodingSpec::EscapingPointer),
+        1 => Just(EncodingSpec::DirtyAddress),
+        1 => Just(EncodingSpec::DirtyPadding),
+        1 => Just(EncodingSpec::TrailingBytes),
+    ]
+}
+
+fn signer() -> impl Strategy<Value = SignerSpec> {
+    prop_oneof![
+        24 => Just(SignerSpec::Right),
+        1 => Just(SignerSpec::WrongKey),
+        1 => Just(SignerSpec::OtherChain),
+        1 => Just(SignerSpec::OtherEntryPoint),
+        1 => Just(SignerSpec::MovedPeriod),
+        1 => (0..SESSIONS).prop_map(SignerSpec::ClaimOther),
+        2 => Just(SignerSpec::Escalate),
+        1 => Just(SignerSpec::BadVersion),
+        1 => Just(SignerSpec::BadFlags),
+        1 => Just(SignerSpec::Truncated),
+    ]
+}
+
+/// A session op for one of the sessions.
+pub fn op_spec() -> impl Strategy<Value = OpSpec> {
+    (
+        (0..SESSIONS, prop::bool::weighted(0.05), shape(), mode(), encoding()),
+        prop::collection::vec(call(), 1..=3),
+        (
+            prop_oneof![2 => Just(FeeSpec::Free), 4 => Just(FeeSpec::OneGwei), 2 => Just(FeeSpec::AtBudget), 2 => Just(FeeSpec::OverBudget)],
+            prop_oneof![5 => Just(SponsorSpec::None), 3 => Just(SponsorSpec::Listed), 1 => Just(SponsorSpec::Unlisted)],
+            prop_oneof![12 => Just(PeriodSpec::Current), 1 => Just(PeriodSpec::Next), 1 => Just(PeriodSpec::Previous), 1 => Just(PeriodSpec::Max)],
+            signer(),
+        ),
+    )
+        .prop_map(|((session, other_account, shape, mode, encoding), calls, (fee, sponsor, period, signer))| OpSpec {
+            session,
+            other_account,
+            shape,
+            mode,
+            encoding,
+            calls,
+            fee,
+            sponsor,
+            period,
+            signer,
+        })
+}
+
+fn owner_action() -> impl Strategy<Value = OwnerAction> {
+    prop_oneof![
+        4 => (0..SESSIONS).prop_map(OwnerAction::Grant),
+        2 => (0..SESSIONS).prop_map(OwnerAction::Pause),
+        2 => (0..SESSIONS).prop_map(OwnerAction::Resume),
+        1 => (0..SESSIONS).prop_map(OwnerAction::Revoke),
+        1 => Just(OwnerAction::Uninstall),
+        1 => Just(OwnerAction::Reinstall),
+    ]
+}
+
+fn grant() -> impl Strategy<Value = GrantSpec> {
+    prop_oneof![
+        Just(GrantSpec::Recorder0Any),
+        Just(GrantSpec::Recorder1Record),
+        Just(GrantSpec::Token0Any),
+        Just(GrantSpec::Token0Transfer),
+        Just(GrantSpec::Token1Approve),
+        Just(GrantSpec::AnyAny),
+        Just(GrantSpec::AnyRecord),
+    ]
+}
+
+/// A session template.
+pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
+    (
+        (
+            0..KEYS,
+            prop_oneof![3 => Just(WindowSpec::Open), 2 => Just(WindowSpec::TwoHours), 1 => Just(WindowSpec::LaterStart)],
+            prop_oneof![3 => Just(0u32), 1 => Just(2), 1 => Just(5)],
+            prop::bool::weighted(0.1),
+            prop::bool::weighted(0.4),
+            prop_oneof![Just(0u32), Just(2)],
+        ),
+        (prop::bool::weighted(0.7), prop::bool::weighted(0.7), prop::bool::weighted(0.3)),
+        prop::collection::vec(grant(), 1..=4),
+        prop::collection::vec(prop_oneof![Just(SelectorSpec::Unknown), Just(SelectorSpec::Execute), Just(SelectorSpec::Record)], 0..=2),
+        (prop::bool::weighted(0.6), prop::bool::weighted(0.5), prop::bool::weighted(0.5), prop::bool::weighted(0.5)),
+    )
+        .prop_map(
+            |(
+                (key, window, max_uses, root, periodic, rate_limit),
+                (native, fee_budget, gas_budget),
+                grants,
+                account_selectors,
+                (token0_allowance, periodic_native, periodic_token1, paymaster),
+            )| SessionSpec {
+                key,
+                window,
+                max_uses,
+                root,
+                periodic,
+                rate_limit: if periodic { rate_limit } else { 0 },
+                native,
+                fee_budget,
+                gas_budget,
+                grants,
+                account_selectors,
+                token0_allowance,
+                periodic_native: periodic && periodic_native,
+                periodic_token1: periodic && periodic_token1,
+                paymaster,
+            },
+        )
+}
+
+/// A call that one of `spec`'s grants (or account selectors) allows, values and amounts near
+/// the caps.
+fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
+    let grants = spec.grants.clone();
+    let value = if spec.native {
+        prop_oneof![4 => Just(AmountSpec::Zero), 3 => (1u8..=50).prop_map(AmountSpec::Small), 1 => Just(AmountSpec::Left), 1 => Just(AmountSpec::LeftPlusOne)].boxed()
+    } else {
+        Just(AmountSpec::Zero).boxed()
+    };
+    let amount = prop_oneof![
+        4 => (1u8..=50).prop_map(AmountSpec::Small),
+        1 => Just(AmountSpec::LeftMinusOne),
+        2 => Just(AmountSpec::Left),
+        2 => Just(AmountSpec::LeftPlusOne),
+    ];
+    let selectors = spec.account_selectors.clone();
+    (0..grants.len() + selectors.len(), 0usize..4, value, amount)
+        .prop_map(move |(g, pick, value, amount)| {
+            if g >= grants.len() {
+                let target = if pick % 2 == 0 {
+                    TargetSpec::Account
+                } else {
+                    TargetSpec::Zero
+                };
+                return CallSpec {
+                    target,
+                    selector: selectors[g - grants.len()],
+                    value,
+                    amount,
+                };
+            }
+            let (target, selector) = match grants[g] {
+                GrantSpec::Recorder0Any => (
+                    TargetSpec::Recorder0,
+                    [
+                        SelectorSpec::Record,
+                        SelectorSpec::Empty,
+                        SelectorSpec::Transfer,
+                        SelectorSpec::Unknown,
+                    ][pick],
+                ),
+                GrantSpec::Recorder1Record => (TargetSpec::Recorder1, SelectorSpec::Record),
+                GrantSpec::Token0Any => (
+                    TargetSpec::Token0,
+                    [
+                        SelectorSpec::Transfer,
+                        SelectorSpec::Approve,
+                        SelectorSpec::IncreaseAllowance,
+                        SelectorSpec::TransferFromAccount,
+                    ][pick],
+                ),
+                GrantSpec::Token0Transfer => (TargetSpec::Token0, SelectorSpec::Transfer),
+                GrantSpec::Token1Approve => (TargetSpec::Token1, SelectorSpec::Approve),
+                GrantSpec::AnyAny => (
+                    [
+                        TargetSpec::Recorder0,
+                        TargetSpec::Recorder1,
+                        TargetSpec::Token0,
+                        TargetSpec::Token1,
+                    ][pick],
+                    [
+                        SelectorSpec::Record,
+                        SelectorSpec::Transfer,
+                        SelectorSpec::Transfer,
+                        SelectorSpec::IncreaseAllowance,
+                    ][pick],
+                ),
+                GrantSpec::AnyRecord => (
+                    [TargetSpec::Recorder0, TargetSpec::Recorder1][pick % 2],
+                    SelectorSpec::Record,
+                ),
+            };
+            CallSpec {
+                target,
+                selector,
+                value,
+                amount,
+            }
+        })
+        .boxed()
+}
+
+/// A well-formed op of session `index` that its grants allow, signed right, in the current
+/// period, paid the way the session permits; its amounts probe the caps.
+fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
+    let sponsor = if spec.paymaster && spec.fee_budget {
+        prop_oneof![Just(SponsorSpec::Listed), Just(SponsorSpec::None)].boxed()
+    } else if spec.paymaster {
+        Just(SponsorSpec::Listed).boxed()
+    } else {
+        Just(SponsorSpec::None).boxed()
+    };
+    (
+        prop::collection::vec(granted_call(spec), 1..=3),
+        prop_oneof![Just(ShapeSpec::Single), Just(ShapeSpec::Batch)],
+        prop_oneof![3 => Just(ModeSpec::Default), 1 => Just(ModeSpec::Try)],
+        prop_oneof![2 => Just(FeeSpec::OneGwei), 1 => Just(FeeSpec::AtBudget), 1 => Just(FeeSpec::OverBudget), 1 => Just(FeeSpec::Free)],
+        sponsor,
+    )
+        .prop_map(move |(calls, shape, mode, fee, sponsor)| OpSpec {
+            session: index,
+            other_account: false,
+            shape,
+            mode,
+            encoding: EncodingSpec::Canonical,
+            calls,
+            fee,
+            sponsor,
+            period: PeriodSpec::Current,
+            signer: SignerSpec::Right,
+        })
+        .boxed()
+}
+
+/// A well-formed op with exactly one adversarial twist (encoding, signer, mode or period).
+fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
+    (
+        granted_op(index, spec),
+        encoding(),
+        signer(),
+        mode(),
+        prop_oneof![
+            Just(PeriodSpec::Next),
+            Just(PeriodSpec::Previous),
+            Just(PeriodSpec::Max)
+        ],
+        0usize..4,
+    )
+        .prop_map(|(mut op, encoding, signer, mode, period, which)| {
+            match which {
+                0 => {
+                    op.encoding = encoding;
+                    op.shape = ShapeSpec::Batch;
+                }
+                1 => op.signer = signer,
+                2 => op.mode = mode,
+                _ => op.period = period,
+            }
+            op
+        })
+        .boxed()
+}
+
+/// Steps for a case whose session templates are `specs`: bundles mixing allowed ops,
+/// twisted ops, arbitrary adversarial ops and owner actions; time jumps.
+pub fn transition_for(specs: &[SessionSpec]) -> BoxedStrategy<Transition> {
+    let granted: Vec<BoxedStrategy<OpSpec>> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| granted_op(i, s))
+        .collect();
+    let twisted: Vec<BoxedStrategy<OpSpec>> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| twisted_op(i, s))
+        .collect();
+    let granted = proptest::strategy::Union::new(granted);
+    let twisted = proptest::strategy::Union::new(twisted);
+    let op = prop_oneof![
+        8 => granted.prop_map(BundleOp::Session),
+        3 => twisted.prop_map(BundleOp::Session),
+        2 => op_spec().prop_map(BundleOp::Session),
+        2 => owner_action().prop_map(BundleOp::Owner),
+    ];
+    let size = prop_oneof![6 => Just(1usize), 3 => Just(2), 1 => Just(3), 1 => Just(4)];
+    prop_oneof![
+        8 => size.prop_flat_map(move |n| prop::collection::vec(op.clone(), n)).prop_map(Transition::Bundle),
+        1 => prop_oneof![Just(1u64), Just(600), Just(1_800), Just(3_600), Just(7_200)].prop_map(Transition::Warp),
+    ]
+    .boxed()
+}

@@ -1,0 +1,215 @@
+//! What the chain did, observed independently of the module: every call an account made at
+//! the top of its execution (a revm inspector), the validation data each account returned, and
+//! the token events and fees of each op (from the logs).
+
+use alloy::{
+    primitives::{keccak256, Address, Bytes, Log, U256},
+    sol_types::SolEvent,
+};
+use leash_contracts::bindings::mocks::MockERC20;
+use leash_evm::{
+    inspect::{ChainContext, Inspector},
+    DecodedEvent,
+};
+use revm::interpreter::{CallInputs, CallOutcome, CallValue};
+
+/// `validateUserOp(PackedUserOperation,bytes32,uint256)` (same on v0.7 and v0.8).
+pub const VALIDATE_USER_OP: [u8; 4] = [0x19, 0x82, 0x2f, 0x7c];
+
+/// One call an account made directly from its execution frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedCall {
+    /// Callee.
+    pub target: Address,
+    /// Value sent.
+    pub value: U256,
+    /// Call data.
+    pub data: Bytes,
+    /// Whether the call returned without reverting.
+    pub success: bool,
+}
+
+/// One execution frame (EntryPoint → account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedExecution {
+    /// The account.
+    pub account: Address,
+    /// Its direct calls, in order.
+    pub calls: Vec<ObservedCall>,
+}
+
+#[derive(Debug, Clone)]
+enum FrameKind {
+    Validation(Address),
+    Execution,
+    Recorded(usize, usize),
+    Other,
+}
+
+/// Records account executions and validation data during `handleOps`.
+#[derive(Debug, Clone)]
+pub struct CallRecorder {
+    entry_point: Address,
+    accounts: Vec<Address>,
+    stack: Vec<FrameKind>,
+    execution_depth: Option<usize>,
+    /// Every execution, in order.
+    pub executions: Vec<ObservedExecution>,
+    /// `(account, returned data)` of every `validateUserOp`, in order.
+    pub validations: Vec<(Address, Bytes)>,
+}
+
+impl CallRecorder {
+    /// A recorder for `accounts` on the EntryPoint at `entry_point`.
+    pub fn new(entry_point: Address, accounts: Vec<Address>) -> Self {
+        Self {
+            entry_point,
+            accounts,
+            stack: Vec::new(),
+            execution_depth: None,
+            executions: Vec::new(),
+            validations: Vec::new(),
+        }
+    }
+}
+
+impl Inspector<ChainContext> for CallRecorder {
+    fn call(&mut self, context: &mut ChainContext, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        let depth = self.stack.len();
+        let from_entry_point =
+            inputs.caller == self.entry_point && self.accounts.contains(&inputs.target_address);
+        let kind = if from_entry_point {
+            let data = inputs.input.bytes(context);
+            if data.get(..4) == Some(&VALIDATE_USER_OP[..]) {
+                FrameKind::Validation(inputs.target_address)
+            } else {
+                self.execution_depth = Some(depth);
+                self.executions.push(ObservedExecution {
+                    account: inputs.target_address,
+                    calls: Vec::new(),
+                });
+                FrameKind::Execution
+            }
+        } else if self.execution_depth.map(|d| d + 1) == Some(depth) {
+            let execution = self.executions.len() - 1;
+            let data = inputs.input.bytes(context);
+            let value = match inputs.value {
+                CallValue::Transfer(v) => v,
+                CallValue::Apparent(_) => U256::ZERO,
+            };
+            let calls = &mut self.executions[execution].calls;
+            calls.push(ObservedCall {
+                target: inputs.target_address,
+                value,
+                data,
+                success: false,
+            });
+            FrameKind::Recorded(execution, calls.len() - 1)
+        } else {
+            FrameKind::Other
+        };
+        self.stack.push(kind);
+        None
+    }
+
+    fn call_end(
+        &mut self,
+        _context: &mut ChainContext,
+        _inputs: &CallInputs,
+        outcome: &mut CallOutcome,
+    ) {
+        match self.stack.pop() {
+            Some(FrameKind::Validation(account)) => self
+                .validations
+                .push((account, outcome.result.output.clone())),
+            Some(FrameKind::Execution) => self.execution_depth = None,
+            Some(FrameKind::Recorded(execution, call)) => {
+                self.executions[execution].calls[call].success = outcome.result.is_ok();
+            }
+            Some(FrameKind::Other) | None => {}
+        }
+    }
+}
+
+/// Token movements and approvals by `account` seen in one op's execution logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenFlows {
+    /// `(token, amount)` of every `Transfer` from the account.
+    pub transfers: Vec<(Address, U256)>,
+    /// `(token, spender, new allowance)` of every `Approval` by the account.
+    pub approvals: Vec<(Address, Address, U256)>,
+}
+
+/// What one op's `UserOperationEvent` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpEvent {
+    /// Sender.
+    pub sender: Address,
+    /// Paymaster (zero when the account paid).
+    pub paymaster: Address,
+    /// Whether the execution succeeded.
+    pub success: bool,
+    /// Wei charged.
+    pub actual_gas_cost: U256,
+    /// Token flows of this op's execution.
+    pub flows: TokenFlows,
+}
+
+/// Splits the logs of a successful `handleOps` into ops: each op's execution logs come before
+/// its `UserOperationEvent`, after `BeforeExecution`.
+pub fn op_events(logs: &[Log], events: &[DecodedEvent], accounts: &[Address]) -> Vec<OpEvent> {
+    let before_execution = keccak256("BeforeExecution()");
+    let mut started = false;
+    let mut flows = TokenFlows::default();
+    let mut out = Vec::new();
+    for (log, event) in logs.iter().zip(events) {
+        if log.topics().first() == Some(&before_execution) {
+            started = true;
+            continue;
+        }
+        if !started {
+            continue;
+        }
+        if let DecodedEvent::UserOperationEvent {
+            sender,
+            paymaster,
+            success,
+            actual_gas_cost,
+            ..
+        } = event
+        {
+            out.push(OpEvent {
+                sender: *sender,
+                paymaster: *paymaster,
+                success: *success,
+                actual_gas_cost: *actual_gas_cost,
+                flows: std::mem::take(&mut flows),
+            });
+            continue;
+        }
+        if let Ok(transfer) = MockERC20::Transfer::decode_log_data(&log.data) {
+            if accounts.contains(&transfer.from) {
+                flows.transfers.push((log.address, transfer.value));
+            }
+        } else if let Ok(approval) = MockERC20::Approval::decode_log_data(&log.data) {
+            if accounts.contains(&approval.owner) {
+                flows
+                    .approvals
+                    .push((log.address, approval.spender, approval.value));
+            }
+        }
+    }
+    out
+}
+
+/// `(validAfter, validUntil, sigFailed)` of returned validation data.
+pub fn split_validation_data(data: &Bytes) -> Option<(u64, u64, bool)> {
+    if data.len() != 32 {
+        return None;
+    }
+    let word = U256::from_be_slice(data);
+    let low: U256 = word & ((U256::from(1) << 160) - U256::from(1));
+    let until: U256 = (word >> 160) & U256::from((1u64 << 48) - 1);
+    let after: U256 = word >> 208;
+    Some((after.to::<u64>(), until.to::<u64>(), low == U256::from(1)))
+}

@@ -1,0 +1,851 @@
+//! The reference state machine: the model's storage for both accounts, the clock, and the
+//! plan of every bundle (the exact ops to send and what the model says each one does).
+
+use crate::{
+    encode::{self, Gas},
+    grammar::{
+        self, AmountSpec, BundleOp, CallSpec, EncodingSpec, FeeSpec, GrantSpec, OpSpec,
+        OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec, SignerSpec, SponsorSpec,
+        TargetSpec, Transition, WindowSpec,
+    },
+    world::{install_call, layout, owner_key, session_key, uninstall_call, Layout},
+};
+use alloy::{
+    primitives::{Address, B256, U256},
+    sol_types::SolCall,
+};
+use leash_contracts::bindings::session::ISessionKeyValidator;
+use leash_model::{
+    decode::{decode_call_data, Call, Decoded},
+    permissions::{ERC20_APPROVE, ERC20_INCREASE_ALLOWANCE, ERC20_TRANSFER, ERC20_TRANSFER_FROM},
+    validate,
+    window::{in_window, op_window, period_at, EntryPointRules},
+    AccountState, CallGrant, Context, Envelope, ModuleKind, OpInput, ParsedEnvelope,
+    PeriodicAllowance, Rejection, Selector, Session, TokenAllowance, Verdict, GRANT_ANY_SELECTOR,
+    GRANT_ANY_TARGET, NATIVE_ASSET,
+};
+use leash_userop::{erc7579::validator_nonce, EntryPointVersion, PackedUserOperation};
+use proptest::prelude::*;
+use proptest_state_machine::ReferenceStateMachine;
+use std::collections::HashMap;
+
+/// Native lifetime allowance of a session that has one (wei).
+pub const NATIVE_ALLOWANCE: u64 = 100_000;
+/// Native periodic allowance (wei per period).
+pub const PERIODIC_NATIVE: u64 = 40_000;
+/// Token 0 lifetime allowance.
+pub const TOKEN0_ALLOWANCE: u64 = 1_000;
+/// Token 1 periodic allowance.
+pub const PERIODIC_TOKEN1: u64 = 300;
+/// Fee budget (wei): about three unsponsored ops at 1 gwei.
+pub const FEE_BUDGET: u64 = 3_000_000_000_000_000;
+/// Gas budget (units): about three ops.
+pub const GAS_BUDGET: u64 = 3_000_000;
+/// Period length (s).
+pub const PERIOD: u64 = 3_600;
+/// Gas limits of session ops.
+pub const SESSION_GAS: Gas = Gas {
+    verification: 500_000,
+    call: 400_000,
+    pre_verification: 60_000,
+    max_fee: 0,
+};
+/// `paymasterVerificationGasLimit` of sponsored ops.
+pub const PAYMASTER_GAS: u128 = 100_000;
+/// Amount used when an op names an unlimited token.
+const UNLIMITED_LEFT: u64 = 5_000;
+/// The record selector the recorders see.
+pub const RECORD: Selector = Selector::new([0x12, 0x34, 0x56, 0x78]);
+/// An unknown selector.
+pub const UNKNOWN: Selector = Selector::new([0xde, 0xad, 0xbe, 0xef]);
+/// ERC-2612 `permit`.
+const PERMIT: Selector = Selector::new([0xd5, 0x05, 0xac, 0xcf]);
+/// `executeUserOp`.
+const EXECUTE_USER_OP: Selector = Selector::new([0x8d, 0xd7, 0x71, 0x2f]);
+
+/// The reference state of a case.
+#[derive(Debug, Clone)]
+pub struct RefState {
+    /// EntryPoint version of both accounts.
+    pub version: EntryPointVersion,
+    /// Session templates (granted to the main account).
+    pub specs: Vec<SessionSpec>,
+    /// `block.timestamp`.
+    pub now: u64,
+    /// The module's storage for the main account.
+    pub main: AccountState,
+    /// The module's storage for the other account.
+    pub other: AccountState,
+}
+
+/// Why a bundle is expected to revert at op `index`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// `AA23 reverted` with this module error.
+    Reverted(Rejection),
+    /// `AA24 signature error`.
+    SignatureError,
+    /// `AA22 expired or not due`.
+    OutOfWindow,
+}
+
+/// One planned session op.
+#[derive(Debug, Clone)]
+pub struct SessionPlan {
+    /// The grammar's op.
+    pub spec: OpSpec,
+    /// Sender.
+    pub sender: Address,
+    /// Template index of the carried session.
+    pub session_index: usize,
+    /// The session the envelope carries.
+    pub carried: Session,
+    /// The period the envelope names.
+    pub period: u32,
+    /// The model's verdict.
+    pub verdict: Verdict,
+    /// For an accepted op: whether the EntryPoint accepts its window now.
+    pub in_window: bool,
+    /// Whether the account routes the op to the module (it has it installed); otherwise the
+    /// account itself answers SIG_VALIDATION_FAILED and the module never runs.
+    pub routed: bool,
+    /// The calls the op asks for (empty for a direct account call or a rejected shape).
+    pub calls: Vec<Call>,
+}
+
+/// One planned op of a bundle.
+#[derive(Debug, Clone)]
+pub enum OpPlan {
+    /// An owner op and whether its execution is expected to succeed.
+    Owner(OwnerAction, bool),
+    /// A session op.
+    Session(Box<SessionPlan>),
+}
+
+/// A planned bundle: the ops to send, what each does, and the state after.
+#[derive(Debug, Clone)]
+pub struct BundlePlan {
+    /// Packed, signed ops in order.
+    pub ops: Vec<PackedUserOperation>,
+    /// Per op.
+    pub plans: Vec<OpPlan>,
+    /// The first op expected to fail validation, and how.
+    pub failure: Option<(usize, Expected)>,
+    /// The reference state after the bundle.
+    pub after: RefState,
+}
+
+fn selector_bytes(spec: SelectorSpec) -> Selector {
+    match spec {
+        SelectorSpec::Transfer => ERC20_TRANSFER,
+        SelectorSpec::Approve => ERC20_APPROVE,
+        SelectorSpec::IncreaseAllowance => ERC20_INCREASE_ALLOWANCE,
+        SelectorSpec::TransferFromAccount | SelectorSpec::TransferFromOther => ERC20_TRANSFER_FROM,
+        SelectorSpec::Permit => PERMIT,
+        SelectorSpec::Record => RECORD,
+        SelectorSpec::Unknown => UNKNOWN,
+        SelectorSpec::Execute => leash_model::decode::EXECUTE,
+        SelectorSpec::Empty | SelectorSpec::Short => Selector::ZERO,
+    }
+}
+
+fn address_word(a: Address) -> [u8; 32] {
+    B256::left_padding_from(a.as_slice()).0
+}
+
+impl RefState {
+    /// A case's start: both accounts have the module installed, no session yet.
+    pub fn new(version: EntryPointVersion, specs: Vec<SessionSpec>) -> Self {
+        let layout = layout(version);
+        let mut state = Self {
+            version,
+            specs,
+            now: layout.genesis,
+            main: AccountState::default(),
+            other: AccountState::default(),
+        };
+        state.main.install().expect("fresh install");
+        state.other.install().expect("fresh install");
+        state
+    }
+
+    /// The addresses of this case's world.
+    pub fn layout(&self) -> Layout {
+        layout(self.version)
+    }
+
+    /// Session template `i` resolved to a session.
+    pub fn session(&self, i: usize) -> Session {
+        resolve_session(&self.specs[i], i, &self.layout())
+    }
+
+    /// The id of session template `i`.
+    pub fn session_id(&self, i: usize) -> B256 {
+        encode::session_id(&self.session(i))
+    }
+
+    /// The EntryPoint's window rules.
+    pub fn rules(&self) -> EntryPointRules {
+        match self.version {
+            EntryPointVersion::V07 => EntryPointRules::V07,
+            EntryPointVersion::V08 => EntryPointRules::V08,
+        }
+    }
+
+    fn context(&self, other: bool) -> Context {
+        let l = self.layout();
+        let (account, state) = if other {
+            (l.other_account, &self.other)
+        } else {
+            (l.account, &self.main)
+        };
+        let mut installed = vec![(ModuleKind::Validator, l.owner_validator)];
+        if !other {
+            installed.push((ModuleKind::Validator, l.extra_module));
+        }
+        if state.installed {
+            installed.push((ModuleKind::Validator, l.module));
+        }
+        Context {
+            account,
+            module: l.module,
+            installed,
+        }
+    }
+
+    /// Plans `bundle`; `nonce(sender, nonce_key)` gives the next sequence-0 nonce of a key.
+    pub fn plan(
+        &self,
+        bundle: &[BundleOp],
+        nonce: &mut dyn FnMut(Address, U256) -> U256,
+    ) -> BundlePlan {
+        let l = self.layout();
+        let mut validation = self.clone();
+        let mut used: HashMap<(Address, U256), U256> = HashMap::new();
+        let mut next_nonce =
+            |sender: Address, key: U256, nonce: &mut dyn FnMut(Address, U256) -> U256| {
+                let entry = used
+                    .entry((sender, key))
+                    .or_insert_with(|| nonce(sender, key));
+                let value = *entry;
+                *entry += U256::from(1);
+                value
+            };
+        let mut ops = Vec::new();
+        let mut plans = Vec::new();
+        let mut failure = None;
+        for (index, op) in bundle.iter().enumerate() {
+            match op {
+                BundleOp::Owner(action) => {
+                    let key = validator_nonce(l.owner_validator, 0, 0);
+                    let n = next_nonce(l.account, key, nonce);
+                    ops.push(self.owner_op(*action, n));
+                    plans.push(OpPlan::Owner(*action, false));
+                }
+                BundleOp::Session(spec) => {
+                    let sender = if spec.other_account {
+                        l.other_account
+                    } else {
+                        l.account
+                    };
+                    let key = validator_nonce(l.module, spec.session as u32, 0);
+                    let n = next_nonce(sender, key, nonce);
+                    let (packed, plan) = validation.session_op(spec, sender, n);
+                    ops.push(packed);
+                    if failure.is_none() {
+                        match &plan.verdict {
+                            _ if !plan.routed => failure = Some((index, Expected::SignatureError)),
+                            Verdict::Reject(r) => {
+                                failure = Some((index, Expected::Reverted(r.clone())))
+                            }
+                            Verdict::SigFailed(_) => {
+                                failure = Some((index, Expected::SignatureError))
+                            }
+                            Verdict::Accept(_) if !plan.in_window => {
+                                failure = Some((index, Expected::OutOfWindow))
+                            }
+                            Verdict::Accept(a) => {
+                                let store = if spec.other_account {
+                                    &mut validation.other
+                                } else {
+                                    &mut validation.main
+                                };
+                                store.commit(a);
+                            }
+                        }
+                    }
+                    plans.push(OpPlan::Session(Box::new(plan)));
+                }
+            }
+        }
+        let after = if failure.is_some() {
+            self.clone()
+        } else {
+            let mut after = validation;
+            for plan in &mut plans {
+                if let OpPlan::Owner(action, succeeds) = plan {
+                    *succeeds = after.execute_owner(*action);
+                }
+            }
+            after
+        };
+        BundlePlan {
+            ops,
+            plans,
+            failure,
+            after,
+        }
+    }
+
+    /// Applies an owner action's execution; false when the account's call reverts.
+    fn execute_owner(&mut self, action: OwnerAction) -> bool {
+        match action {
+            OwnerAction::Grant(i) => {
+                let (id, session) = (self.session_id(i), self.session(i));
+                self.main.create(id, &session).is_ok()
+            }
+            OwnerAction::Pause(i) => {
+                let id = self.session_id(i);
+                self.main.pause(id).is_ok()
+            }
+            OwnerAction::Resume(i) => {
+                let id = self.session_id(i);
+                self.main.resume(id).is_ok()
+            }
+            OwnerAction::Revoke(i) => {
+                let id = self.session_id(i);
+                self.main.revoke(id).is_ok()
+            }
+            OwnerAction::Uninstall => {
+                // The account reverts when the module is not installed.
+                let installed = self.main.installed;
+                if installed {
+                    self.main.uninstall();
+                }
+                installed
+            }
+            OwnerAction::Reinstall => self.main.install().is_ok(),
+        }
+    }
+
+    /// The owner's op for `action` with full nonce `nonce`, signed.
+    fn owner_op(&self, action: OwnerAction, nonce: U256) -> PackedUserOperation {
+        let l = self.layout();
+        let module_call = |data: Vec<u8>| -> Vec<u8> {
+            leash_model::decode::encode_execute(
+                leash_model::decode::CallType::Single,
+                leash_model::decode::ExecType::Default,
+                &[Call {
+                    target: l.module,
+                    value: U256::ZERO,
+                    data,
+                }],
+            )
+        };
+        let call_data = match action {
+            OwnerAction::Grant(i) => module_call(
+                ISessionKeyValidator::createSessionCall {
+                    session: encode::to_abi(&self.session(i)),
+                }
+                .abi_encode(),
+            ),
+            OwnerAction::Pause(i) => module_call(
+                ISessionKeyValidator::pauseSessionCall {
+                    id: self.session_id(i),
+                }
+                .abi_encode(),
+            ),
+            OwnerAction::Resume(i) => module_call(
+                ISessionKeyValidator::resumeSessionCall {
+                    id: self.session_id(i),
+                }
+                .abi_encode(),
+            ),
+            OwnerAction::Revoke(i) => module_call(
+                ISessionKeyValidator::revokeSessionCall {
+                    id: self.session_id(i),
+                }
+                .abi_encode(),
+            ),
+            OwnerAction::Uninstall => uninstall_call(l.module),
+            OwnerAction::Reinstall => install_call(l.module, Vec::new()),
+        };
+        let gas = Gas {
+            verification: 300_000,
+            call: 1_000_000,
+            pre_verification: 60_000,
+            max_fee: 1_000_000_000,
+        };
+        let mut op = encode::packed(l.account, nonce, call_data, gas, Vec::new());
+        let hash = encode::user_op_hash(
+            &op,
+            self.version,
+            self.version.canonical_address(),
+            l.chain_id,
+        );
+        op.signature = encode::sign(&owner_key(false), hash).into();
+        op
+    }
+
+    fn period_for(&self, session: &Session, spec: PeriodSpec) -> u32 {
+        let current = period_at(session, self.now).unwrap_or(0);
+        match (session.period, spec) {
+            (_, PeriodSpec::Current) => current,
+            (_, PeriodSpec::Max) => u32::MAX,
+            (0, PeriodSpec::Next) => 1,
+            (0, PeriodSpec::Previous) => 0,
+            (_, PeriodSpec::Next) => current.saturating_add(1),
+            (_, PeriodSpec::Previous) => current.saturating_sub(1),
+        }
+    }
+
+    /// What is left for `asset` (native or a token) to this session in `period`, capped by
+    /// every allowance that applies; a generous amount for an unlimited token.
+    fn left(&self, session: &Session, asset: Address, period: u32, other: bool) -> U256 {
+        let store = if other { &self.other } else { &self.main };
+        let state = store.session(encode::session_id(session));
+        let mut left: Option<U256> = None;
+        let mut cap = |value: U256| left = Some(left.map_or(value, |l| l.min(value)));
+        if asset == NATIVE_ASSET {
+            cap(session.native_allowance.saturating_sub(state.native_spent));
+        } else if let Some(t) = session.token_index(asset) {
+            cap(session.tokens[t].amount.saturating_sub(state.token(asset)));
+        }
+        if let Some(p) = session.periodic_index(asset) {
+            cap(session.periodic[p]
+                .amount
+                .saturating_sub(state.periodic(asset, period)));
+        }
+        left.unwrap_or(U256::from(UNLIMITED_LEFT))
+    }
+
+    fn amount(&self, spec: AmountSpec, left: U256) -> U256 {
+        match spec {
+            AmountSpec::Zero => U256::ZERO,
+            AmountSpec::Small(n) => U256::from(n),
+            AmountSpec::LeftMinusOne => left.saturating_sub(U256::from(1)),
+            AmountSpec::Left => left,
+            AmountSpec::LeftPlusOne => left.saturating_add(U256::from(1)),
+            AmountSpec::Half => U256::from(1) << 255,
+            AmountSpec::Max => U256::MAX,
+        }
+    }
+
+    fn target(&self, spec: TargetSpec, sender: Address) -> Address {
+        let l = self.layout();
+        match spec {
+            TargetSpec::Recorder0 => l.recorders[0],
+            TargetSpec::Recorder1 => l.recorders[1],
+            TargetSpec::Token0 => l.tokens[0],
+            TargetSpec::Token1 => l.tokens[1],
+            TargetSpec::Account => sender,
+            TargetSpec::Zero => Address::ZERO,
+            TargetSpec::Module => l.module,
+            TargetSpec::EntryPoint => self.version.canonical_address(),
+            TargetSpec::OtherEntryPoint => other_version(self.version).canonical_address(),
+            TargetSpec::OtherModule => l.extra_module,
+            TargetSpec::OwnerValidator => l.owner_validator,
+        }
+    }
+
+    fn call_data(&self, selector: SelectorSpec, amount: U256, sender: Address) -> Vec<u8> {
+        let l = self.layout();
+        let mut data = selector_bytes(selector).to_vec();
+        let amount_word = amount.to_be_bytes::<32>();
+        match selector {
+            SelectorSpec::Transfer => {
+                data.extend_from_slice(&address_word(l.recorders[0]));
+                data.extend_from_slice(&amount_word);
+            }
+            SelectorSpec::Approve | SelectorSpec::IncreaseAllowance => {
+                data.extend_from_slice(&address_word(l.recorders[1]));
+                data.extend_from_slice(&amount_word);
+            }
+            SelectorSpec::TransferFromAccount | SelectorSpec::TransferFromOther => {
+                let from = if selector == SelectorSpec::TransferFromAccount {
+                    sender
+                } else {
+                    l.other_account
+                };
+                data.extend_from_slice(&address_word(from));
+                data.extend_from_slice(&address_word(l.recorders[0]));
+                data.extend_from_slice(&amount_word);
+            }
+            SelectorSpec::Permit => data.extend_from_slice(&[0u8; 7 * 32]),
+            SelectorSpec::Record => data.extend_from_slice(&amount_word),
+            SelectorSpec::Unknown | SelectorSpec::Execute => {}
+            SelectorSpec::Empty => data.clear(),
+            SelectorSpec::Short => data = vec![0x12, 0x34],
+        }
+        data
+    }
+
+    fn calls(&self, spec: &OpSpec, session: &Session, period: u32, sender: Address) -> Vec<Call> {
+        let count = if spec.shape == ShapeSpec::Single {
+            1
+        } else {
+            spec.calls.len()
+        };
+        spec.calls[..count]
+            .iter()
+            .map(|c: &CallSpec| {
+                let target = self.target(c.target, sender);
+                let native_left = self.left(session, NATIVE_ASSET, period, spec.other_account);
+                let token_left = self.left(session, target, period, spec.other_account);
+                Call {
+                    target,
+                    value: self.amount(c.value, native_left),
+                    data: self.call_data(c.selector, self.amount(c.amount, token_left), sender),
+                }
+            })
+            .collect()
+    }
+
+    /// Builds the session op of `spec` and the model's verdict on it.
+    fn session_op(
+        &self,
+        spec: &OpSpec,
+        sender: Address,
+        nonce: U256,
+    ) -> (PackedUserOperation, SessionPlan) {
+        let l = self.layout();
+        let own = self.session(spec.session);
+        let carried = match spec.signer {
+            SignerSpec::Escalate => Session {
+                root: true,
+                ..own.clone()
+            },
+            _ => own.clone(),
+        };
+        let carried_id = encode::session_id(&carried);
+        let claimed_id = match spec.signer {
+            SignerSpec::ClaimOther(j) => self.session_id(j),
+            SignerSpec::Escalate => encode::session_id(&own),
+            _ => carried_id,
+        };
+        let period = self.period_for(&own, spec.period);
+        let calls = self.calls(spec, &own, period, sender);
+        let call_data = match spec.shape {
+            ShapeSpec::Single => encode::execute_call_data(false, spec.mode, spec.encoding, &calls),
+            ShapeSpec::Batch => encode::execute_call_data(true, spec.mode, spec.encoding, &calls),
+            ShapeSpec::EmptyBatch => {
+                encode::execute_call_data(true, spec.mode, EncodingSpec::Canonical, &[])
+            }
+            ShapeSpec::Direct(selector) => self.call_data(selector, U256::from(1), sender),
+            ShapeSpec::ExecuteUserOp => {
+                let mut data = EXECUTE_USER_OP.to_vec();
+                data.extend_from_slice(&[0u8; 64]);
+                data
+            }
+        };
+        let gas_total = SESSION_GAS.verification + SESSION_GAS.call + SESSION_GAS.pre_verification;
+        let store = if spec.other_account {
+            &self.other
+        } else {
+            &self.main
+        };
+        let fee_left = own
+            .fee_budget
+            .saturating_sub(store.session(encode::session_id(&own)).fee_spent);
+        let at_budget = if own.fee_budget.is_zero() {
+            1_000_000_000
+        } else {
+            (fee_left / U256::from(gas_total)).to::<u128>()
+        };
+        let max_fee = match spec.fee {
+            FeeSpec::Free => 0,
+            FeeSpec::OneGwei => 1_000_000_000,
+            FeeSpec::AtBudget => at_budget,
+            FeeSpec::OverBudget => at_budget + 1,
+        };
+        let gas = Gas {
+            max_fee,
+            ..SESSION_GAS
+        };
+        let paymaster_and_data = match spec.sponsor {
+            SponsorSpec::None => Vec::new(),
+            SponsorSpec::Listed => encode::paymaster_and_data(l.paymasters[0], PAYMASTER_GAS),
+            SponsorSpec::Unlisted => encode::paymaster_and_data(l.paymasters[1], PAYMASTER_GAS),
+        };
+        let mut op = encode::packed(
+            sender,
+            nonce,
+            call_data.clone(),
+            gas,
+            paymaster_and_data.clone(),
+        );
+        let (hash_version, hash_entry_point, hash_chain) = match spec.signer {
+            SignerSpec::OtherChain => (
+                self.version,
+                self.version.canonical_address(),
+                l.chain_id + 1,
+            ),
+            SignerSpec::OtherEntryPoint => {
+                let other = other_version(self.version);
+                (other, other.canonical_address(), l.chain_id)
+            }
+            _ => (self.version, self.version.canonical_address(), l.chain_id),
+        };
+        let hash = encode::user_op_hash(&op, hash_version, hash_entry_point, hash_chain);
+        let signed_period = match (spec.signer, period) {
+            (SignerSpec::MovedPeriod, 0) => 1,
+            (SignerSpec::MovedPeriod, _) => 0,
+            _ => period,
+        };
+        let key = if spec.signer == SignerSpec::WrongKey {
+            grammar::KEYS
+        } else {
+            self.specs[spec.session].key
+        };
+        let signature = encode::sign(
+            &session_key(key),
+            encode::op_digest(hash, carried_id, signed_period),
+        );
+        let signature_valid = matches!(
+            spec.signer,
+            SignerSpec::Right
+                | SignerSpec::ClaimOther(_)
+                | SignerSpec::Escalate
+                | SignerSpec::BadVersion
+                | SignerSpec::BadFlags
+        );
+        let (version_byte, flags) = match spec.signer {
+            SignerSpec::BadVersion => (2, 0),
+            SignerSpec::BadFlags => (1, 2),
+            _ => (1, 0),
+        };
+        let mut envelope_bytes = encode::envelope(
+            version_byte,
+            flags,
+            claimed_id,
+            period,
+            &signature,
+            &carried,
+        );
+        let envelope = if spec.signer == SignerSpec::Truncated {
+            envelope_bytes.truncate(60);
+            Envelope::Short
+        } else {
+            Envelope::Parsed(Box::new(ParsedEnvelope {
+                version: version_byte,
+                flags,
+                tail_in_bounds: true,
+                claimed_id,
+                period_index: period,
+                session: carried.clone(),
+                carried_id,
+                enable_nonce: U256::ZERO,
+                enable_signature_valid: false,
+            }))
+        };
+        op.signature = envelope_bytes.into();
+        let input = OpInput {
+            sender,
+            call_data: call_data.clone(),
+            verification_gas_limit: gas.verification,
+            call_gas_limit: gas.call,
+            pre_verification_gas: U256::from(gas.pre_verification),
+            max_fee_per_gas: gas.max_fee,
+            paymaster_and_data,
+            envelope,
+            signature_valid,
+        };
+        let verdict = validate(store, &input, &self.context(spec.other_account));
+        let in_window = match &verdict {
+            Verdict::Accept(a) => in_window(self.rules(), a.valid_after, a.valid_until, self.now),
+            _ => false,
+        };
+        let decoded_calls = match decode_call_data(&call_data) {
+            Ok(Decoded::Execute { calls, .. }) => calls,
+            _ => Vec::new(),
+        };
+        let plan = SessionPlan {
+            spec: spec.clone(),
+            sender,
+            session_index: spec.session,
+            carried,
+            period,
+            verdict,
+            in_window,
+            routed: store.installed,
+            calls: decoded_calls,
+        };
+        (op, plan)
+    }
+
+    /// The periods whose counters the suite compares for session `i` (current and the ones
+    /// ops can name), each with a window the `remaining` view can compute.
+    pub fn periods_of_interest(&self, i: usize) -> Vec<u32> {
+        let session = self.session(i);
+        if session.period == 0 {
+            return vec![0];
+        }
+        let current = period_at(&session, self.now).unwrap_or(0);
+        let mut periods = vec![current.saturating_sub(1), current, current + 1];
+        periods.dedup();
+        periods.retain(|p| op_window(&session, *p).is_ok());
+        periods
+    }
+}
+
+/// The other EntryPoint version.
+pub fn other_version(version: EntryPointVersion) -> EntryPointVersion {
+    match version {
+        EntryPointVersion::V07 => EntryPointVersion::V08,
+        EntryPointVersion::V08 => EntryPointVersion::V07,
+    }
+}
+
+/// Template `spec` (number `index`) as a session in `layout`'s world.
+pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Session {
+    let g = layout.genesis;
+    let (valid_after, valid_until) = match spec.window {
+        WindowSpec::Open => (0, 0),
+        WindowSpec::TwoHours => (g, g + 7_200),
+        WindowSpec::LaterStart => (g + 1_800, 0),
+    };
+    let grant = |grant: GrantSpec| match grant {
+        GrantSpec::Recorder0Any => CallGrant {
+            target: layout.recorders[0],
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        },
+        GrantSpec::Recorder1Record => CallGrant {
+            target: layout.recorders[1],
+            selector: RECORD,
+            flags: 0,
+        },
+        GrantSpec::Token0Any => CallGrant {
+            target: layout.tokens[0],
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        },
+        GrantSpec::Token0Transfer => CallGrant {
+            target: layout.tokens[0],
+            selector: ERC20_TRANSFER,
+            flags: 0,
+        },
+        GrantSpec::Token1Approve => CallGrant {
+            target: layout.tokens[1],
+            selector: ERC20_APPROVE,
+            flags: 0,
+        },
+        GrantSpec::AnyAny => CallGrant {
+            target: Address::ZERO,
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_TARGET | GRANT_ANY_SELECTOR,
+        },
+        GrantSpec::AnyRecord => CallGrant {
+            target: Address::ZERO,
+            selector: RECORD,
+            flags: GRANT_ANY_TARGET,
+        },
+    };
+    let mut periodic = Vec::new();
+    if spec.periodic_native {
+        periodic.push(PeriodicAllowance {
+            asset: NATIVE_ASSET,
+            amount: U256::from(PERIODIC_NATIVE),
+        });
+    }
+    if spec.periodic_token1 {
+        periodic.push(PeriodicAllowance {
+            asset: layout.tokens[1],
+            amount: U256::from(PERIODIC_TOKEN1),
+        });
+    }
+    let mut account_selectors: Vec<Selector> = spec
+        .account_selectors
+        .iter()
+        .map(|s| selector_bytes(*s))
+        .collect();
+    account_selectors.dedup();
+    Session {
+        signer: layout.keys[spec.key],
+        valid_after,
+        valid_until,
+        max_uses: spec.max_uses,
+        root: spec.root,
+        period: if spec.periodic { PERIOD } else { 0 },
+        period_start: if spec.periodic { g - 4_200 } else { 0 },
+        rate_limit: spec.rate_limit,
+        native_allowance: if spec.native {
+            U256::from(NATIVE_ALLOWANCE)
+        } else {
+            U256::ZERO
+        },
+        fee_budget: if spec.fee_budget {
+            U256::from(FEE_BUDGET)
+        } else {
+            U256::ZERO
+        },
+        gas_budget: if spec.gas_budget {
+            U256::from(GAS_BUDGET)
+        } else {
+            U256::ZERO
+        },
+        calls: spec.grants.iter().map(|g| grant(*g)).collect(),
+        account_selectors,
+        tokens: if spec.token0_allowance {
+            vec![TokenAllowance {
+                token: layout.tokens[0],
+                amount: U256::from(TOKEN0_ALLOWANCE),
+            }]
+        } else {
+            Vec::new()
+        },
+        periodic,
+        paymasters: if spec.paymaster {
+            vec![layout.paymasters[0]]
+        } else {
+            Vec::new()
+        },
+        salt: [index as u8 + 1; 32],
+    }
+}
+
+/// The bundle that opens every case: the owner grants every session template.
+pub fn setup_bundle() -> Vec<BundleOp> {
+    (0..grammar::SESSIONS)
+        .map(|i| BundleOp::Owner(OwnerAction::Grant(i)))
+        .collect()
+}
+
+/// The proptest-state-machine reference: generation and the model's transition function.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionMachine;
+
+fn version() -> impl Strategy<Value = EntryPointVersion> {
+    prop_oneof![Just(EntryPointVersion::V07), Just(EntryPointVersion::V08)]
+}
+
+impl ReferenceStateMachine for SessionMachine {
+    type State = RefState;
+    type Transition = Transition;
+
+    fn init_state() -> BoxedStrategy<Self::State> {
+        (
+            version(),
+            prop::collection::vec(grammar::session_spec(), grammar::SESSIONS),
+        )
+            .prop_map(|(version, specs)| {
+                let state = RefState::new(version, specs);
+                state.plan(&setup_bundle(), &mut |_, key| key).after
+            })
+            .boxed()
+    }
+
+    fn transitions(state: &Self::State) -> BoxedStrategy<Self::Transition> {
+        grammar::transition_for(&state.specs)
+    }
+
+    fn apply(state: Self::State, transition: &Self::Transition) -> Self::State {
+        match transition {
+            Transition::Warp(secs) => RefState {
+                now: state.now + secs,
+                ..state
+            },
+            Transition::Bundle(ops) => state.plan(ops, &mut |_, key| key).after,
+        }
+    }
+}

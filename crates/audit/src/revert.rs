@@ -1,0 +1,196 @@
+//! The module's revert data, read back as a model [`Rejection`] so verdicts compare exactly.
+
+use alloy::{
+    primitives::{Bytes, U256},
+    sol,
+    sol_types::{Panic, SolError},
+};
+use leash_model::{AdminError, Rejection};
+
+sol! {
+    error SenderMismatch(address sender, address caller);
+    error NotInitialized(address account);
+    error MalformedEnvelope();
+    error UnsupportedEnvelopeVersion(uint8 version);
+    error UnsupportedEnvelopeFlags(uint8 flags);
+    error SessionIdMismatch(bytes32 claimed, bytes32 actual);
+    error SessionNotFound(bytes32 sessionId);
+    error SessionIsPaused(bytes32 sessionId);
+    error SessionIsRevoked(bytes32 sessionId);
+    error SessionAlreadyExists(bytes32 sessionId);
+    error EnableNonceUsed(address account, uint256 nonce);
+    error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
+    error CallDataTooShort(uint256 length);
+    error WrapperSelectorDenied(bytes4 selector);
+    error UnsupportedCallType(uint8 callType);
+    error UnsupportedExecType(uint8 execType);
+    error ModeNotDefault(bytes32 mode);
+    error NonCanonicalCallData(uint256 position);
+    error EmptyBatch();
+    error BatchTooLarge(uint256 count, uint256 max);
+    error CallDataWithoutSelector(uint256 index);
+    error CallDenied(uint256 index, address target, bytes4 selector);
+    error CallNotGranted(uint256 index, address target, bytes4 selector);
+    error CallToInstalledModule(uint256 index, address target);
+    error TokenCallNotExplicit(uint256 index, address token, bytes4 selector);
+    error TokenCallMalformed(uint256 index, address token, bytes4 selector);
+    error Permit2BatchDenied(uint256 index);
+    error NativeValueNotAllowed(bytes32 sessionId, uint256 value);
+    error NativeAllowanceExceeded(bytes32 sessionId, uint256 asked, uint256 left);
+    error TokenAllowanceExceeded(bytes32 sessionId, address token, uint256 asked, uint256 left);
+    error PeriodicAllowanceExceeded(bytes32 sessionId, address asset, uint32 periodIndex, uint256 asked, uint256 left);
+    error RateLimitExceeded(bytes32 sessionId, uint32 periodIndex, uint32 limit);
+    error UsesExhausted(bytes32 sessionId, uint32 maxUses);
+    error UnsponsoredNotAllowed(bytes32 sessionId);
+    error FeeBudgetExceeded(bytes32 sessionId, uint256 asked, uint256 left);
+    error GasBudgetExceeded(bytes32 sessionId, uint256 asked, uint256 left);
+    error PaymasterNotAllowed(bytes32 sessionId, address paymaster);
+    error PaymasterDataMalformed(uint256 length);
+    error PeriodIndexNotAllowed(bytes32 sessionId, uint32 periodIndex);
+    error PeriodOutOfRange(bytes32 sessionId, uint32 periodIndex);
+    error WindowEmpty(bytes32 sessionId, uint32 periodIndex);
+}
+
+fn index(i: U256) -> usize {
+    usize::try_from(i).unwrap_or(usize::MAX)
+}
+
+/// Decodes what the module reverted with; `None` for anything that is not one of its
+/// validation errors (e.g. an out-of-gas or an unknown selector).
+pub fn rejection(data: &Bytes) -> Option<Rejection> {
+    let d = &data[..];
+    macro_rules! try_decode {
+        ($ty:ty, |$e:ident| $body:expr) => {
+            if let Ok($e) = <$ty>::abi_decode(d) {
+                return Some($body);
+            }
+        };
+    }
+    try_decode!(SenderMismatch, |e| Rejection::SenderMismatch(e.sender));
+    try_decode!(NotInitialized, |_e| Rejection::NotInitialized);
+    try_decode!(MalformedEnvelope, |_e| Rejection::MalformedEnvelope);
+    try_decode!(UnsupportedEnvelopeVersion, |e| {
+        Rejection::UnsupportedEnvelopeVersion(e.version)
+    });
+    try_decode!(UnsupportedEnvelopeFlags, |e| {
+        Rejection::UnsupportedEnvelopeFlags(e.flags)
+    });
+    try_decode!(SessionIdMismatch, |_e| Rejection::SessionIdMismatch);
+    try_decode!(SessionNotFound, |_e| Rejection::SessionNotFound);
+    try_decode!(SessionIsPaused, |_e| Rejection::SessionIsPaused);
+    try_decode!(SessionIsRevoked, |_e| Rejection::SessionIsRevoked);
+    try_decode!(SessionAlreadyExists, |_e| Rejection::Enable(
+        AdminError::SessionAlreadyExists
+    ));
+    try_decode!(EnableNonceUsed, |_e| Rejection::Enable(
+        AdminError::EnableNonceUsed
+    ));
+    try_decode!(EnableSignatureInvalid, |_e| Rejection::Enable(
+        AdminError::EnableSignatureInvalid
+    ));
+    try_decode!(CallDataTooShort, |e| Rejection::CallDataTooShort(index(
+        e.length
+    )));
+    try_decode!(WrapperSelectorDenied, |e| Rejection::WrapperSelectorDenied(
+        e.selector
+    ));
+    try_decode!(UnsupportedCallType, |e| Rejection::UnsupportedCallType(
+        e.callType
+    ));
+    try_decode!(UnsupportedExecType, |e| Rejection::UnsupportedExecType(
+        e.execType
+    ));
+    try_decode!(ModeNotDefault, |e| Rejection::ModeNotDefault(e.mode));
+    try_decode!(NonCanonicalCallData, |_e| Rejection::NonCanonicalCallData);
+    try_decode!(EmptyBatch, |_e| Rejection::EmptyBatch);
+    try_decode!(BatchTooLarge, |e| Rejection::BatchTooLarge(e.count));
+    try_decode!(CallDataWithoutSelector, |e| {
+        Rejection::CallDataWithoutSelector(index(e.index))
+    });
+    try_decode!(CallDenied, |e| Rejection::CallDenied {
+        index: index(e.index),
+        target: e.target,
+        selector: e.selector
+    });
+    try_decode!(CallNotGranted, |e| Rejection::CallNotGranted {
+        index: index(e.index),
+        target: e.target,
+        selector: e.selector
+    });
+    try_decode!(CallToInstalledModule, |e| {
+        Rejection::CallToInstalledModule {
+            index: index(e.index),
+            target: e.target,
+        }
+    });
+    try_decode!(TokenCallNotExplicit, |e| Rejection::TokenCallNotExplicit {
+        index: index(e.index),
+        token: e.token,
+        selector: e.selector
+    });
+    try_decode!(TokenCallMalformed, |e| Rejection::TokenCallMalformed {
+        index: index(e.index),
+        token: e.token,
+        selector: e.selector
+    });
+    try_decode!(Permit2BatchDenied, |e| Rejection::Permit2BatchDenied(
+        index(e.index)
+    ));
+    try_decode!(NativeValueNotAllowed, |e| Rejection::NativeValueNotAllowed(
+        e.value
+    ));
+    try_decode!(NativeAllowanceExceeded, |e| {
+        Rejection::NativeAllowanceExceeded {
+            asked: e.asked,
+            left: e.left,
+        }
+    });
+    try_decode!(TokenAllowanceExceeded, |e| {
+        Rejection::TokenAllowanceExceeded {
+            token: e.token,
+            asked: e.asked,
+            left: e.left,
+        }
+    });
+    try_decode!(PeriodicAllowanceExceeded, |e| {
+        Rejection::PeriodicAllowanceExceeded {
+            asset: e.asset,
+            period: e.periodIndex,
+            asked: e.asked,
+            left: e.left,
+        }
+    });
+    try_decode!(RateLimitExceeded, |e| Rejection::RateLimitExceeded {
+        period: e.periodIndex,
+        limit: e.limit
+    });
+    try_decode!(UsesExhausted, |e| Rejection::UsesExhausted(e.maxUses));
+    try_decode!(UnsponsoredNotAllowed, |_e| Rejection::UnsponsoredNotAllowed);
+    try_decode!(FeeBudgetExceeded, |e| Rejection::FeeBudgetExceeded {
+        asked: e.asked,
+        left: e.left
+    });
+    try_decode!(GasBudgetExceeded, |e| Rejection::GasBudgetExceeded {
+        asked: e.asked,
+        left: e.left
+    });
+    try_decode!(PaymasterNotAllowed, |e| Rejection::PaymasterNotAllowed(
+        e.paymaster
+    ));
+    try_decode!(PaymasterDataMalformed, |e| {
+        Rejection::PaymasterDataMalformed(index(e.length))
+    });
+    try_decode!(PeriodIndexNotAllowed, |e| Rejection::PeriodIndexNotAllowed(
+        e.periodIndex
+    ));
+    try_decode!(PeriodOutOfRange, |e| Rejection::PeriodOutOfRange(
+        e.periodIndex
+    ));
+    try_decode!(WindowEmpty, |e| Rejection::WindowEmpty(e.periodIndex));
+    if let Ok(panic) = Panic::abi_decode(d) {
+        if panic.code == U256::from(0x11) {
+            return Some(Rejection::ArithmeticOverflow);
+        }
+    }
+    None
+}

@@ -1,0 +1,232 @@
+//! The chain every case starts from: both accounts, the module under test, tokens, recorders,
+//! paymasters, keys. Built once per (EntryPoint version, module bytecode) and cloned per case.
+
+use crate::AuditError;
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::{SolCall, SolValue},
+};
+use leash_contracts::bindings::account::IERC7579Account;
+use leash_evm::{Chain, TestAccountHandle};
+use leash_userop::{address_of, EntryPointVersion, SigningKey};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    sync::{Mutex, OnceLock},
+};
+
+/// Who deploys the module under test.
+const MODULE_DEPLOYER: Address = Address::repeat_byte(0xd3);
+/// Where `handleOps` fees go.
+pub const BENEFICIARY: Address = Address::repeat_byte(0xbe);
+/// Token balance minted to each account.
+pub const TOKEN_BALANCE: u64 = 1_000_000_000;
+/// One ether.
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// Every address of a world (the same for every module bytecode: deployment order is fixed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// EntryPoint version the accounts use.
+    pub version: EntryPointVersion,
+    /// The session module.
+    pub module: Address,
+    /// The main account (sessions are granted here).
+    pub account: Address,
+    /// The other account (module installed, no session).
+    pub other_account: Address,
+    /// The owner validator both accounts use.
+    pub owner_validator: Address,
+    /// A second validator installed on the main account only.
+    pub extra_module: Address,
+    /// Two `MockERC20`s.
+    pub tokens: [Address; 2],
+    /// Two `RecordingTarget`s.
+    pub recorders: [Address; 2],
+    /// `[listed, unlisted]` `AcceptAllPaymaster`s.
+    pub paymasters: [Address; 2],
+    /// Session keys' addresses, then the stranger's.
+    pub keys: Vec<Address>,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Genesis timestamp.
+    pub genesis: u64,
+}
+
+/// A world ready for a case.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// The chain.
+    pub chain: Chain,
+    /// Addresses.
+    pub layout: Layout,
+    /// The main account.
+    pub account: TestAccountHandle,
+    /// The other account.
+    pub other: TestAccountHandle,
+    /// Session keys (the last one is the stranger).
+    pub keys: Vec<SigningKey>,
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).expect("a small constant scalar is a valid key")
+}
+
+/// Session key `i` (`i == KEYS` is the stranger no session names).
+pub fn session_key(i: usize) -> SigningKey {
+    key(0x51 + i as u8)
+}
+
+/// The owner key of the main account (`other == false`) or of the other account.
+pub fn owner_key(other: bool) -> SigningKey {
+    key(if other { 0x72 } else { 0x71 })
+}
+
+/// Owner op of `account` running `call_data`, executed at once.
+fn owner_run(
+    chain: &mut Chain,
+    account: &TestAccountHandle,
+    call_data: Vec<u8>,
+) -> Result<(), AuditError> {
+    let op = chain.owner_op(account, call_data.into())?;
+    let outcome = chain.handle_ops(account.version, &[op], BENEFICIARY)?;
+    if !outcome.all_ops_succeeded() {
+        return Err(AuditError::Setup(format!("owner op failed: {outcome:?}")));
+    }
+    Ok(())
+}
+
+/// `installModule(1, module, data)` as the account's call data.
+pub fn install_call(module: Address, data: Vec<u8>) -> Vec<u8> {
+    IERC7579Account::installModuleCall {
+        moduleTypeId: U256::from(1),
+        module,
+        initData: data.into(),
+    }
+    .abi_encode()
+}
+
+/// `uninstallModule(1, module, "")` as the account's call data.
+pub fn uninstall_call(module: Address) -> Vec<u8> {
+    IERC7579Account::uninstallModuleCall {
+        moduleTypeId: U256::from(1),
+        module,
+        deInitData: Bytes::new(),
+    }
+    .abi_encode()
+}
+
+impl World {
+    /// Builds a fresh world on EntryPoint `version` with the module's creation code.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError`] when any deployment or set-up op fails.
+    pub fn build(version: EntryPointVersion, module_code: &Bytes) -> Result<Self, AuditError> {
+        let mut chain = Chain::new()?;
+        chain.fund(MODULE_DEPLOYER, U256::ZERO);
+        let owner_validator = chain.deploy_owner_validator()?;
+        let account = chain.deploy_test_account(version, owner_validator, &owner_key(false))?;
+        let other = chain.deploy_test_account(version, owner_validator, &owner_key(true))?;
+        let module = chain.deploy(MODULE_DEPLOYER, module_code.clone())?;
+        let extra_module = chain.deploy_owner_validator()?;
+        let tokens = [chain.deploy_mock_erc20()?, chain.deploy_mock_erc20()?];
+        let recorders = [
+            chain.deploy_artifact("RecordingTarget", &[])?,
+            chain.deploy_artifact("RecordingTarget", &[])?,
+        ];
+        let paymasters = [
+            chain.deploy_artifact("AcceptAllPaymaster", &[])?,
+            chain.deploy_artifact("AcceptAllPaymaster", &[])?,
+        ];
+        for paymaster in paymasters {
+            chain.deposit_to(version, paymaster, U256::from(100 * ETHER))?;
+        }
+        for holder in [account.address, other.address] {
+            for token in tokens {
+                chain.mint(token, holder, U256::from(TOKEN_BALANCE))?;
+            }
+        }
+        owner_run(&mut chain, &account, install_call(module, Vec::new()))?;
+        owner_run(&mut chain, &other, install_call(module, Vec::new()))?;
+        owner_run(
+            &mut chain,
+            &account,
+            install_call(extra_module, address_of(&key(0x73)).abi_encode()),
+        )?;
+        let keys: Vec<SigningKey> = (0..=crate::grammar::KEYS).map(session_key).collect();
+        let layout = Layout {
+            version,
+            module,
+            account: account.address,
+            other_account: other.address,
+            owner_validator,
+            extra_module,
+            tokens,
+            recorders,
+            paymasters,
+            keys: keys.iter().map(address_of).collect(),
+            chain_id: chain.chain_id(),
+            genesis: chain.timestamp(),
+        };
+        Ok(Self {
+            chain,
+            layout,
+            account,
+            other,
+            keys,
+        })
+    }
+
+    /// A copy of the world for `version` and `module_code`, built on first use (per thread).
+    ///
+    /// # Errors
+    ///
+    /// As [`World::build`].
+    pub fn cached(version: EntryPointVersion, module_code: &Bytes) -> Result<Self, AuditError> {
+        thread_local! {
+            static CACHE: RefCell<HashMap<(EntryPointVersion, Bytes), World>> = RefCell::new(HashMap::new());
+        }
+        let key = (version, module_code.clone());
+        if let Some(world) = CACHE.with(|cache| cache.borrow().get(&key).cloned()) {
+            return Ok(world);
+        }
+        let world = Self::build(version, module_code)?;
+        CACHE.with(|cache| cache.borrow_mut().insert(key, world.clone()));
+        Ok(world)
+    }
+}
+
+/// The module's creation code as compiled by `leash-contracts`.
+///
+/// # Errors
+///
+/// [`AuditError::Contracts`] when the artifact is missing.
+pub fn module_code() -> Result<Bytes, AuditError> {
+    Ok(leash_contracts::artifact("SessionKeyValidator")?
+        .bytecode
+        .clone())
+}
+
+/// The layout of `version` (addresses do not depend on the module's bytecode).
+///
+/// # Panics
+///
+/// When the reference world cannot be built (the toolchain or fixtures are broken): every
+/// case would fail the same way.
+pub fn layout(version: EntryPointVersion) -> Layout {
+    static LAYOUTS: OnceLock<Mutex<HashMap<EntryPointVersion, Layout>>> = OnceLock::new();
+    let layouts = LAYOUTS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut guard = layouts
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard
+        .entry(version)
+        .or_insert_with(|| {
+            let code = module_code().expect("the SessionKeyValidator artifact");
+            World::build(version, &code)
+                .expect("the reference world")
+                .layout
+        })
+        .clone()
+}

@@ -1,0 +1,100 @@
+//! An op as the model sees it: the raw fields the module reads, with the signature envelope
+//! already split into its parts (the envelope's byte layout is the encoder's business).
+
+use crate::{Selector, Session};
+use alloy_primitives::{Address, B256, U256};
+
+/// The signature envelope of an op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Envelope {
+    /// Shorter than the fixed part plus the three ABI head words.
+    Short,
+    /// Long enough to read its fixed part.
+    Parsed(Box<ParsedEnvelope>),
+}
+
+/// The fields of an envelope that is long enough to parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedEnvelope {
+    /// Version byte (1 is the only one).
+    pub version: u8,
+    /// Flags byte (bit 0 = ENABLE).
+    pub flags: u8,
+    /// Whether the ABI tail's offsets and lengths are in bounds.
+    pub tail_in_bounds: bool,
+    /// The session id the envelope names.
+    pub claimed_id: B256,
+    /// The period the op names.
+    pub period_index: u32,
+    /// The session carried in the tail.
+    pub session: Session,
+    /// The id of the carried session as the module computes it (`keccak256(0x20 ‖ tail)`).
+    pub carried_id: B256,
+    /// Enable grant: the nonce.
+    pub enable_nonce: U256,
+    /// Enable grant: whether the account's ERC-1271 accepts the owner's signature.
+    pub enable_signature_valid: bool,
+}
+
+/// One user operation, as validated by the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpInput {
+    /// `userOp.sender`.
+    pub sender: Address,
+    /// `userOp.callData`, raw.
+    pub call_data: Vec<u8>,
+    /// `verificationGasLimit`.
+    pub verification_gas_limit: u128,
+    /// `callGasLimit`.
+    pub call_gas_limit: u128,
+    /// `preVerificationGas`.
+    pub pre_verification_gas: U256,
+    /// `maxFeePerGas`.
+    pub max_fee_per_gas: u128,
+    /// `paymasterAndData`, raw.
+    pub paymaster_and_data: Vec<u8>,
+    /// The signature envelope.
+    pub envelope: Envelope,
+    /// Whether the session-key signature recovers to the carried session's signer over the
+    /// op digest of *this* op (a signature made for another account, chain or EntryPoint, or
+    /// by another key, is invalid here).
+    pub signature_valid: bool,
+}
+
+/// The kinds of modules an ERC-7579 account reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    /// Type 1.
+    Validator,
+    /// Type 2.
+    Executor,
+    /// Type 3, installed for one selector.
+    Fallback(Selector),
+    /// Type 4.
+    Hook,
+}
+
+/// Who validates: the account, the module, and what the account reports installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The account calling `validateUserOp`.
+    pub account: Address,
+    /// The module's own address.
+    pub module: Address,
+    /// Modules the account reports installed (the session module itself included or not:
+    /// calls to it are denied before this list is consulted).
+    pub installed: Vec<(ModuleKind, Address)>,
+}
+
+impl Context {
+    /// What the module's `_isInstalledModule(account, target, selector)` answers.
+    pub fn reports_installed(&self, target: Address, selector: Selector) -> bool {
+        self.installed.iter().any(|(kind, address)| {
+            *address == target
+                && match kind {
+                    ModuleKind::Validator | ModuleKind::Executor | ModuleKind::Hook => true,
+                    ModuleKind::Fallback(s) => *s == selector,
+                }
+        })
+    }
+}

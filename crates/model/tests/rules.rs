@@ -1,0 +1,672 @@
+//! One test per rule of SPEC.md as the model implements it.
+
+use alloy_primitives::{address, Address, B256, U256};
+use leash_model::{
+    decode::{decode_call_data, encode_execute, Call, CallType, Decoded, ExecType},
+    permissions::{ENTRY_POINT_V07, ERC20_APPROVE, ERC20_TRANSFER, PERMIT2, PERMIT2_APPROVE},
+    remaining, validate,
+    window::{in_window, op_window, period_at, EntryPointRules},
+    AccountState, AdminError, CallGrant, Context, Envelope, ModuleKind, OpInput, ParsedEnvelope,
+    PeriodicAllowance, Rejection, Selector, Session, Status, TokenAllowance, Verdict,
+    GRANT_ANY_SELECTOR, GRANT_ANY_TARGET, NATIVE_ASSET,
+};
+
+const ACCOUNT: Address = address!("0x00000000000000000000000000000000000acc01");
+const MODULE: Address = address!("0x000000000000000000000000000000000000d0d0");
+const TARGET: Address = address!("0x0000000000000000000000000000000000007a67");
+const TOKEN: Address = address!("0x0000000000000000000000000000000000070c3e");
+const OTHER_MODULE: Address = address!("0x00000000000000000000000000000000000000e1");
+const PAYMASTER: Address = address!("0x0000000000000000000000000000000000009a9a");
+const SIGNER: Address = address!("0x0000000000000000000000000000000000005151");
+const ID: B256 = B256::repeat_byte(0x11);
+const UNKNOWN: Selector = Selector::new([0xde, 0xad, 0xbe, 0xef]);
+
+fn ctx() -> Context {
+    Context {
+        account: ACCOUNT,
+        module: MODULE,
+        installed: vec![(ModuleKind::Executor, OTHER_MODULE)],
+    }
+}
+
+fn base_session() -> Session {
+    Session {
+        signer: SIGNER,
+        fee_budget: U256::from(1_000_000u64),
+        calls: vec![CallGrant {
+            target: TARGET,
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        }],
+        ..Session::default()
+    }
+}
+
+fn account_with(session: &Session) -> AccountState {
+    let mut account = AccountState::default();
+    account.install().unwrap();
+    account.create(ID, session).unwrap();
+    account
+}
+
+fn single(target: Address, value: u64, data: &[u8]) -> Vec<u8> {
+    encode_execute(
+        CallType::Single,
+        ExecType::Default,
+        &[Call {
+            target,
+            value: U256::from(value),
+            data: data.to_vec(),
+        }],
+    )
+}
+
+fn op(session: &Session, call_data: Vec<u8>) -> OpInput {
+    OpInput {
+        sender: ACCOUNT,
+        call_data,
+        verification_gas_limit: 100,
+        call_gas_limit: 100,
+        pre_verification_gas: U256::from(100),
+        max_fee_per_gas: 1,
+        paymaster_and_data: Vec::new(),
+        envelope: Envelope::Parsed(Box::new(ParsedEnvelope {
+            version: 1,
+            flags: 0,
+            tail_in_bounds: true,
+            claimed_id: ID,
+            period_index: 0,
+            session: session.clone(),
+            carried_id: ID,
+            enable_nonce: U256::ZERO,
+            enable_signature_valid: false,
+        })),
+        signature_valid: true,
+    }
+}
+
+fn rejection(verdict: Verdict) -> Rejection {
+    match verdict {
+        Verdict::Reject(r) => r,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+fn erc20(selector: Selector, to: Address, amount: u64) -> Vec<u8> {
+    let mut data = selector.to_vec();
+    data.extend_from_slice(&B256::left_padding_from(to.as_slice()).0);
+    data.extend_from_slice(&U256::from(amount).to_be_bytes::<32>());
+    data
+}
+
+#[test]
+fn rule1_shape_rejects_bad_modes_and_wrappers() {
+    let s = base_session();
+    let account = account_with(&s);
+    let mut data = single(TARGET, 0, &[]);
+    data[4] = 0xff;
+    assert_eq!(
+        rejection(validate(&account, &op(&s, data.clone()), &ctx())),
+        Rejection::UnsupportedCallType(0xff)
+    );
+    data[4] = 0x00;
+    data[5] = 0x02;
+    assert_eq!(
+        rejection(validate(&account, &op(&s, data.clone()), &ctx())),
+        Rejection::UnsupportedExecType(2)
+    );
+    data[5] = 0x00;
+    data[10] = 0x01;
+    assert!(matches!(
+        rejection(validate(&account, &op(&s, data), &ctx())),
+        Rejection::ModeNotDefault(_)
+    ));
+    let wrapper = vec![0x8d, 0xd7, 0x71, 0x2f, 0, 0];
+    assert!(matches!(
+        rejection(validate(&account, &op(&s, wrapper), &ctx())),
+        Rejection::WrapperSelectorDenied(_)
+    ));
+    assert_eq!(
+        rejection(validate(&account, &op(&s, vec![1, 2]), &ctx())),
+        Rejection::CallDataTooShort(2)
+    );
+    let empty = encode_execute(CallType::Batch, ExecType::Default, &[]);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, empty), &ctx())),
+        Rejection::EmptyBatch
+    );
+}
+
+#[test]
+fn rule2_canonical_encoding_only() {
+    let canonical = encode_execute(
+        CallType::Batch,
+        ExecType::Try,
+        &[
+            Call {
+                target: TARGET,
+                value: U256::ZERO,
+                data: vec![1, 2, 3, 4, 5],
+            },
+            Call {
+                target: TOKEN,
+                value: U256::from(7),
+                data: Vec::new(),
+            },
+        ],
+    );
+    assert!(matches!(
+        decode_call_data(&canonical),
+        Ok(Decoded::Execute { .. })
+    ));
+    let mut trailing = canonical.clone();
+    trailing.extend_from_slice(&[0u8; 32]);
+    assert_eq!(
+        decode_call_data(&trailing),
+        Err(Rejection::NonCanonicalCallData)
+    );
+    let mut dirty_address = canonical.clone();
+    // execute args: 4 selector + 32 mode + 32 offset + 32 length; batch: 32 + 32 + 2 heads.
+    let element0 = 4 + 96 + 64 + 64;
+    dirty_address[element0] = 0x01;
+    assert_eq!(
+        decode_call_data(&dirty_address),
+        Err(Rejection::NonCanonicalCallData)
+    );
+    let mut dirty_padding = canonical.clone();
+    dirty_padding[element0 + 128 + 6] = 0x01;
+    assert_eq!(
+        decode_call_data(&dirty_padding),
+        Err(Rejection::NonCanonicalCallData)
+    );
+    let mut shifted = canonical;
+    shifted[4 + 32 + 31] = 0x60;
+    assert_eq!(
+        decode_call_data(&shifted),
+        Err(Rejection::NonCanonicalCallData)
+    );
+    let short_selector = single(TARGET, 0, &[1, 2]);
+    assert_eq!(
+        decode_call_data(&short_selector),
+        Err(Rejection::CallDataWithoutSelector(0))
+    );
+}
+
+#[test]
+fn rule3_batch_amounts_are_summed() {
+    let mut s = base_session();
+    s.native_allowance = U256::from(100);
+    let account = account_with(&s);
+    let call = Call {
+        target: TARGET,
+        value: U256::from(60),
+        data: Vec::new(),
+    };
+    let data = encode_execute(CallType::Batch, ExecType::Default, &[call.clone(), call]);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, data), &ctx())),
+        Rejection::NativeAllowanceExceeded {
+            asked: U256::from(120),
+            left: U256::from(100)
+        }
+    );
+    let huge = Call {
+        target: TARGET,
+        value: U256::from(1) << 255,
+        data: Vec::new(),
+    };
+    let data = encode_execute(CallType::Batch, ExecType::Default, &[huge.clone(), huge]);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, data), &ctx())),
+        Rejection::ArithmeticOverflow
+    );
+}
+
+#[test]
+fn rule4_hard_denials() {
+    let mut s = base_session();
+    s.calls.push(CallGrant {
+        target: Address::ZERO,
+        selector: Selector::ZERO,
+        flags: GRANT_ANY_TARGET | GRANT_ANY_SELECTOR,
+    });
+    s.account_selectors
+        .push(Selector::new([0xe9, 0xae, 0x5c, 0x53]));
+    let account = account_with(&s);
+    for target in [MODULE, ENTRY_POINT_V07] {
+        assert!(matches!(
+            rejection(validate(&account, &op(&s, single(target, 0, &[])), &ctx())),
+            Rejection::CallDenied { index: 0, .. }
+        ));
+    }
+    let nested = single(Address::ZERO, 0, &[0xe9, 0xae, 0x5c, 0x53]);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, nested), &ctx())),
+        Rejection::CallDenied {
+            index: 0,
+            target: ACCOUNT,
+            selector: Selector::new([0xe9, 0xae, 0x5c, 0x53])
+        }
+    );
+    assert_eq!(
+        rejection(validate(
+            &account,
+            &op(&s, single(OTHER_MODULE, 0, &[])),
+            &ctx()
+        )),
+        Rejection::CallToInstalledModule {
+            index: 0,
+            target: OTHER_MODULE
+        }
+    );
+    let mut root = s.clone();
+    root.root = true;
+    let account = account_with(&root);
+    assert!(
+        validate(&account, &op(&root, single(MODULE, 0, &[])), &ctx())
+            .accepted()
+            .is_some()
+    );
+}
+
+#[test]
+fn rule4_grants_match_and_self_calls_need_account_selectors() {
+    let s = base_session();
+    let account = account_with(&s);
+    assert!(
+        validate(&account, &op(&s, single(TARGET, 0, &UNKNOWN.0)), &ctx())
+            .accepted()
+            .is_some()
+    );
+    assert!(matches!(
+        rejection(validate(&account, &op(&s, single(TOKEN, 0, &[])), &ctx())),
+        Rejection::CallNotGranted { index: 0, .. }
+    ));
+    assert_eq!(
+        rejection(validate(
+            &account,
+            &op(&s, single(Address::ZERO, 0, &UNKNOWN.0)),
+            &ctx()
+        )),
+        Rejection::CallNotGranted {
+            index: 0,
+            target: ACCOUNT,
+            selector: UNKNOWN
+        }
+    );
+    let mut with_selector = s.clone();
+    with_selector.account_selectors.push(UNKNOWN);
+    let account = account_with(&with_selector);
+    assert!(
+        validate(&account, &op(&with_selector, UNKNOWN.to_vec()), &ctx())
+            .accepted()
+            .is_some()
+    );
+}
+
+#[test]
+fn rule5_native_value() {
+    let s = base_session();
+    let account = account_with(&s);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, single(TARGET, 1, &[])), &ctx())),
+        Rejection::NativeValueNotAllowed(U256::from(1))
+    );
+    let mut s = base_session();
+    s.native_allowance = U256::from(10);
+    s.period = 100;
+    s.periodic.push(PeriodicAllowance {
+        asset: NATIVE_ASSET,
+        amount: U256::from(4),
+    });
+    let mut account = account_with(&s);
+    let Verdict::Accept(ok) = validate(&account, &op(&s, single(TARGET, 4, &[])), &ctx()) else {
+        panic!()
+    };
+    assert_eq!(ok.charged.native, U256::from(4));
+    account.commit(&ok);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, single(TARGET, 1, &[])), &ctx())),
+        Rejection::PeriodicAllowanceExceeded {
+            asset: NATIVE_ASSET,
+            period: 0,
+            asked: U256::from(1),
+            left: U256::ZERO
+        }
+    );
+}
+
+#[test]
+fn rule6_tokens_charged_gross_and_other_selectors_need_named_grant() {
+    let mut s = base_session();
+    s.calls = vec![CallGrant {
+        target: TOKEN,
+        selector: Selector::ZERO,
+        flags: GRANT_ANY_SELECTOR,
+    }];
+    s.tokens.push(TokenAllowance {
+        token: TOKEN,
+        amount: U256::from(100),
+    });
+    let mut account = account_with(&s);
+    let Verdict::Accept(ok) = validate(
+        &account,
+        &op(&s, single(TOKEN, 0, &erc20(ERC20_APPROVE, TARGET, 70))),
+        &ctx(),
+    ) else {
+        panic!()
+    };
+    account.commit(&ok);
+    assert_eq!(
+        rejection(validate(
+            &account,
+            &op(&s, single(TOKEN, 0, &erc20(ERC20_TRANSFER, TARGET, 31))),
+            &ctx()
+        )),
+        Rejection::TokenAllowanceExceeded {
+            token: TOKEN,
+            asked: U256::from(31),
+            left: U256::from(30)
+        }
+    );
+    assert_eq!(
+        rejection(validate(
+            &account,
+            &op(&s, single(TOKEN, 0, &UNKNOWN.0)),
+            &ctx()
+        )),
+        Rejection::TokenCallNotExplicit {
+            index: 0,
+            token: TOKEN,
+            selector: UNKNOWN
+        }
+    );
+    let mut long = erc20(ERC20_TRANSFER, TARGET, 1);
+    long.push(0);
+    assert!(matches!(
+        rejection(validate(&account, &op(&s, single(TOKEN, 0, &long)), &ctx())),
+        Rejection::TokenCallMalformed { .. }
+    ));
+    let mut permit = PERMIT2_APPROVE.to_vec();
+    for w in [
+        B256::left_padding_from(TOKEN.as_slice()),
+        B256::left_padding_from(TARGET.as_slice()),
+    ] {
+        permit.extend_from_slice(&w.0);
+    }
+    permit.extend_from_slice(&U256::from(50).to_be_bytes::<32>());
+    permit.extend_from_slice(&U256::ZERO.to_be_bytes::<32>());
+    s.calls.push(CallGrant {
+        target: PERMIT2,
+        selector: PERMIT2_APPROVE,
+        flags: 0,
+    });
+    let account = account_with(&s);
+    let Verdict::Accept(ok) = validate(&account, &op(&s, single(PERMIT2, 0, &permit)), &ctx())
+    else {
+        panic!()
+    };
+    assert_eq!(ok.charged.tokens, vec![U256::from(50)]);
+}
+
+#[test]
+fn rule7_fees_and_paymasters() {
+    let mut s = base_session();
+    s.fee_budget = U256::from(599);
+    let account = account_with(&s);
+    let mut o = op(&s, single(TARGET, 0, &[]));
+    o.max_fee_per_gas = 2;
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::FeeBudgetExceeded {
+            asked: U256::from(600),
+            left: U256::from(599)
+        }
+    );
+    let mut sponsored = o.clone();
+    sponsored.paymaster_and_data = PAYMASTER.to_vec();
+    sponsored.paymaster_and_data.extend_from_slice(&[0u8; 32]);
+    assert_eq!(
+        rejection(validate(&account, &sponsored, &ctx())),
+        Rejection::PaymasterNotAllowed(PAYMASTER)
+    );
+    s.paymasters.push(PAYMASTER);
+    let account = account_with(&s);
+    let mut sponsored = op(&s, single(TARGET, 0, &[]));
+    sponsored.paymaster_and_data = PAYMASTER.to_vec();
+    sponsored.paymaster_and_data.extend_from_slice(&[0u8; 32]);
+    let Verdict::Accept(ok) = validate(&account, &sponsored, &ctx()) else {
+        panic!()
+    };
+    assert_eq!(ok.charged.fee, U256::ZERO);
+    s.fee_budget = U256::ZERO;
+    let account = account_with(&s);
+    let o = op(&s, single(TARGET, 0, &[]));
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::UnsponsoredNotAllowed
+    );
+    sponsored.paymaster_and_data.truncate(40);
+    assert_eq!(
+        rejection(validate(&account, &sponsored, &ctx())),
+        Rejection::PaymasterDataMalformed(40)
+    );
+}
+
+#[test]
+fn rule8_counters_are_cumulative_uses_rate_and_gas() {
+    let mut s = base_session();
+    s.max_uses = 2;
+    s.gas_budget = U256::from(500);
+    s.period = 10;
+    s.rate_limit = 1;
+    let mut account = account_with(&s);
+    let o = op(&s, single(TARGET, 0, &[]));
+    let Verdict::Accept(first) = validate(&account, &o, &ctx()) else {
+        panic!()
+    };
+    assert_eq!(first.charged.gas, U256::from(300));
+    account.commit(&first);
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::GasBudgetExceeded {
+            asked: U256::from(300),
+            left: U256::from(200)
+        }
+    );
+    s.gas_budget = U256::ZERO;
+    let mut account = account_with(&s);
+    let o = op(&s, single(TARGET, 0, &[]));
+    let Verdict::Accept(first) = validate(&account, &o, &ctx()) else {
+        panic!()
+    };
+    account.commit(&first);
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::RateLimitExceeded {
+            period: 0,
+            limit: 1
+        }
+    );
+    let mut next_period = o.clone();
+    if let Envelope::Parsed(env) = &mut next_period.envelope {
+        env.period_index = 1;
+    }
+    let Verdict::Accept(second) = validate(&account, &next_period, &ctx()) else {
+        panic!()
+    };
+    account.commit(&second);
+    assert!(second.new_state.dominates(&first.new_state));
+    if let Envelope::Parsed(env) = &mut next_period.envelope {
+        env.period_index = 2;
+    }
+    assert_eq!(
+        rejection(validate(&account, &next_period, &ctx())),
+        Rejection::UsesExhausted(2)
+    );
+}
+
+#[test]
+fn rule9_windows() {
+    let mut s = base_session();
+    s.valid_after = 1_000;
+    s.valid_until = 2_000;
+    assert_eq!(op_window(&s, 0), Ok((1_000, 2_000)));
+    assert_eq!(op_window(&s, 1), Err(Rejection::PeriodIndexNotAllowed(1)));
+    s.period = 300;
+    s.period_start = 900;
+    assert_eq!(op_window(&s, 0), Ok((1_000, 1_199)));
+    assert_eq!(op_window(&s, 3), Ok((1_800, 2_000)));
+    assert_eq!(op_window(&s, 4), Err(Rejection::WindowEmpty(4)));
+    assert_eq!(period_at(&s, 1_250), Some(1));
+    s.period = 100_000;
+    assert_eq!(
+        op_window(&s, u32::MAX),
+        Err(Rejection::PeriodOutOfRange(u32::MAX))
+    );
+    assert!(in_window(EntryPointRules::V07, 1_000, 1_199, 1_000));
+    assert!(!in_window(EntryPointRules::V08, 1_000, 1_199, 1_000));
+    assert!(in_window(EntryPointRules::V08, 1_000, 0, 5_000_000));
+}
+
+#[test]
+fn rule10_bad_signature_runs_every_check_first() {
+    let s = base_session();
+    let account = account_with(&s);
+    let mut o = op(&s, single(TARGET, 0, &[]));
+    o.signature_valid = false;
+    assert!(matches!(
+        validate(&account, &o, &ctx()),
+        Verdict::SigFailed(_)
+    ));
+    o.call_data = single(TOKEN, 0, &[]);
+    assert!(matches!(
+        validate(&account, &o, &ctx()),
+        Verdict::Reject(Rejection::CallNotGranted { .. })
+    ));
+}
+
+#[test]
+fn rule10_envelope_binds_the_session() {
+    let s = base_session();
+    let account = account_with(&s);
+    let mut o = op(&s, single(TARGET, 0, &[]));
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.carried_id = B256::repeat_byte(0x22);
+    }
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::SessionIdMismatch
+    );
+    o.envelope = Envelope::Short;
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::MalformedEnvelope
+    );
+}
+
+#[test]
+fn rule12_lifecycle() {
+    let s = base_session();
+    let mut account = account_with(&s);
+    let o = op(&s, single(TARGET, 0, &[]));
+    account.pause(ID).unwrap();
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::SessionIsPaused
+    );
+    assert_eq!(account.pause(ID), Err(AdminError::SessionIsPaused));
+    account.resume(ID).unwrap();
+    let Verdict::Accept(ok) = validate(&account, &o, &ctx()) else {
+        panic!()
+    };
+    account.commit(&ok);
+    account.uninstall();
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::NotInitialized
+    );
+    account.install().unwrap();
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::SessionNotFound
+    );
+    account.create(ID, &s).unwrap();
+    assert_eq!(
+        account.session(ID).uses,
+        0,
+        "a reinstall never brings counters back"
+    );
+    account.revoke(ID).unwrap();
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::SessionIsRevoked
+    );
+    account.uninstall();
+    account.install().unwrap();
+    assert_eq!(account.create(ID, &s), Err(AdminError::SessionIsRevoked));
+    assert_eq!(account.status(ID), Status::Revoked);
+}
+
+#[test]
+fn rule13_enable_grant_works_once() {
+    let s = base_session();
+    let mut account = AccountState::default();
+    account.install().unwrap();
+    let mut o = op(&s, single(TARGET, 0, &[]));
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.flags = 1;
+        env.enable_nonce = U256::from(5);
+        env.enable_signature_valid = true;
+    }
+    let Verdict::Accept(ok) = validate(&account, &o, &ctx()) else {
+        panic!()
+    };
+    account.commit(&ok);
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::Enable(AdminError::EnableNonceUsed)
+    );
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.enable_nonce = U256::from(6);
+        env.enable_signature_valid = false;
+    }
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::Enable(AdminError::EnableSignatureInvalid)
+    );
+}
+
+#[test]
+fn remaining_view_reports_counters() {
+    let mut s = base_session();
+    s.native_allowance = U256::from(10);
+    let mut account = account_with(&s);
+    let Verdict::Accept(ok) = validate(&account, &op(&s, single(TARGET, 3, &[])), &ctx()) else {
+        panic!()
+    };
+    account.commit(&ok);
+    let r = remaining(&account, ID, &s, 0).unwrap();
+    assert_eq!(r.native_left, U256::from(7));
+    assert_eq!(r.fee_left, U256::from(1_000_000 - 300));
+    assert_eq!(r.uses_left, U256::MAX);
+    assert_eq!(r.status, 1);
+}
+
+#[test]
+fn session_format_is_checked_at_creation() {
+    let mut s = base_session();
+    s.rate_limit = 1;
+    let mut account = AccountState::default();
+    account.install().unwrap();
+    assert_eq!(
+        account.create(ID, &s),
+        Err(AdminError::SessionPeriodRequired)
+    );
+    s.rate_limit = 0;
+    s.tokens.push(TokenAllowance {
+        token: NATIVE_ASSET,
+        amount: U256::from(1),
+    });
+    assert_eq!(account.create(ID, &s), Err(AdminError::SessionAssetInvalid));
+}
