@@ -1,0 +1,305 @@
+//! The command-line grammar (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes, shown at the end of `leash --help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok
+  1  anything else (I/O, network, a broken store)
+  2  usage or bad input (flags, files, ids, passwords, a refused state change)
+  3  rejected by the module, the EntryPoint or the bundler
+  4  not found (unknown session id)
+  5  integrity failure (audit log or key file tampered with)";
+
+/// Session keys for ERC-4337 smart accounts: create, use, rotate and revoke scoped keys,
+/// with an encrypted keystore and a tamper-evident audit log.
+#[derive(Debug, Parser)]
+#[command(name = "leash", version, after_help = EXIT_CODES, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Data directory (keystore, registry, audit log).
+    #[arg(long, global = true, env = "LEASH_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Machine output: JSON on stdout, JSON error objects on stderr, no progress.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// No progress messages on stderr.
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create, inspect and manage sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Session keys themselves.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Build, sign and send user operations of a session.
+    #[command(subcommand)]
+    Op(OpCommand),
+    /// The whole lifecycle on an in-process chain, step by step.
+    Demo,
+}
+
+/// `leash session ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SessionCommand {
+    /// Generate a key and record a session with its permissions.
+    Create(CreateArgs),
+    /// List sessions.
+    List(ListArgs),
+    /// Show one session (and, with --rpc-url, what is left on-chain).
+    Show(ShowArgs),
+    /// Stop signing with a session until it is resumed.
+    Pause(IdArg),
+    /// Sign with a paused session again.
+    Resume(IdArg),
+    /// Replace a session's key: new key, same permissions; the old one is revoked ("rotated").
+    Rotate(RotateArgs),
+    /// Revoke a session for good.
+    Revoke(RevokeArgs),
+    /// Delete a revoked session's record and key file (its audit entries stay).
+    Delete(IdArg),
+}
+
+/// A session's local id.
+#[derive(Debug, Args)]
+pub(crate) struct IdArg {
+    /// The session's local id (`s_...`, see `leash session list`).
+    pub(crate) id: String,
+}
+
+/// Where the keystore password comes from (never from argv).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct PasswordArgs {
+    /// Read the keystore password from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    pub(crate) password_env: Option<String>,
+    /// Read the keystore password from this file (one trailing newline ignored).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) password_file: Option<PathBuf>,
+}
+
+/// `leash session create`.
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Permission file (leash JSON format, see the leash-keys README).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "erc7715",
+        conflicts_with = "erc7715"
+    )]
+    pub(crate) permissions: Option<PathBuf>,
+    /// ERC-7715 `wallet_grantPermissions` request to import instead.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) erc7715: Option<PathBuf>,
+    /// The smart account (optional with --erc7715 when the request names it).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) account: Option<String>,
+    /// EIP-155 chain id (optional with --erc7715: the request's chainId).
+    #[arg(long, value_name = "N")]
+    pub(crate) chain_id: Option<u64>,
+    /// The EntryPoint the account uses.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) entry_point: String,
+    /// The session-key validator module's address.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) module: String,
+    /// Free text for operators.
+    #[arg(long, value_name = "L", default_value = "session")]
+    pub(crate) label: String,
+    /// Password source.
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
+}
+
+/// `leash session list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only this account's sessions.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) account: Option<String>,
+    /// Only sessions in this status (active, paused, revoked).
+    #[arg(long, value_name = "S")]
+    pub(crate) status: Option<String>,
+    /// Only sessions whose window ends before this time (unix seconds or RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) expiring_before: Option<String>,
+}
+
+/// `leash session show`.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The session's local id.
+    pub(crate) id: String,
+    /// A node to read what is left from (`remaining` of the module).
+    #[arg(long, value_name = "URL")]
+    pub(crate) rpc_url: Option<String>,
+}
+
+/// `leash session rotate`.
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The session's local id.
+    pub(crate) id: String,
+    /// Label of the new session (default: the old one's).
+    #[arg(long, value_name = "L")]
+    pub(crate) label: Option<String>,
+    /// Password source for the new key.
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
+}
+
+/// `leash session revoke`.
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The session's local id.
+    pub(crate) id: String,
+    /// Why (kept in the registry and the audit log).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) reason: String,
+}
+
+/// `leash key ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Print a session's private key, once, in clear (audited).
+    Export(ExportArgs),
+}
+
+/// `leash key export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The session's local id.
+    pub(crate) id: String,
+    /// Password source.
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
+}
+
+/// `leash audit ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Walk the hash chain (exit 5 when it is broken).
+    Verify(VerifyArgs),
+    /// Every entry as JSON lines on stdout.
+    Export,
+    /// The latest entry as `<seq>:<hash>`, to keep somewhere else as an anchor.
+    Head,
+}
+
+/// `leash audit verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// An anchor kept elsewhere (`leash audit head` output): detects truncation.
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub(crate) anchor: Option<String>,
+}
+
+/// `leash op ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum OpCommand {
+    /// Print the unsigned op (bundler JSON).
+    Build(OpArgs),
+    /// Print the op signed by the session key (audited).
+    Sign(SignArgs),
+    /// Sign and send the op to a bundler, then wait for its receipt.
+    Send(SendArgs),
+}
+
+/// What the op does and how it is paid for.
+#[derive(Debug, Args)]
+pub(crate) struct OpArgs {
+    /// The session's local id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: String,
+    /// The account (must be the session's; default: the session's).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) account: Option<String>,
+    /// A call `TARGET,VALUE,DATA` (value in wei, data 0x-hex); repeat for a batch.
+    #[arg(
+        long = "call",
+        value_name = "TARGET,VALUE,DATA",
+        conflicts_with = "calls_file"
+    )]
+    pub(crate) calls: Vec<String>,
+    /// A JSON array of `{"target", "value", "data"}` calls.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) calls_file: Option<PathBuf>,
+    /// The 4-byte nonce key under the module (parallel nonce lanes).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub(crate) nonce_key: u32,
+    /// The nonce sequence number (EntryPoint `getNonce`); read from --rpc-url when omitted.
+    #[arg(long, value_name = "N")]
+    pub(crate) nonce_seq: Option<u64>,
+    /// A node to read the nonce from.
+    #[arg(long, value_name = "URL")]
+    pub(crate) rpc_url: Option<String>,
+    /// `callGasLimit`.
+    #[arg(long, value_name = "GAS", default_value_t = 200_000)]
+    pub(crate) call_gas_limit: u128,
+    /// `verificationGasLimit`.
+    #[arg(long, value_name = "GAS", default_value_t = 300_000)]
+    pub(crate) verification_gas_limit: u128,
+    /// `preVerificationGas`.
+    #[arg(long, value_name = "GAS", default_value_t = 60_000)]
+    pub(crate) pre_verification_gas: u64,
+    /// `maxFeePerGas` in wei.
+    #[arg(long, value_name = "WEI", default_value_t = 1_000_000_000)]
+    pub(crate) max_fee_per_gas: u128,
+    /// `maxPriorityFeePerGas` in wei.
+    #[arg(long, value_name = "WEI", default_value_t = 1_000_000_000)]
+    pub(crate) max_priority_fee_per_gas: u128,
+    /// A paymaster that sponsors the op (must be in the session's paymasters).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) paymaster: Option<String>,
+    /// The paymaster's validation gas limit.
+    #[arg(long, value_name = "GAS", default_value_t = 0, requires = "paymaster")]
+    pub(crate) paymaster_verification_gas_limit: u128,
+    /// The paymaster's `postOp` gas limit.
+    #[arg(long, value_name = "GAS", default_value_t = 0, requires = "paymaster")]
+    pub(crate) paymaster_post_op_gas_limit: u128,
+    /// Data for the paymaster (0x-hex).
+    #[arg(long, value_name = "HEX", requires = "paymaster")]
+    pub(crate) paymaster_data: Option<String>,
+}
+
+/// `leash op sign`.
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The op.
+    #[command(flatten)]
+    pub(crate) op: OpArgs,
+    /// The period index to sign for (default: the period containing now).
+    #[arg(long, value_name = "N")]
+    pub(crate) period_index: Option<u32>,
+    /// Password source.
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
+}
+
+/// `leash op send`.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    /// The signing arguments.
+    #[command(flatten)]
+    pub(crate) sign: SignArgs,
+    /// The bundler's JSON-RPC endpoint.
+    #[arg(long, value_name = "URL")]
+    pub(crate) bundler_url: String,
+    /// Seconds to wait for the receipt.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) timeout: u64,
+}

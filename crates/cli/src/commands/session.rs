@@ -1,0 +1,292 @@
+//! `leash session create|list|show|pause|resume|rotate|revoke|delete`.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use alloy::primitives::Address;
+use leash_keys::permissions::erc7715;
+use leash_keys::{CreateRequest, Filter, SessionRecord, SessionSpec, Status, Store};
+use leash_rpc::{CallRequest, NodeClient};
+use serde_json::{json, Value};
+
+use super::{open_store, parse_address, read_file, runtime};
+use crate::cli::{CreateArgs, ListArgs, RevokeArgs, RotateArgs, SessionCommand, ShowArgs};
+use crate::exit::{fail, usage, Exit};
+use crate::onchain;
+use crate::output::Ui;
+use crate::password::{self, Purpose};
+use crate::render::{record_json, record_lines};
+use crate::units::{format_time, now, parse_time};
+
+const PERMISSIONS_HINT: &str =
+    "fix the value at that JSON path; the format is described in the leash-keys README";
+
+/// Runs a `session` subcommand against the store in `dir`.
+pub(crate) fn run(command: SessionCommand, dir: &Path, ui: Ui) -> anyhow::Result<()> {
+    let mut store = open_store(dir)?;
+    match command {
+        SessionCommand::Create(args) => create(&mut store, args, ui),
+        SessionCommand::List(args) => list(&store, args, ui),
+        SessionCommand::Show(args) => show(&store, args, ui),
+        SessionCommand::Pause(id) => {
+            let record = store.pause(&id.id)?;
+            changed(&record, "paused", "pauseSession", ui);
+            Ok(())
+        }
+        SessionCommand::Resume(id) => {
+            let record = store.resume(&id.id)?;
+            changed(&record, "resumed", "resumeSession", ui);
+            Ok(())
+        }
+        SessionCommand::Rotate(args) => rotate(&mut store, args, ui),
+        SessionCommand::Revoke(args) => revoke(&mut store, args, ui),
+        SessionCommand::Delete(id) => {
+            let record = store.delete(&id.id)?;
+            ui.result(
+                &json!({"deleted": record.local_id, "sessionId": record.session_id}),
+                || {
+                    format!(
+                        "deleted session {} (record and key file; its audit entries stay)",
+                        record.local_id
+                    )
+                },
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The permissions, account and chain of a new session, from a permission file or an
+/// ERC-7715 request.
+fn grant(args: &CreateArgs) -> anyhow::Result<(SessionSpec, Address, u64)> {
+    let account = args
+        .account
+        .as_deref()
+        .map(|text| parse_address("--account", text))
+        .transpose()?;
+    if let Some(path) = &args.permissions {
+        let text = read_file("--permissions", path)?;
+        let spec = SessionSpec::from_json_str(&text).map_err(|error| {
+            usage(
+                format!("permissions file {}: {error}", path.display()),
+                PERMISSIONS_HINT,
+            )
+        })?;
+        let account = account.ok_or_else(|| {
+            usage(
+                "--account is required with --permissions",
+                "pass --account ADDR",
+            )
+        })?;
+        let chain_id = args.chain_id.ok_or_else(|| {
+            usage(
+                "--chain-id is required with --permissions",
+                "pass --chain-id N",
+            )
+        })?;
+        return Ok((spec, account, chain_id));
+    }
+    let path = args.erc7715.as_ref().ok_or_else(|| {
+        usage(
+            "no permissions given",
+            "pass --permissions FILE or --erc7715 FILE",
+        )
+    })?;
+    let text = read_file("--erc7715", path)?;
+    let imported = erc7715::import_request(&text, now()).map_err(|error| {
+        usage(
+            format!("ERC-7715 request {}: {error}", path.display()),
+            PERMISSIONS_HINT,
+        )
+    })?;
+    let account = match (account, imported.account) {
+        (Some(flag), Some(request)) if flag != request => {
+            return Err(usage(
+                format!("--account {flag} differs from the request's address {request}"),
+                "drop --account or make them agree",
+            ))
+        }
+        (Some(address), _) | (None, Some(address)) => address,
+        (None, None) => {
+            return Err(usage(
+                "the ERC-7715 request names no account",
+                "pass --account ADDR",
+            ))
+        }
+    };
+    if let Some(flag) = args.chain_id {
+        if flag != imported.chain_id {
+            return Err(usage(
+                format!(
+                    "--chain-id {flag} differs from the request's chainId {}",
+                    imported.chain_id
+                ),
+                "drop --chain-id or make them agree",
+            ));
+        }
+    }
+    Ok((imported.spec, account, imported.chain_id))
+}
+
+fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
+    let (spec, account, chain_id) = grant(&args)?;
+    let request = CreateRequest {
+        label: args.label.clone(),
+        account,
+        chain_id,
+        entry_point: parse_address("--entry-point", &args.entry_point)?,
+        module: parse_address("--module", &args.module)?,
+        spec,
+    };
+    let source = password::source(&args.password, Purpose::NewKey)?;
+    ui.progress("generating and encrypting the session key…");
+    let record = store.create_session(request, &source)?;
+    let call = onchain::create_session_call(&record.spec)?;
+    ui.result(
+        &json!({
+            "localId": record.local_id,
+            "signer": record.signer,
+            "sessionId": record.session_id,
+            "createSessionCalldata": call,
+        }),
+        || {
+            format!(
+                "created session {}\n  signer:     {}\n  session id: {}\n\
+                 next: the account grants it on-chain by calling the module {} with\n  {}",
+                record.local_id, record.signer, record.session_id, record.module, call
+            )
+        },
+    );
+    Ok(())
+}
+
+fn list(store: &Store, args: ListArgs, ui: Ui) -> anyhow::Result<()> {
+    let filter = Filter {
+        account: args
+            .account
+            .as_deref()
+            .map(|text| parse_address("--account", text))
+            .transpose()?,
+        chain_id: None,
+        status: args
+            .status
+            .as_deref()
+            .map(|text| {
+                Status::from_str(text).map_err(|reason| {
+                    usage(
+                        format!("--status: {reason}"),
+                        "use active, paused or revoked",
+                    )
+                })
+            })
+            .transpose()?,
+        expiring_before: args
+            .expiring_before
+            .as_deref()
+            .map(|text| parse_time("--expiring-before", text))
+            .transpose()?,
+    };
+    let records = store.list(&filter)?;
+    let value = Value::Array(records.iter().map(record_json).collect());
+    ui.result(&value, || {
+        if records.is_empty() {
+            return "no sessions".to_owned();
+        }
+        let mut out = format!(
+            "{:<18} {:<8} {:<42} {:<20} LABEL\n",
+            "ID", "STATUS", "ACCOUNT", "VALID UNTIL"
+        );
+        for record in &records {
+            out.push_str(&format!(
+                "{:<18} {:<8} {:<42} {:<20} {}\n",
+                record.local_id,
+                record.status.as_str(),
+                record.account.to_string(),
+                format_time(record.valid_until),
+                record.label
+            ));
+        }
+        out
+    });
+    Ok(())
+}
+
+fn show(store: &Store, args: ShowArgs, ui: Ui) -> anyhow::Result<()> {
+    let record = store.show(&args.id)?;
+    let mut value = record_json(&record);
+    let mut lines = record_lines(&record);
+    if let Some(url) = &args.rpc_url {
+        ui.progress(&format!("reading remaining() from {url}…"));
+        let left = runtime()?.block_on(read_remaining(url, &record))?;
+        value["remaining"] = onchain::remaining_json(&record.spec, &left);
+        lines.push("  left (on-chain, current period):".to_owned());
+        lines.extend(
+            onchain::remaining_lines(&record.spec, &left)
+                .into_iter()
+                .map(|line| format!("    {line}")),
+        );
+    } else {
+        lines.push("  (offline: pass --rpc-url URL to read what is left on-chain)".to_owned());
+    }
+    ui.result(&value, || lines.join("\n"));
+    Ok(())
+}
+
+async fn read_remaining(url: &str, record: &SessionRecord) -> anyhow::Result<onchain::Remaining> {
+    let node = NodeClient::new(url)?;
+    let chain_id = node.chain_id().await?;
+    if chain_id != record.chain_id {
+        return Err(usage(
+            format!(
+                "{url} is chain {chain_id}, the session is for chain {}",
+                record.chain_id
+            ),
+            "use a node of the session's chain",
+        ));
+    }
+    let time: u64 = node.latest_block().await?.timestamp.to();
+    let period = record
+        .spec
+        .period_index_at(time)
+        .map_err(|error| fail(Exit::Usage, error.to_string(), None))?;
+    let data = onchain::remaining_call(record.account, &record.spec, period)?;
+    let output = node.call(&CallRequest::call(record.module, data)).await?;
+    onchain::decode_remaining(&output)
+}
+
+fn changed(record: &SessionRecord, what: &str, function: &str, ui: Ui) {
+    ui.result(&record_json(record), || {
+        format!(
+            "session {} {what}\non-chain: the account calls {function}({}) on the module {} for the same effect there",
+            record.local_id, record.session_id, record.module
+        )
+    });
+}
+
+fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
+    let source = password::source(&args.password, Purpose::NewKey)?;
+    ui.progress("generating and encrypting the new key…");
+    let rotation = store.rotate(&args.id, args.label, &source)?;
+    let (old, new) = (&rotation.old, &rotation.new);
+    ui.warn(
+        "the new session carries the old grant in full; before granting it on-chain, make sure \
+         it does not enlarge the budget (see `leash session show OLD_ID --rpc-url URL`)",
+    );
+    ui.result(
+        &json!({"old": record_json(old), "new": record_json(new)}),
+        || {
+            format!(
+                "rotated {} -> {}\n  old: revoked (reason \"rotated\")\n  new signer:     {}\n  new session id: {}\n\
+                 on-chain: the account calls createSession(new) and revokeSession({})",
+                old.local_id, new.local_id, new.signer, new.session_id, old.session_id
+            )
+        },
+    );
+    Ok(())
+}
+
+fn revoke(store: &mut Store, args: RevokeArgs, ui: Ui) -> anyhow::Result<()> {
+    let record = store.revoke(&args.id, &args.reason)?;
+    changed(&record, "revoked", "revokeSession", ui);
+    Ok(())
+}

@@ -1,0 +1,101 @@
+#![doc = include_str!("../README.md")]
+
+mod calls;
+mod cli;
+mod commands;
+mod demo;
+mod exit;
+mod module_error;
+mod onchain;
+mod output;
+mod password;
+mod render;
+mod units;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde_json::json;
+
+use crate::cli::{Cli, Command};
+use crate::exit::{classify, Exit};
+use crate::output::Ui;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_error(error),
+    };
+    let ui = Ui {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    match run(cli, ui) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error, ui),
+    }
+}
+
+fn run(cli: Cli, ui: Ui) -> anyhow::Result<()> {
+    if let Command::Demo = cli.command {
+        return demo::run(ui);
+    }
+    let dir = commands::data_dir(cli.data_dir)?;
+    match cli.command {
+        Command::Session(command) => commands::session::run(command, &dir, ui),
+        Command::Key(command) => commands::key::run(command, &dir, ui),
+        Command::Audit(command) => commands::audit::run(command, &dir, ui),
+        Command::Op(command) => commands::op::run(command, &dir, ui),
+        Command::Demo => demo::run(ui),
+    }
+}
+
+/// Prints clap's own message; help and version are not errors.
+fn clap_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let is_info = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if is_info {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args().any(|arg| arg == "--json") {
+        let message = error.render().to_string();
+        let first = message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        eprintln!(
+            "{}",
+            json!({"error": {"code": Exit::Usage.code(), "kind": Exit::Usage.kind(), "message": first, "hint": "run with --help for usage"}})
+        );
+    } else {
+        let _ = error.print();
+    }
+    ExitCode::from(Exit::Usage.code())
+}
+
+/// `error: <what>` and a hint on stderr (a JSON object with `--json`); returns the exit code.
+fn report(error: &anyhow::Error, ui: Ui) -> ExitCode {
+    let classified = classify(error);
+    if ui.json {
+        eprintln!(
+            "{}",
+            json!({"error": {
+                "code": classified.exit.code(),
+                "kind": classified.exit.kind(),
+                "message": classified.message,
+                "hint": classified.hint,
+            }})
+        );
+    } else {
+        eprintln!("error: {}", classified.message);
+        if let Some(hint) = &classified.hint {
+            eprintln!("hint: {hint}");
+        }
+    }
+    ExitCode::from(classified.exit.code())
+}

@@ -1,0 +1,111 @@
+//! Human formatting of amounts, gas and times, and parsing of times.
+
+use alloy::primitives::U256;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::exit::usage;
+
+/// `amount` with `decimals` decimals, trailing zeros trimmed: `30`, `0.00045`.
+pub(crate) fn format_units(amount: U256, decimals: u8) -> String {
+    let scale = U256::from(10u64).pow(U256::from(decimals));
+    let whole = amount / scale;
+    let fraction = amount % scale;
+    if fraction.is_zero() {
+        return whole.to_string();
+    }
+    let digits = format!("{fraction:0>width$}", width = usize::from(decimals));
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// An 18-decimal amount (ether, the demo token), `max` shown as "unlimited".
+pub(crate) fn format_amount(amount: U256) -> String {
+    if amount == U256::MAX {
+        "unlimited".to_owned()
+    } else {
+        format_units(amount, 18)
+    }
+}
+
+/// A count with thousands separators: `98,819`.
+pub(crate) fn group(number: u64) -> String {
+    let digits = number.to_string();
+    let head = match digits.len() % 3 {
+        0 => 3.min(digits.len()),
+        n => n,
+    };
+    let mut out = digits[..head].to_owned();
+    for chunk in digits.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.push_str(std::str::from_utf8(chunk).expect("ASCII digits"));
+    }
+    out
+}
+
+/// Unix seconds as RFC 3339 UTC (`2023-11-14T22:13:20Z`), or the number when out of range.
+pub(crate) fn format_time(unix: u64) -> String {
+    i64::try_from(unix)
+        .ok()
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// Parses unix seconds or an RFC 3339 time (`2026-01-01T00:00:00Z`).
+pub(crate) fn parse_time(flag: &str, text: &str) -> anyhow::Result<u64> {
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(secs);
+    }
+    let time = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        usage(
+            format!("{flag} {text:?}: not a unix time or an RFC 3339 time"),
+            "write e.g. 1767225600 or 2026-01-01T00:00:00Z",
+        )
+    })?;
+    u64::try_from(time.unix_timestamp())
+        .map_err(|_| usage(format!("{flag} {text:?}: before 1970"), "use a later time"))
+}
+
+/// The wall clock in unix seconds.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_000), "1,000");
+        assert_eq!(group(98_819), "98,819");
+        assert_eq!(group(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn formats_units_without_trailing_zeros() {
+        let ether = U256::from(10u64).pow(U256::from(18));
+        assert_eq!(format_units(U256::from(30u64) * ether, 18), "30");
+        assert_eq!(
+            format_units(U256::from(450_000_000_000_000u64), 18),
+            "0.00045"
+        );
+        assert_eq!(format_amount(U256::MAX), "unlimited");
+    }
+
+    #[test]
+    fn parses_unix_and_rfc3339_times() {
+        assert_eq!(parse_time("--t", "1767225600").unwrap(), 1_767_225_600);
+        assert_eq!(
+            parse_time("--t", "2026-01-01T00:00:00Z").unwrap(),
+            1_767_225_600
+        );
+        assert!(parse_time("--t", "soon").is_err());
+        assert_eq!(format_time(1_767_225_600), "2026-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,334 @@
+//! `leash op build|sign|send` through the real binary.
+
+mod common;
+
+use common::{path, Env, TOKEN};
+
+const PW: [&str; 2] = ["--password-env", "LEASH_TEST_PASSWORD"];
+const RECIPIENT: &str = "0x3333333333333333333333333333333333333333";
+
+fn transfer_data() -> String {
+    // transfer(RECIPIENT, 1000)
+    format!(
+        "0xa9059cbb000000000000000000000000{}{:064x}",
+        &RECIPIENT[2..],
+        1000
+    )
+}
+
+#[test]
+fn build_prints_the_unsigned_op() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let call = format!("{TOKEN},0,{}", transfer_data());
+    let run = env.run(&[
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "7",
+        "--call",
+        &call,
+    ]);
+    run.expect_code(0);
+    assert_eq!(
+        run.out(),
+        "{\n  \"sender\": \"<addr>\",\n  \"nonce\": \"<hash>\",\n  \"callData\": \"<hex>\",\n  \
+         \"callGasLimit\": \"0x30d40\",\n  \"verificationGasLimit\": \"0x493e0\",\n  \
+         \"preVerificationGas\": \"0xea60\",\n  \"maxFeePerGas\": \"0x3b9aca00\",\n  \
+         \"maxPriorityFeePerGas\": \"0x3b9aca00\",\n  \"signature\": \"0x\"\n}\n"
+    );
+    let op: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        op["nonce"],
+        "0x2222222222222222222222222222222222222222000000000000000000000007"
+    );
+    assert!(op["callData"].as_str().unwrap().starts_with("0xe9ae5c53"));
+    let json = env
+        .run(&[
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "7",
+            "--call",
+            &call,
+        ])
+        .json();
+    assert_eq!(json["entryPointVersion"], "v0.7");
+    assert_eq!(json["userOperation"], op);
+    assert_eq!(
+        env.run(&["audit", "export"]).stdout.lines().count(),
+        1,
+        "build signs nothing"
+    );
+}
+
+#[test]
+fn two_calls_make_a_batch_and_a_calls_file_works() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let call = format!("{TOKEN},0,{}", transfer_data());
+    let single = env
+        .run(&[
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "0",
+            "--call",
+            &call,
+        ])
+        .json();
+    let batch = env
+        .run(&[
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "0",
+            "--call",
+            &call,
+            "--call",
+            &call,
+        ])
+        .json();
+    let single_data = single["userOperation"]["callData"].as_str().unwrap();
+    let batch_data = batch["userOperation"]["callData"].as_str().unwrap();
+    // execute(mode, ...): call type byte 0x00 (single) vs 0x01 (batch).
+    assert_eq!(&single_data[10..12], "00");
+    assert_eq!(&batch_data[10..12], "01");
+    let file = env.file(
+        "calls.json",
+        &format!(
+            r#"[{{"target": "{TOKEN}", "value": "0", "data": "{d}"}}, {{"target": "{TOKEN}", "value": 0, "data": "{d}"}}]"#,
+            d = transfer_data()
+        ),
+    );
+    let from_file = env
+        .run(&[
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "0",
+            "--calls-file",
+            path(&file),
+        ])
+        .json();
+    assert_eq!(from_file["userOperation"], batch["userOperation"]);
+}
+
+#[test]
+fn bad_calls_are_exit_2() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let run = env.run(&[
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        "0x1234,0",
+    ]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: --call \"0x1234,0\": expected TARGET,VALUE,DATA (3 comma-separated fields), got 2\n\
+         hint: write --call TARGET,VALUE,DATA, e.g. --call 0x1111111111111111111111111111111111111111,0,0xa9059cbb...\n"
+    );
+    let run = env.run(&[
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        "0x1234,0,0x",
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.starts_with(
+        "error: --call \"0x1234,0,0x\": target \"0x1234\" is not a 20-byte 0x address\n"
+    ));
+    let call = format!("{TOKEN},ten,0x");
+    let run = env.run(&[
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        &call,
+    ]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("value \"ten\" is not a wei amount"),
+        "{}",
+        run.stderr
+    );
+    let file = env.file("calls.json", r#"[{"target": "0x11"}]"#);
+    let run = env.run(&[
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--calls-file",
+        path(&file),
+    ]);
+    run.expect_code(2);
+    assert!(
+        run.err()
+            .contains("/calls.json: [0].target: target \"0x11\" is not a 20-byte 0x address"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["op", "build", "--session", &id, "--nonce-seq", "0"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: an op needs at least one call\nhint: pass --call TARGET,VALUE,DATA or --calls-file FILE\n"
+    );
+    let call = format!("{TOKEN},0,0x");
+    let run = env.run(&["op", "build", "--session", &id, "--call", &call]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: the op's nonce is unknown\nhint: pass --nonce-seq N, or --rpc-url URL to read it from the EntryPoint\n"
+    );
+    let run = env.run(&[
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        &call,
+        "--account",
+        RECIPIENT,
+    ]);
+    run.expect_code(2);
+    assert!(run
+        .err()
+        .starts_with("error: --account <addr> is not session <id>'s account <addr>\n"));
+}
+
+#[test]
+fn sign_returns_the_envelope_and_is_audited() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let call = format!("{TOKEN},0,{}", transfer_data());
+    let run = env.run(&[
+        "--json",
+        "op",
+        "sign",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        &call,
+        PW[0],
+        PW[1],
+    ]);
+    run.expect_code(0);
+    let signed = run.json();
+    let signature = signed["userOperation"]["signature"].as_str().unwrap();
+    let shown = env.run(&["--json", "session", "show", &id]).json();
+    let session_id = shown["sessionId"].as_str().unwrap();
+    // v1 envelope: version 0x01, flags 0x00, session id, period 0.
+    assert_eq!(&signature[..6], "0x0100");
+    assert_eq!(&signature[6..70], &session_id[2..]);
+    assert_eq!(&signature[70..78], "00000000");
+    assert_eq!(signed["auditSeq"], 2);
+    let export = env.run(&["audit", "export"]).stdout;
+    let entry: serde_json::Value = serde_json::from_str(export.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(entry["action"], "sign_op");
+    let details: serde_json::Value =
+        serde_json::from_str(entry["details"].as_str().unwrap()).unwrap();
+    assert_eq!(details["user_op_hash"], signed["userOpHash"]);
+
+    env.run(&["session", "pause", &id]).expect_code(0);
+    let run = env.run(&[
+        "op",
+        "sign",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        &call,
+        PW[0],
+        PW[1],
+    ]);
+    run.expect_code(2);
+    assert!(run
+        .err()
+        .starts_with("error: session <id> is paused: cannot sign with it (resume it first)\n"));
+}
+
+#[test]
+fn send_needs_a_bundler_url_and_reports_an_unreachable_one() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let call = format!("{TOKEN},0,{}", transfer_data());
+    let run = env.run(&[
+        "op",
+        "send",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        &call,
+        PW[0],
+        PW[1],
+    ]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: the following required arguments were not provided:\n  --bundler-url <URL>\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&[
+        "--quiet",
+        "op",
+        "send",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "0",
+        "--call",
+        &call,
+        PW[0],
+        PW[1],
+        "--bundler-url",
+        "http://127.0.0.1:9",
+        "--timeout",
+        "1",
+    ]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .starts_with("error: `eth_sendUserOperation` to http://127.0.0.1:9"),
+        "{}",
+        run.stderr
+    );
+}
