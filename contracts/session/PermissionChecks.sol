@@ -109,8 +109,11 @@ library PermissionChecks {
             }
             return charges;
         }
-        for (uint256 i; i < calls.length; ++i) {
+        for (uint256 i; i < calls.length;) {
             _checkCall(s, root, sessionId, calls[i], i, account, charges);
+            unchecked {
+                ++i; // i < calls.length <= 8
+            }
         }
     }
 
@@ -129,13 +132,7 @@ library PermissionChecks {
         bool explicit = root;
         if (!root) {
             bytes4 selector = call.selector;
-            if (
-                target == address(this) || _isEntryPoint(target)
-                    || (self
-                        && (selector == EXECUTE
-                            || selector == EXECUTE_FROM_EXECUTOR
-                            || selector == EXECUTE_USER_OP))
-            ) revert CallDenied(index, target, selector);
+            if (_isDenied(target, self, selector)) revert CallDenied(index, target, selector);
             if (self) {
                 if (!_hasSelector(s, selector)) {
                     revert CallNotGranted(index, target, selector);
@@ -178,16 +175,47 @@ library PermissionChecks {
         bool explicit,
         Charges memory charges
     ) private pure {
-        uint256 t = _tokenIndex(s, token);
-        uint256 p = _periodicIndex(s, token);
+        (uint256 t, uint256 p) = _assetIndices(s, token);
         if (t == NONE && p == NONE) return;
         (bool understood, uint256 amount) = _erc20Spending(call, index, token, account);
         if (!understood) {
             if (!explicit) revert TokenCallNotExplicit(index, token, call.selector);
             return;
         }
-        if (t != NONE) charges.tokens[t] += amount;
-        if (p != NONE) charges.periodic[p] += amount;
+        _addCharges(charges, t, p, amount);
+    }
+
+    /// @dev Adds `amount` to `charges.tokens[t]` (unless t is NONE) and to `charges.periodic[p]` (unless p is
+    ///      NONE), reverting with Panic(0x11) on overflow exactly as checked `+=` does.
+    function _addCharges(Charges memory charges, uint256 t, uint256 p, uint256 amount) private pure {
+        uint256[] memory tokens = charges.tokens;
+        uint256[] memory periodic = charges.periodic;
+        assembly ("memory-safe") {
+            // `t` / `p` are indices found in the session's `tokens` / `periodic` lists, from whose lengths the
+            // two arrays were sized (PermissionChecks.check): each slot written is inside its array.
+            if iszero(eq(t, not(0))) {
+                // t != NONE (type(uint256).max)
+                let slot := add(add(tokens, 0x20), shl(5, t))
+                let sum := add(mload(slot), amount)
+                if lt(sum, amount) {
+                    mstore(0x00, shl(224, 0x4e487b71)) // Panic(uint256)
+                    mstore(0x04, 0x11) // arithmetic overflow
+                    revert(0x00, 0x24)
+                }
+                mstore(slot, sum)
+            }
+            if iszero(eq(p, not(0))) {
+                // p != NONE
+                let slot := add(add(periodic, 0x20), shl(5, p))
+                let sum := add(mload(slot), amount)
+                if lt(sum, amount) {
+                    mstore(0x00, shl(224, 0x4e487b71)) // Panic(uint256)
+                    mstore(0x04, 0x11) // arithmetic overflow
+                    revert(0x00, 0x24)
+                }
+                mstore(slot, sum)
+            }
+        }
     }
 
     /// @dev Permit2 approvals and transfers from the account of a limited token are charged to it.
@@ -225,8 +253,7 @@ library PermissionChecks {
         } else {
             return;
         }
-        uint256 t = _tokenIndex(s, token);
-        uint256 p = _periodicIndex(s, token);
+        (uint256 t, uint256 p) = _assetIndices(s, token);
         if (t != NONE) charges.tokens[t] += amount;
         if (p != NONE) charges.periodic[p] += amount;
     }
@@ -262,17 +289,26 @@ library PermissionChecks {
         returns (bool exact, bool anyTarget, bool named)
     {
         (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.CALLS);
-        for (uint256 i; i < length; ++i) {
-            // CallGrant: target, selector (left-aligned), flags; at most 16 grants, no overflow.
-            uint256 g = start + i * 96;
-            uint256 flags = SessionCalldata.load(g + 64);
-            bool anySelector = flags & GRANT_ANY_SELECTOR != 0;
-            if (!anySelector && bytes4(bytes32(SessionCalldata.load(g + 32))) != selector) continue;
-            if (flags & GRANT_ANY_TARGET != 0) {
-                anyTarget = true;
-            } else if (address(uint160(SessionCalldata.load(g))) == target) {
-                exact = true;
-                if (!anySelector) named = true;
+        assembly ("memory-safe") {
+            // CallGrant elements: target, selector (left-aligned), flags, 3 words each. The session is the
+            // proven canonical encoding (SessionCalldata), so all `length` (<= 16) elements lie inside it:
+            // every read is in bounds and no position overflows. Words are masked exactly as the Solidity
+            // conversions `address(uint160(w))` / `bytes4(bytes32(w))` would (and the arguments cleaned).
+            let sel := shr(224, selector)
+            let tgt := and(target, 0xffffffffffffffffffffffffffffffffffffffff)
+            for { let g := start } lt(g, add(start, mul(length, 96))) { g := add(g, 96) } {
+                let flags := calldataload(add(g, 64))
+                let anySelector := and(flags, GRANT_ANY_SELECTOR)
+                if or(anySelector, eq(shr(224, calldataload(add(g, 32))), sel)) {
+                    switch and(flags, GRANT_ANY_TARGET)
+                    case 0 {
+                        if eq(and(calldataload(g), 0xffffffffffffffffffffffffffffffffffffffff), tgt) {
+                            exact := 1
+                            if iszero(anySelector) { named := 1 }
+                        }
+                    }
+                    default { anyTarget := 1 }
+                }
             }
         }
     }
@@ -291,23 +327,45 @@ library PermissionChecks {
             || config.isModuleInstalled(MODULE_TYPE_FALLBACK, target, abi.encodePacked(selector));
     }
 
-    /// @dev True for the canonical EntryPoints.
-    function _isEntryPoint(address target) private pure returns (bool) {
-        return target == ENTRY_POINT_V07 || target == ENTRY_POINT_V08 || target == ENTRY_POINT_V06;
+    /// @dev Hard denial of a non-root call: the module itself, a canonical EntryPoint, or a self-call to a
+    ///      wrapper (`execute`, `executeFromExecutor`, `executeUserOp`).
+    function _isDenied(address target, bool self, bytes4 selector) private view returns (bool denied) {
+        address v06 = ENTRY_POINT_V06;
+        address v07 = ENTRY_POINT_V07;
+        address v08 = ENTRY_POINT_V08;
+        assembly ("memory-safe") {
+            let t := and(target, 0xffffffffffffffffffffffffffffffffffffffff)
+            let sel := shr(224, selector)
+            let entryPoint := or(or(eq(t, v07), eq(t, v08)), eq(t, v06))
+            // EXECUTE 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964, EXECUTE_USER_OP 0x8dd7712f (constants above).
+            let wrapper := or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f))
+            denied := or(or(eq(t, address()), entryPoint), and(iszero(iszero(self)), wrapper))
+        }
     }
 
     /// @dev True when `selector` is in the session's `accountSelectors`.
     function _hasSelector(uint256 s, bytes4 selector) private pure returns (bool) {
         (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.ACCOUNT_SELECTORS);
-        for (uint256 i; i < length; ++i) {
-            if (bytes4(bytes32(SessionCalldata.load(start + 32 * i))) == selector) return true;
+        bool found;
+        assembly ("memory-safe") {
+            // bytes4 elements, one left-aligned clean word each; the proven canonical session holds all
+            // `length` (<= 8) of them: every read is in bounds. Compared on the top 4 bytes, as
+            // `bytes4(bytes32(w))` does.
+            let sel := shr(224, selector)
+            for { let p := start } lt(p, add(start, shl(5, length))) { p := add(p, 32) } {
+                if eq(shr(224, calldataload(p)), sel) {
+                    found := 1
+                    break
+                }
+            }
         }
-        return false;
+        return found;
     }
 
-    /// @dev Index of `token` in the session's `tokens`, or NONE.
-    function _tokenIndex(uint256 s, address token) private pure returns (uint256) {
-        return _assetIndex(s, SessionCalldata.TOKENS, token);
+    /// @dev Index of `asset` in the session's `tokens` and in its `periodic`, each NONE when absent.
+    function _assetIndices(uint256 s, address asset) private pure returns (uint256 t, uint256 p) {
+        return
+            (_assetIndex(s, SessionCalldata.TOKENS, asset), _assetIndex(s, SessionCalldata.PERIODIC, asset));
     }
 
     /// @dev Index of `asset` in the session's `periodic`, or NONE.
@@ -318,10 +376,23 @@ library PermissionChecks {
     /// @dev Index of `asset` in the (asset, amount) list `field`, or NONE.
     function _assetIndex(uint256 s, uint256 field, address asset) private pure returns (uint256) {
         (uint256 start, uint256 length) = SessionCalldata.list(s, field);
-        for (uint256 i; i < length; ++i) {
-            if (address(uint160(SessionCalldata.load(start + 64 * i))) == asset) return i;
+        uint256 index = NONE;
+        assembly ("memory-safe") {
+            // (asset, amount) elements, 2 words each, asset a clean address word; the proven canonical
+            // session holds all `length` (<= 8) of them: every read is in bounds. Compared on the low
+            // 160 bits, as `address(uint160(w))` does.
+            let a := and(asset, 0xffffffffffffffffffffffffffffffffffffffff)
+            for { let i := 0 } lt(i, length) { i := add(i, 1) } {
+                if eq(
+                    and(calldataload(add(start, shl(6, i))), 0xffffffffffffffffffffffffffffffffffffffff),
+                    a
+                ) {
+                    index := i
+                    break
+                }
+            }
         }
-        return NONE;
+        return index;
     }
 
     /// @dev True when the session limits at least one ERC-20 token.

@@ -47,6 +47,8 @@ library SessionCharging {
         bytes32 sessionId;
         uint32 periodIndex;
         uint256 record;
+        /// Storage slot of the record (`records[recordKey(sessionId, epoch)][account]`).
+        uint256 recordSlot;
     }
 
     /// @dev Everything one op consumes.
@@ -83,10 +85,20 @@ library SessionCharging {
         b.paymaster = paymaster;
         b.gas += paymasterGas;
         (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PAYMASTERS);
-        for (uint256 i; i < length; ++i) {
-            if (address(uint160(SessionCalldata.load(start + 32 * i))) == paymaster) return b;
+        bool listed;
+        assembly ("memory-safe") {
+            // address elements, one word each; the proven canonical session holds all `length` (<= 4) of
+            // them: every read is in bounds. Compared on the low 160 bits, as `address(uint160(w))` does.
+            let pm := and(paymaster, 0xffffffffffffffffffffffffffffffffffffffff)
+            for { let p := start } lt(p, add(start, shl(5, length))) { p := add(p, 32) } {
+                if eq(and(calldataload(p), 0xffffffffffffffffffffffffffffffffffffffff), pm) {
+                    listed := 1
+                    break
+                }
+            }
         }
-        revert PaymasterNotAllowed(sessionId, paymaster);
+        if (!listed) revert PaymasterNotAllowed(sessionId, paymaster);
+        return b;
     }
 
     /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
@@ -96,16 +108,25 @@ library SessionCharging {
         returns (uint256 usage, uint256[] memory extras)
     {
         SessionStorage.Layout storage l = SessionStorage.layout();
-        usage = _chargeRecord(l, op, s, charges);
-        // Room for every possible extra (native, fee, gas, tokens[1..], periodic[..]), filled by `_push`.
-        extras = new uint256[](3 + charges.tokens.length + charges.periodic.length);
+        usage = _chargeRecord(op, s, charges);
+        uint256 tokenCount = charges.tokens.length;
+        uint256 periodicCount = charges.periodic.length;
         assembly ("memory-safe") {
+            // Room for every possible extra (native, fee, gas, tokens[1..], periodic[..]; the lists hold at
+            // most 8 each), claimed at the free memory pointer with length 0 and filled by `_push`, which
+            // writes each word before raising the length (so no word is read before it is written).
+            extras := mload(0x40)
             mstore(extras, 0)
+            mstore(0x40, add(extras, shl(5, add(4, add(tokenCount, periodicCount)))))
         }
-        _chargeTokens(l, op, s, charges.tokens, extras);
-        _chargeNativeAndFee(l, op, s, charges.native, b.fee, extras);
-        _chargeGas(l, op, s, b.gas, extras);
-        _chargePeriodic(l, op, s, charges, extras);
+        // Each charge below does nothing (and writes nothing) when its guard is false; the order of the
+        // checks, and so the first error of an op breaking several limits, is unchanged.
+        if (tokenCount > 1) _chargeTokens(l, op, s, charges.tokens, extras);
+        if (charges.native != 0 || b.fee != 0) _chargeNativeAndFee(l, op, s, charges.native, b.fee, extras);
+        if (SessionCalldata.word(s, SessionCalldata.GAS_BUDGET) != 0) _chargeGas(l, op, s, b.gas, extras);
+        if (periodicCount != 0 || SessionCalldata.word(s, SessionCalldata.RATE_LIMIT) != 0) {
+            _chargePeriodic(l, op, s, charges, extras);
+        }
     }
 
     /// @dev The counters of `tokens[1..]` (the first token's is in the record).
@@ -144,34 +165,55 @@ library SessionCharging {
     }
 
     /// @dev The session record: status, uses and the spent amount of `tokens[0]`; returns `usage`.
-    function _chargeRecord(
-        SessionStorage.Layout storage l,
-        Op memory op,
-        uint256 s,
-        PermissionChecks.Charges memory charges
-    ) private returns (uint256 usage) {
+    function _chargeRecord(Op memory op, uint256 s, PermissionChecks.Charges memory charges)
+        private
+        returns (uint256 usage)
+    {
         (bytes32 sessionId, uint256 record) = (op.sessionId, op.record);
         uint32 used = SessionStorage.uses(record);
         uint32 maxUses = uint32(SessionCalldata.word(s, SessionCalldata.MAX_USES));
         if ((maxUses != 0 && used >= maxUses) || used == type(uint32).max) {
             revert UsesExhausted(sessionId, maxUses);
         }
-        uint256 firstSpent = SessionStorage.firstTokenSpent(record);
-        uint256 amount;
-        if (charges.tokens.length != 0) {
-            (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
-            amount = charges.tokens[0];
-            uint256 left = SessionCalldata.load(tokens + 32) - firstSpent;
-            if (amount > left) {
-                revert TokenAllowanceExceeded(
-                    sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
-                );
-            }
-            firstSpent += amount;
+        (uint256 amount, uint256 firstSpent) =
+            _chargeFirstToken(sessionId, s, charges.tokens, SessionStorage.firstTokenSpent(record));
+        uint32 usedAfter;
+        unchecked {
+            // used < type(uint32).max (checked above): no overflow.
+            usedAfter = used + 1;
         }
-        l.records[SessionStorage.recordKey(sessionId, op.epoch)][op.account] =
-            SessionStorage.packRecord(SessionStorage.STATUS_ACTIVE, used + 1, firstSpent);
-        usage = (uint256(op.periodIndex) << 224) | (uint256(used + 1) << 192) | amount;
+        uint256 packed = SessionStorage.packRecord(SessionStorage.STATUS_ACTIVE, usedAfter, firstSpent);
+        uint256 slot = op.recordSlot;
+        assembly ("memory-safe") {
+            // `l.records[recordKey(sessionId, epoch)][account]`, computed when the record was read.
+            sstore(slot, packed)
+        }
+        usage = (uint256(op.periodIndex) << 224) | (uint256(usedAfter) << 192) | amount;
+    }
+
+    /// @dev The charge of `tokens[0]` (0 without tokens) against its allowance; returns it and the new spent
+    ///      amount kept in the record.
+    function _chargeFirstToken(bytes32 sessionId, uint256 s, uint256[] memory tokenCharges, uint256 spent)
+        private
+        pure
+        returns (uint256 amount, uint256 spentAfter)
+    {
+        if (tokenCharges.length == 0) return (0, spent);
+        (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+        assembly ("memory-safe") {
+            // `tokenCharges` has at least one element (checked above).
+            amount := mload(add(tokenCharges, 0x20))
+        }
+        uint256 left = SessionCalldata.load(tokens + 32) - spent;
+        if (amount > left) {
+            revert TokenAllowanceExceeded(
+                sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
+            );
+        }
+        // amount <= left = allowance - spent: the sum is at most the allowance, no overflow.
+        unchecked {
+            spentAfter = spent + amount;
+        }
     }
 
     /// @dev Native allowance and fee budget (one slot).

@@ -202,9 +202,7 @@ contract SessionKeyValidator is SessionAdmin {
         uint256 s
     ) private returns (uint48 validAfter, uint48 validUntil) {
         bytes32 sessionId = env.sessionId;
-        SessionCharging.Op memory op = SessionCharging.Op(
-            account, epoch, sessionId, env.periodIndex, _activeRecord(account, epoch, sessionId)
-        );
+        SessionCharging.Op memory op = _activeOp(account, epoch, sessionId, env.periodIndex);
         (validAfter, validUntil) = SessionWindow.periodWindow(
             sessionId,
             env.periodIndex,
@@ -239,15 +237,30 @@ contract SessionKeyValidator is SessionAdmin {
         _createSession(account, epoch, sessionId, session, true);
     }
 
-    /// @dev The record of an active session; reverts for a missing, paused or revoked one.
-    function _activeRecord(address account, uint32 epoch, bytes32 sessionId)
+    /// @dev The op to charge, with the record of an active session and its storage slot
+    ///      (`records[recordKey][account]`, kept so that charging writes it without hashing the keys
+    ///      again); reverts for a missing, paused or revoked session.
+    function _activeOp(address account, uint32 epoch, bytes32 sessionId, uint32 periodIndex)
         private
         view
-        returns (uint256 record)
+        returns (SessionCharging.Op memory op)
     {
-        record = SessionStorage.layout().records[SessionStorage.recordKey(sessionId, epoch)][account];
+        uint256 record;
+        uint256 slot;
+        mapping(address => uint256) storage records =
+            SessionStorage.layout().records[SessionStorage.recordKey(sessionId, epoch)];
+        assembly ("memory-safe") {
+            // The slot Solidity computes for `records[account]`: keccak256(pad32(account) ‖ mapping slot),
+            // hashed in scratch space.
+            mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(0x20, records.slot)
+            slot := keccak256(0x00, 0x40)
+            record := sload(slot)
+        }
         uint8 status = SessionStorage.status(record);
-        if (status == SessionStorage.STATUS_ACTIVE) return record;
+        if (status == SessionStorage.STATUS_ACTIVE) {
+            return SessionCharging.Op(account, epoch, sessionId, periodIndex, record, slot);
+        }
         if (status == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
         revert SessionNotFound(sessionId);

@@ -62,7 +62,7 @@ library SessionStorage {
     function recordKey(bytes32 sessionId, uint32 epoch) internal pure returns (bytes32 key) {
         assembly ("memory-safe") {
             mstore(0x00, sessionId)
-            mstore(0x20, epoch)
+            mstore(0x20, and(epoch, 0xffffffff)) // cleaned: a uint32 on the stack may carry dirty upper bits
             key := keccak256(0x00, 0x40)
         }
     }
@@ -78,8 +78,8 @@ library SessionStorage {
             let m := mload(0x40)
             mstore(m, kind)
             mstore(add(m, 0x20), sessionId)
-            mstore(add(m, 0x40), epoch)
-            mstore(add(m, 0x60), a)
+            mstore(add(m, 0x40), and(epoch, 0xffffffff)) // cleaned, as in recordKey
+            mstore(add(m, 0x60), and(a, 0xffffffffffffffffffffffffffffffffffffffff))
             mstore(add(m, 0x80), b)
             key := keccak256(m, 0xa0)
         }

@@ -90,30 +90,35 @@ library SignatureEnvelope {
         if (version != VERSION) revert UnsupportedEnvelopeVersion(uint8(version));
         if (flags & ~uint256(FLAG_ENABLE) != 0) revert UnsupportedEnvelopeFlags(uint8(flags));
         env.enable = flags == FLAG_ENABLE;
-        uint256 tailLength = signature.length - FIXED_LENGTH;
-        // The session's static head (17 words) and the signature's length word must lie in the tail, the
-        // session before the signature.
-        if (
-            sessionOffset > signatureOffset || signatureOffset > tailLength
-                || tailLength - signatureOffset < 32
-        ) {
-            revert MalformedEnvelope();
-        }
-        if (signatureOffset - sessionOffset < 17 * 32) revert MalformedEnvelope();
-        uint256 signatureLength;
-        assembly ("memory-safe") {
-            signatureLength := calldataload(add(tail, signatureOffset))
-        }
-        if (signatureLength > tailLength - signatureOffset - 32) revert MalformedEnvelope();
-        assembly ("memory-safe") {
-            session := add(tail, sessionOffset)
-            enableSignature.offset := add(add(tail, signatureOffset), 32)
-            enableSignature.length := signatureLength
-            let m := mload(0x40)
-            let size := sub(signatureOffset, sessionOffset)
-            mstore(m, 0x20)
-            calldatacopy(add(m, 0x20), session, size)
-            sessionId_ := keccak256(m, add(size, 0x20))
+        // Each subtraction below runs only after the comparison before it proved it cannot underflow
+        // (signature.length >= FIXED_LENGTH + 0x60; signatureOffset <= tailLength, then >= 32 apart;
+        // sessionOffset <= signatureOffset), so it runs unchecked.
+        unchecked {
+            uint256 tailLength = signature.length - FIXED_LENGTH;
+            // The session's static head (17 words) and the signature's length word must lie in the tail, the
+            // session before the signature.
+            if (
+                sessionOffset > signatureOffset || signatureOffset > tailLength
+                    || tailLength - signatureOffset < 32
+            ) {
+                revert MalformedEnvelope();
+            }
+            if (signatureOffset - sessionOffset < 17 * 32) revert MalformedEnvelope();
+            uint256 signatureLength;
+            assembly ("memory-safe") {
+                signatureLength := calldataload(add(tail, signatureOffset))
+            }
+            if (signatureLength > tailLength - signatureOffset - 32) revert MalformedEnvelope();
+            assembly ("memory-safe") {
+                session := add(tail, sessionOffset)
+                enableSignature.offset := add(add(tail, signatureOffset), 32)
+                enableSignature.length := signatureLength
+                let m := mload(0x40)
+                let size := sub(signatureOffset, sessionOffset)
+                mstore(m, 0x20)
+                calldatacopy(add(m, 0x20), session, size)
+                sessionId_ := keccak256(m, add(size, 0x20))
+            }
         }
     }
 
