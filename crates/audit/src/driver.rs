@@ -3,10 +3,10 @@
 //! invariant on what the chain did.
 
 use crate::{
-    grammar::{BundleOp, Transition},
+    grammar::{BundleOp, Transition, ENABLE_NONCES},
     observe::{op_events, split_validation_data, CallRecorder, OpEvent},
     reference::{setup_bundle, BundlePlan, Expected, OpPlan, RefState, SessionPlan},
-    revert::rejection,
+    revert::{as_revealed, rejection},
     world::{World, BENEFICIARY},
     AuditError, Stats,
 };
@@ -25,7 +25,7 @@ use leash_model::{
     Remaining, Session, Verdict, NATIVE_ASSET,
 };
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     fmt,
     sync::atomic::{AtomicUsize, Ordering},
 };
@@ -76,7 +76,7 @@ struct Case<'a> {
     stats: &'a mut Stats,
     step: usize,
     outflows: HashMap<(B256, u32), Outflows>,
-    allowances: HashMap<(Address, Address), U256>,
+    allowances: HashMap<(Address, Address, Address), U256>,
     previous: HashMap<(usize, u32, u32), Remaining>,
     model_checks: bool,
 }
@@ -109,7 +109,10 @@ pub fn run_case(
         model_checks,
     };
     case.stats.cases += 1;
-    case.bundle(&setup_bundle())?;
+    let setup = setup_bundle(&init.specs);
+    if !setup.is_empty() {
+        case.bundle(&setup)?;
+    }
     for (index, transition) in transitions.iter().enumerate() {
         if let Some(counter) = seen {
             counter.fetch_add(1, Ordering::SeqCst);
@@ -252,9 +255,19 @@ impl Case<'_> {
     ) -> Result<(), Failure> {
         let now = self.reference.now;
         let rules = self.reference.rules();
+        let mut enabled = HashSet::new();
         for p in &plan.plans {
             let OpPlan::Session(s) = p else { continue };
-            let (status, initialized) = statuses[&(s.sender, claimed_id(s))];
+            let key = (s.sender, claimed_id(s));
+            if s.enable.is_some_and(|e| e.owner_signed) {
+                enabled.insert(key);
+            }
+            let (mut status, initialized) = statuses[&key];
+            // A session that did not exist may validate only when this op, or an earlier op
+            // of the bundle, carried its owner's enable grant (rule 13).
+            if status == 0 && enabled.contains(&key) {
+                status = 1;
+            }
             for invariant in ["UNINSTALLED", "REVOKED", "PAUSED", "EXPIRED"] {
                 self.stats.checked(invariant);
             }
@@ -511,13 +524,14 @@ impl Case<'_> {
                 }
             }
             let mut token_moves: Vec<(Address, U256)> = event.flows.transfers.clone();
-            for (token, spender, value) in &event.flows.approvals {
+            for (owner, token, spender, value) in &event.flows.approvals {
                 let old = self
                     .allowances
-                    .insert((*token, *spender), *value)
+                    .insert((*owner, *token, *spender), *value)
                     .unwrap_or_default();
                 token_moves.push((*token, value.saturating_sub(old)));
             }
+            token_moves.extend(event.flows.permit2_approvals.iter().copied());
             let fee = if event.paymaster.is_zero() {
                 event.actual_gas_cost
             } else {
@@ -621,7 +635,7 @@ impl Case<'_> {
                         (
                             Expected::Reverted(r),
                             DecodedRevert::FailedOpWithRevert { inner, .. },
-                        ) => rejection(inner).as_ref() == Some(r),
+                        ) => rejection(inner) == Some(as_revealed(r)),
                         (Expected::SignatureError, DecodedRevert::FailedOp { reason, .. }) => {
                             reason.starts_with("AA24")
                         }
@@ -655,6 +669,7 @@ impl Case<'_> {
     /// MONOTONE and MODEL (counters): every session's counters, per period of interest, as
     /// the module's `remaining` view reports them.
     fn check_counters(&mut self) -> Result<(), Failure> {
+        self.check_nonces()?;
         let account = self.reference.layout().account;
         let epoch = self.reference.main.epoch;
         let initialized: bool = self.view(&ISessionKeyValidator::isInitializedCall { account })?;
@@ -737,17 +752,46 @@ impl Case<'_> {
 
     fn resync_allowances(&mut self) -> Result<(), Failure> {
         let layout = self.reference.layout();
-        for token in layout.tokens {
-            for spender in layout.recorders {
-                let value = self
-                    .chain
-                    .erc20_allowance(token, layout.account, spender)
-                    .map_err(|e| Failure {
-                        invariant: "SETUP",
-                        step: self.step,
-                        detail: e.to_string(),
-                    })?;
-                self.allowances.insert((token, spender), value);
+        for owner in [layout.account, layout.other_account] {
+            for token in layout.tokens {
+                for spender in layout.recorders {
+                    let value = self
+                        .chain
+                        .erc20_allowance(token, owner, spender)
+                        .map_err(|e| Failure {
+                            invariant: "SETUP",
+                            step: self.step,
+                            detail: e.to_string(),
+                        })?;
+                    self.allowances.insert((owner, token, spender), value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// MODEL (enable nonces): which enable nonces of both accounts are used or invalidated.
+    fn check_nonces(&mut self) -> Result<(), Failure> {
+        let layout = self.reference.layout();
+        for (account, state) in [
+            (layout.account, &self.reference.main),
+            (layout.other_account, &self.reference.other),
+        ] {
+            for n in 0..ENABLE_NONCES {
+                let nonce = U256::from(n);
+                let used: bool =
+                    self.view(&ISessionKeyValidator::isEnableNonceUsedCall { account, nonce })?;
+                let expected = state.used_nonces.contains(&nonce);
+                self.stats.checked("MODEL");
+                if self.model_checks && used != expected {
+                    return fail(
+                        "MODEL",
+                        self.step,
+                        format!(
+                            "enable nonce {n} of {account}: chain used={used}, model {expected}"
+                        ),
+                    );
+                }
             }
         }
         Ok(())

@@ -76,21 +76,73 @@ pub fn op_digest(user_op_hash: B256, session_id: B256, period: u32) -> B256 {
     keccak256((session_op_typehash(), user_op_hash, session_id, period).abi_encode())
 }
 
-/// The v1 envelope bytes (no enable grant).
-pub fn envelope(
-    version: u8,
-    flags: u8,
-    claimed_id: B256,
-    period: u32,
-    signature: &[u8],
-    session: &Session,
-) -> Vec<u8> {
-    let mut out = vec![version, flags];
-    out.extend_from_slice(claimed_id.as_slice());
-    out.extend_from_slice(&period.to_be_bytes());
-    out.extend_from_slice(signature);
-    out.extend_from_slice(&(to_abi(session), U256::ZERO, Bytes::new()).abi_encode_params());
+/// The fields of a v1 envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeFields<'a> {
+    /// Version byte.
+    pub version: u8,
+    /// Flags byte.
+    pub flags: u8,
+    /// The session id the envelope names.
+    pub claimed_id: B256,
+    /// Period index.
+    pub period: u32,
+    /// The session key's 65-byte signature.
+    pub signature: &'a [u8],
+    /// The carried session.
+    pub session: &'a Session,
+    /// Enable nonce (0 without a grant).
+    pub enable_nonce: U256,
+    /// The owner's grant as the account's ERC-1271 reads it (empty without a grant).
+    pub enable_signature: &'a [u8],
+}
+
+/// The v1 envelope bytes.
+pub fn envelope(fields: &EnvelopeFields<'_>) -> Vec<u8> {
+    let mut out = vec![fields.version, fields.flags];
+    out.extend_from_slice(fields.claimed_id.as_slice());
+    out.extend_from_slice(&fields.period.to_be_bytes());
+    out.extend_from_slice(fields.signature);
+    out.extend_from_slice(
+        &(
+            to_abi(fields.session),
+            fields.enable_nonce,
+            Bytes::copy_from_slice(fields.enable_signature),
+        )
+            .abi_encode_params(),
+    );
     out
+}
+
+/// The EIP-712 digest of `EnableSession(account, sessionId, nonce)` in the domain
+/// `{name: "LeashSessionKeyValidator", version: "1", chainId, verifyingContract}`, computed
+/// from the definition (never read from the module).
+pub fn enable_digest(
+    chain_id: u64,
+    verifying_contract: Address,
+    account: Address,
+    session_id: B256,
+    nonce: U256,
+) -> B256 {
+    let domain_typehash = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
+    );
+    let domain = keccak256(
+        (
+            domain_typehash,
+            keccak256("LeashSessionKeyValidator"),
+            keccak256("1"),
+            U256::from(chain_id),
+            verifying_contract,
+        )
+            .abi_encode(),
+    );
+    let typehash = keccak256("EnableSession(address account,bytes32 sessionId,uint256 nonce)");
+    let struct_hash = keccak256((typehash, account, session_id, nonce).abi_encode());
+    let mut preimage = vec![0x19, 0x01];
+    preimage.extend_from_slice(domain.as_slice());
+    preimage.extend_from_slice(struct_hash.as_slice());
+    keccak256(preimage)
 }
 
 /// The 32-byte mode of a [`ModeSpec`] for call type `call_type` (0 single, 1 batch).

@@ -42,6 +42,9 @@ pub struct SessionSpec {
     pub periodic_token1: bool,
     /// The listed paymaster is allowed.
     pub paymaster: bool,
+    /// Not created by the set-up bundle: the session comes to life through an enable grant
+    /// carried by its first op (rule 13), or a later owner `Grant`.
+    pub by_enable: bool,
 }
 
 /// A session window relative to genesis.
@@ -72,6 +75,8 @@ pub enum GrantSpec {
     AnyAny,
     /// Any target, the record selector.
     AnyRecord,
+    /// Permit2, any selector.
+    Permit2Any,
 }
 
 /// A selector by role.
@@ -99,6 +104,11 @@ pub enum SelectorSpec {
     Empty,
     /// Two bytes of call data.
     Short,
+    /// Permit2 `approve(token t, spender, amount, far expiration)`; the spender is the account
+    /// itself when the flag is set (so a later Permit2 `transferFrom` works), else recorder 1.
+    Permit2Approve(u8, bool),
+    /// Permit2 `transferFrom(account, recorder 0, amount, token t)`.
+    Permit2TransferFrom(u8),
 }
 
 /// A call target by role.
@@ -126,6 +136,8 @@ pub enum TargetSpec {
     OtherModule,
     /// The owner's validator module.
     OwnerValidator,
+    /// The canonical Permit2 address (a mock with real allowance bookkeeping).
+    Permit2,
 }
 
 /// An amount relative to what the session has left of the relevant allowance.
@@ -278,6 +290,45 @@ pub enum SignerSpec {
     Truncated,
 }
 
+/// Who signs an enable grant, and for what (only `Owner` is a grant the account accepts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantSigner {
+    /// The sender's owner, for the sender, this chain, this module and the carried session.
+    Owner,
+    /// The session key (routed to the owner validator).
+    SessionKey,
+    /// The session key, routed to the session module's own ERC-1271 (always rejects).
+    ModuleRouted,
+    /// The owner of the other account.
+    OtherOwner,
+    /// The sender's owner, for the other account.
+    OtherAccount,
+    /// The sender's owner, for another chain id.
+    OtherChain,
+    /// The sender's owner, for another session template's id.
+    OtherSession,
+    /// The sender's owner, with another verifying contract in the domain.
+    OtherVerifier,
+}
+
+/// Whether an op carries an enable grant (flag ENABLE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnableSpec {
+    /// A plain op.
+    None,
+    /// An enable grant with this per-account nonce (a small range, so replays and
+    /// invalidated nonces happen).
+    Grant {
+        /// The enable nonce.
+        nonce: u8,
+        /// Who signed it, for what.
+        signer: GrantSigner,
+    },
+}
+
+/// Enable nonces the grammar uses.
+pub const ENABLE_NONCES: u8 = 4;
+
 /// A session op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpSpec {
@@ -301,6 +352,8 @@ pub struct OpSpec {
     pub period: PeriodSpec,
     /// Signer.
     pub signer: SignerSpec,
+    /// Enable grant.
+    pub enable: EnableSpec,
 }
 
 /// An owner action (an op of the owner through its validator).
@@ -318,6 +371,8 @@ pub enum OwnerAction {
     Uninstall,
     /// `installModule(1, module, "")`.
     Reinstall,
+    /// `invalidateEnableNonce(n)`.
+    InvalidateNonce(u8),
 }
 
 /// One op of a bundle.
@@ -363,6 +418,8 @@ fn selector() -> impl Strategy<Value = SelectorSpec> {
         1 => Just(SelectorSpec::Execute),
         2 => Just(SelectorSpec::Empty),
         1 => Just(SelectorSpec::Short),
+        1 => (0u8..2, any::<bool>()).prop_map(|(t, own)| SelectorSpec::Permit2Approve(t, own)),
+        1 => (0u8..2).prop_map(SelectorSpec::Permit2TransferFrom),
     ]
 }
 
@@ -379,6 +436,7 @@ fn target() -> impl Strategy<Value = TargetSpec> {
         1 => Just(TargetSpec::OtherEntryPoint),
         1 => Just(TargetSpec::OtherModule),
         1 => Just(TargetSpec::OwnerValidator),
+        2 => Just(TargetSpec::Permit2),
     ]
 }
 
@@ -447,6 +505,39 @@ fn signer() -> impl Strategy<Value = SignerSpec> {
     ]
 }
 
+fn grant_signer() -> impl Strategy<Value = GrantSigner> {
+    prop_oneof![
+        8 => Just(GrantSigner::Owner),
+        1 => Just(GrantSigner::SessionKey),
+        1 => Just(GrantSigner::ModuleRouted),
+        1 => Just(GrantSigner::OtherOwner),
+        1 => Just(GrantSigner::OtherAccount),
+        1 => Just(GrantSigner::OtherChain),
+        1 => Just(GrantSigner::OtherSession),
+        1 => Just(GrantSigner::OtherVerifier),
+    ]
+}
+
+fn adversarial_grant_signer() -> impl Strategy<Value = GrantSigner> {
+    prop_oneof![
+        Just(GrantSigner::SessionKey),
+        Just(GrantSigner::ModuleRouted),
+        Just(GrantSigner::OtherOwner),
+        Just(GrantSigner::OtherAccount),
+        Just(GrantSigner::OtherChain),
+        Just(GrantSigner::OtherSession),
+        Just(GrantSigner::OtherVerifier),
+    ]
+}
+
+fn enable_grant(signer: impl Strategy<Value = GrantSigner>) -> impl Strategy<Value = EnableSpec> {
+    (0..ENABLE_NONCES, signer).prop_map(|(nonce, signer)| EnableSpec::Grant { nonce, signer })
+}
+
+fn enable() -> impl Strategy<Value = EnableSpec> {
+    prop_oneof![6 => Just(EnableSpec::None), 1 => enable_grant(grant_signer())]
+}
+
 /// A session op for one of the sessions.
 pub fn op_spec() -> impl Strategy<Value = OpSpec> {
     (
@@ -458,8 +549,9 @@ pub fn op_spec() -> impl Strategy<Value = OpSpec> {
             prop_oneof![12 => Just(PeriodSpec::Current), 1 => Just(PeriodSpec::Next), 1 => Just(PeriodSpec::Previous), 1 => Just(PeriodSpec::Max)],
             signer(),
         ),
+        enable(),
     )
-        .prop_map(|((session, other_account, shape, mode, encoding), calls, (fee, sponsor, period, signer))| OpSpec {
+        .prop_map(|((session, other_account, shape, mode, encoding), calls, (fee, sponsor, period, signer), enable)| OpSpec {
             session,
             other_account,
             shape,
@@ -470,6 +562,7 @@ pub fn op_spec() -> impl Strategy<Value = OpSpec> {
             sponsor,
             period,
             signer,
+            enable,
         })
 }
 
@@ -481,6 +574,7 @@ fn owner_action() -> impl Strategy<Value = OwnerAction> {
         1 => (0..SESSIONS).prop_map(OwnerAction::Revoke),
         1 => Just(OwnerAction::Uninstall),
         1 => Just(OwnerAction::Reinstall),
+        1 => (0..ENABLE_NONCES).prop_map(OwnerAction::InvalidateNonce),
     ]
 }
 
@@ -493,6 +587,7 @@ fn grant() -> impl Strategy<Value = GrantSpec> {
         Just(GrantSpec::Token1Approve),
         Just(GrantSpec::AnyAny),
         Just(GrantSpec::AnyRecord),
+        Just(GrantSpec::Permit2Any),
     ]
 }
 
@@ -511,6 +606,7 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
         prop::collection::vec(grant(), 1..=4),
         prop::collection::vec(prop_oneof![Just(SelectorSpec::Unknown), Just(SelectorSpec::Execute), Just(SelectorSpec::Record)], 0..=2),
         (prop::bool::weighted(0.6), prop::bool::weighted(0.5), prop::bool::weighted(0.5), prop::bool::weighted(0.5)),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
             |(
@@ -519,6 +615,7 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
                 grants,
                 account_selectors,
                 (token0_allowance, periodic_native, periodic_token1, paymaster),
+                by_enable,
             )| SessionSpec {
                 key,
                 window,
@@ -535,6 +632,7 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
                 periodic_native: periodic && periodic_native,
                 periodic_token1: periodic && periodic_token1,
                 paymaster,
+                by_enable,
             },
         )
 }
@@ -610,6 +708,15 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
                     [TargetSpec::Recorder0, TargetSpec::Recorder1][pick % 2],
                     SelectorSpec::Record,
                 ),
+                GrantSpec::Permit2Any => (
+                    TargetSpec::Permit2,
+                    [
+                        SelectorSpec::Permit2Approve(0, true),
+                        SelectorSpec::Permit2Approve(1, false),
+                        SelectorSpec::Permit2TransferFrom(0),
+                        SelectorSpec::Permit2TransferFrom(1),
+                    ][pick],
+                ),
             };
             CallSpec {
                 target,
@@ -631,14 +738,22 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
     } else {
         Just(SponsorSpec::None).boxed()
     };
+    let enable = if spec.by_enable {
+        prop_oneof![1 => Just(EnableSpec::None), 1 => enable_grant(Just(GrantSigner::Owner))]
+            .boxed()
+    } else {
+        prop_oneof![12 => Just(EnableSpec::None), 1 => enable_grant(Just(GrantSigner::Owner))]
+            .boxed()
+    };
     (
         prop::collection::vec(granted_call(spec), 1..=3),
         prop_oneof![Just(ShapeSpec::Single), Just(ShapeSpec::Batch)],
         prop_oneof![3 => Just(ModeSpec::Default), 1 => Just(ModeSpec::Try)],
         prop_oneof![2 => Just(FeeSpec::OneGwei), 1 => Just(FeeSpec::AtBudget), 1 => Just(FeeSpec::OverBudget), 1 => Just(FeeSpec::Free)],
         sponsor,
+        enable,
     )
-        .prop_map(move |(calls, shape, mode, fee, sponsor)| OpSpec {
+        .prop_map(move |(calls, shape, mode, fee, sponsor, enable)| OpSpec {
             session: index,
             other_account: false,
             shape,
@@ -649,11 +764,13 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
             sponsor,
             period: PeriodSpec::Current,
             signer: SignerSpec::Right,
+            enable,
         })
         .boxed()
 }
 
-/// A well-formed op with exactly one adversarial twist (encoding, signer, mode or period).
+/// A well-formed op with exactly one adversarial twist (encoding, signer, mode, period or
+/// enable grant).
 fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
     (
         granted_op(index, spec),
@@ -665,9 +782,10 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
             Just(PeriodSpec::Previous),
             Just(PeriodSpec::Max)
         ],
-        0usize..4,
+        enable_grant(adversarial_grant_signer()),
+        0usize..5,
     )
-        .prop_map(|(mut op, encoding, signer, mode, period, which)| {
+        .prop_map(|(mut op, encoding, signer, mode, period, grant, which)| {
             match which {
                 0 => {
                     op.encoding = encoding;
@@ -675,7 +793,8 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
                 }
                 1 => op.signer = signer,
                 2 => op.mode = mode,
-                _ => op.period = period,
+                3 => op.period = period,
+                _ => op.enable = grant,
             }
             op
         })

@@ -4,6 +4,7 @@
 
 use alloy::{
     primitives::{keccak256, Address, Bytes, Log, U256},
+    sol,
     sol_types::SolEvent,
 };
 use leash_contracts::bindings::mocks::MockERC20;
@@ -12,6 +13,16 @@ use leash_evm::{
     DecodedEvent,
 };
 use revm::interpreter::{CallInputs, CallOutcome, CallValue};
+
+sol! {
+    /// The Permit2 surface the suite reads (`tests/fixtures/MockPermit2.sol`, same as Uniswap's).
+    interface IPermit2 {
+        /// An allowance was set.
+        event Approval(address indexed owner, address indexed token, address indexed spender, uint160 amount, uint48 expiration);
+        /// The allowance of `spender` over `owner`'s `token`.
+        function allowance(address owner, address token, address spender) external view returns (uint160 amount, uint48 expiration, uint48 nonce);
+    }
+}
 
 /// `validateUserOp(PackedUserOperation,bytes32,uint256)` (same on v0.7 and v0.8).
 pub const VALIDATE_USER_OP: [u8; 4] = [0x19, 0x82, 0x2f, 0x7c];
@@ -136,8 +147,11 @@ impl Inspector<ChainContext> for CallRecorder {
 pub struct TokenFlows {
     /// `(token, amount)` of every `Transfer` from the account.
     pub transfers: Vec<(Address, U256)>,
-    /// `(token, spender, new allowance)` of every `Approval` by the account.
-    pub approvals: Vec<(Address, Address, U256)>,
+    /// `(owner, token, spender, new allowance)` of every ERC-20 `Approval` by an account.
+    pub approvals: Vec<(Address, Address, Address, U256)>,
+    /// `(token, amount)` of every Permit2 `Approval` by the account (an allowance granted
+    /// through Permit2, counted gross like the module charges it).
+    pub permit2_approvals: Vec<(Address, U256)>,
 }
 
 /// What one op's `UserOperationEvent` says.
@@ -187,15 +201,28 @@ pub fn op_events(logs: &[Log], events: &[DecodedEvent], accounts: &[Address]) ->
             });
             continue;
         }
+        if log.address == leash_model::permissions::PERMIT2 {
+            if let Ok(approval) = IPermit2::Approval::decode_log_data(&log.data) {
+                if accounts.contains(&approval.owner) {
+                    flows
+                        .permit2_approvals
+                        .push((approval.token, U256::from(approval.amount)));
+                }
+            }
+            continue;
+        }
         if let Ok(transfer) = MockERC20::Transfer::decode_log_data(&log.data) {
             if accounts.contains(&transfer.from) {
                 flows.transfers.push((log.address, transfer.value));
             }
         } else if let Ok(approval) = MockERC20::Approval::decode_log_data(&log.data) {
             if accounts.contains(&approval.owner) {
-                flows
-                    .approvals
-                    .push((log.address, approval.spender, approval.value));
+                flows.approvals.push((
+                    approval.owner,
+                    log.address,
+                    approval.spender,
+                    approval.value,
+                ));
             }
         }
     }

@@ -4,9 +4,9 @@
 use crate::{
     encode::{self, Gas},
     grammar::{
-        self, AmountSpec, BundleOp, CallSpec, EncodingSpec, FeeSpec, GrantSpec, OpSpec,
-        OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec, SignerSpec, SponsorSpec,
-        TargetSpec, Transition, WindowSpec,
+        self, AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner,
+        GrantSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec,
+        SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
     },
     world::{install_call, layout, owner_key, session_key, uninstall_call, Layout},
 };
@@ -17,7 +17,10 @@ use alloy::{
 use leash_contracts::bindings::session::ISessionKeyValidator;
 use leash_model::{
     decode::{decode_call_data, Call, Decoded},
-    permissions::{ERC20_APPROVE, ERC20_INCREASE_ALLOWANCE, ERC20_TRANSFER, ERC20_TRANSFER_FROM},
+    permissions::{
+        ERC20_APPROVE, ERC20_INCREASE_ALLOWANCE, ERC20_TRANSFER, ERC20_TRANSFER_FROM, PERMIT2,
+        PERMIT2_APPROVE, PERMIT2_TRANSFER_FROM,
+    },
     validate,
     window::{in_window, op_window, period_at, EntryPointRules},
     AccountState, CallGrant, Context, Envelope, ModuleKind, OpInput, ParsedEnvelope,
@@ -62,6 +65,8 @@ pub const UNKNOWN: Selector = Selector::new([0xde, 0xad, 0xbe, 0xef]);
 const PERMIT: Selector = Selector::new([0xd5, 0x05, 0xac, 0xcf]);
 /// `executeUserOp`.
 const EXECUTE_USER_OP: Selector = Selector::new([0x8d, 0xd7, 0x71, 0x2f]);
+/// The expiration of every Permit2 approval the grammar makes (far in the future).
+pub const PERMIT2_EXPIRATION: u64 = (1 << 48) - 1;
 
 /// The reference state of a case.
 #[derive(Debug, Clone)]
@@ -111,6 +116,19 @@ pub struct SessionPlan {
     pub routed: bool,
     /// The calls the op asks for (empty for a direct account call or a rejected shape).
     pub calls: Vec<Call>,
+    /// The enable grant the op carries, if any.
+    pub enable: Option<EnablePlan>,
+}
+
+/// An enable grant carried by a planned op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnablePlan {
+    /// The enable nonce.
+    pub nonce: U256,
+    /// True when the grant is the sender's owner's signature over this account, chain, module
+    /// and session (what the account's ERC-1271 must accept; decided by the suite, not read
+    /// from the module).
+    pub owner_signed: bool,
 }
 
 /// One planned op of a bundle.
@@ -146,6 +164,8 @@ fn selector_bytes(spec: SelectorSpec) -> Selector {
         SelectorSpec::Unknown => UNKNOWN,
         SelectorSpec::Execute => leash_model::decode::EXECUTE,
         SelectorSpec::Empty | SelectorSpec::Short => Selector::ZERO,
+        SelectorSpec::Permit2Approve(..) => PERMIT2_APPROVE,
+        SelectorSpec::Permit2TransferFrom(_) => PERMIT2_TRANSFER_FROM,
     }
 }
 
@@ -325,6 +345,7 @@ impl RefState {
                 installed
             }
             OwnerAction::Reinstall => self.main.install().is_ok(),
+            OwnerAction::InvalidateNonce(n) => self.main.consume_nonce(U256::from(n)).is_ok(),
         }
     }
 
@@ -369,6 +390,12 @@ impl RefState {
             ),
             OwnerAction::Uninstall => uninstall_call(l.module),
             OwnerAction::Reinstall => install_call(l.module, Vec::new()),
+            OwnerAction::InvalidateNonce(n) => module_call(
+                ISessionKeyValidator::invalidateEnableNonceCall {
+                    nonce: U256::from(n),
+                }
+                .abi_encode(),
+            ),
         };
         let gas = Gas {
             verification: 300_000,
@@ -445,6 +472,7 @@ impl RefState {
             TargetSpec::OtherEntryPoint => other_version(self.version).canonical_address(),
             TargetSpec::OtherModule => l.extra_module,
             TargetSpec::OwnerValidator => l.owner_validator,
+            TargetSpec::Permit2 => PERMIT2,
         }
     }
 
@@ -476,6 +504,19 @@ impl RefState {
             SelectorSpec::Unknown | SelectorSpec::Execute => {}
             SelectorSpec::Empty => data.clear(),
             SelectorSpec::Short => data = vec![0x12, 0x34],
+            SelectorSpec::Permit2Approve(t, own) => {
+                let spender = if own { sender } else { l.recorders[1] };
+                data.extend_from_slice(&address_word(l.tokens[usize::from(t)]));
+                data.extend_from_slice(&address_word(spender));
+                data.extend_from_slice(&amount_word);
+                data.extend_from_slice(&U256::from(PERMIT2_EXPIRATION).to_be_bytes::<32>());
+            }
+            SelectorSpec::Permit2TransferFrom(t) => {
+                data.extend_from_slice(&address_word(sender));
+                data.extend_from_slice(&address_word(l.recorders[0]));
+                data.extend_from_slice(&amount_word);
+                data.extend_from_slice(&address_word(l.tokens[usize::from(t)]));
+            }
         }
         data
     }
@@ -490,8 +531,14 @@ impl RefState {
             .iter()
             .map(|c: &CallSpec| {
                 let target = self.target(c.target, sender);
+                let asset = match c.selector {
+                    SelectorSpec::Permit2Approve(t, _) | SelectorSpec::Permit2TransferFrom(t) => {
+                        self.layout().tokens[usize::from(t)]
+                    }
+                    _ => target,
+                };
                 let native_left = self.left(session, NATIVE_ASSET, period, spec.other_account);
-                let token_left = self.left(session, target, period, spec.other_account);
+                let token_left = self.left(session, asset, period, spec.other_account);
                 Call {
                     target,
                     value: self.amount(c.value, native_left),
@@ -609,19 +656,29 @@ impl RefState {
                 | SignerSpec::BadVersion
                 | SignerSpec::BadFlags
         );
-        let (version_byte, flags) = match spec.signer {
+        let (version_byte, mut flags) = match spec.signer {
             SignerSpec::BadVersion => (2, 0),
             SignerSpec::BadFlags => (1, 2),
             _ => (1, 0),
         };
-        let mut envelope_bytes = encode::envelope(
-            version_byte,
+        let (enable, enable_signature) = match spec.enable {
+            EnableSpec::None => (None, Vec::new()),
+            EnableSpec::Grant { nonce, signer } => {
+                flags |= 1;
+                let (plan, bytes) = self.enable_grant(spec, sender, claimed_id, nonce, signer);
+                (Some(plan), bytes)
+            }
+        };
+        let mut envelope_bytes = encode::envelope(&encode::EnvelopeFields {
+            version: version_byte,
             flags,
             claimed_id,
             period,
-            &signature,
-            &carried,
-        );
+            signature: &signature,
+            session: &carried,
+            enable_nonce: enable.map_or(U256::ZERO, |e| e.nonce),
+            enable_signature: &enable_signature,
+        });
         let envelope = if spec.signer == SignerSpec::Truncated {
             envelope_bytes.truncate(60);
             Envelope::Short
@@ -634,8 +691,8 @@ impl RefState {
                 period_index: period,
                 session: carried.clone(),
                 carried_id,
-                enable_nonce: U256::ZERO,
-                enable_signature_valid: false,
+                enable_nonce: enable.map_or(U256::ZERO, |e| e.nonce),
+                enable_signature_valid: enable.is_some_and(|e| e.owner_signed),
             }))
         };
         op.signature = envelope_bytes.into();
@@ -669,8 +726,57 @@ impl RefState {
             in_window,
             routed: store.installed,
             calls: decoded_calls,
+            enable,
         };
         (op, plan)
+    }
+
+    /// The enable grant of `spec` for the op of `sender` claiming `id`: the nonce, whether it is
+    /// the sender's owner's grant for exactly this account, chain, module and session, and the
+    /// bytes the account's ERC-1271 receives (`validator ‖ ECDSA signature`).
+    fn enable_grant(
+        &self,
+        spec: &OpSpec,
+        sender: Address,
+        id: B256,
+        nonce: u8,
+        signer: GrantSigner,
+    ) -> (EnablePlan, Vec<u8>) {
+        let l = self.layout();
+        let nonce = U256::from(nonce);
+        let sender_is_other = sender == l.other_account;
+        let other_of_sender = if sender_is_other {
+            l.account
+        } else {
+            l.other_account
+        };
+        let (mut chain, mut verifier, mut account, mut granted_id) =
+            (l.chain_id, l.module, sender, id);
+        let mut prefix = l.owner_validator;
+        let mut key = owner_key(sender_is_other);
+        match signer {
+            GrantSigner::Owner => {}
+            GrantSigner::SessionKey => key = session_key(self.specs[spec.session].key),
+            GrantSigner::ModuleRouted => {
+                key = session_key(self.specs[spec.session].key);
+                prefix = l.module;
+            }
+            GrantSigner::OtherOwner => key = owner_key(!sender_is_other),
+            GrantSigner::OtherAccount => account = other_of_sender,
+            GrantSigner::OtherChain => chain += 1,
+            GrantSigner::OtherSession => {
+                granted_id = self.session_id((spec.session + 1) % self.specs.len());
+            }
+            GrantSigner::OtherVerifier => verifier = l.extra_module,
+        }
+        let digest = encode::enable_digest(chain, verifier, account, granted_id, nonce);
+        let mut bytes = prefix.to_vec();
+        bytes.extend_from_slice(&encode::sign(&key, digest));
+        let plan = EnablePlan {
+            nonce,
+            owner_signed: signer == GrantSigner::Owner,
+        };
+        (plan, bytes)
     }
 
     /// The periods whose counters the suite compares for session `i` (current and the ones
@@ -740,6 +846,11 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
             selector: RECORD,
             flags: GRANT_ANY_TARGET,
         },
+        GrantSpec::Permit2Any => CallGrant {
+            target: PERMIT2,
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        },
     };
     let mut periodic = Vec::new();
     if spec.periodic_native {
@@ -804,10 +915,14 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
     }
 }
 
-/// The bundle that opens every case: the owner grants every session template.
-pub fn setup_bundle() -> Vec<BundleOp> {
-    (0..grammar::SESSIONS)
-        .map(|i| BundleOp::Owner(OwnerAction::Grant(i)))
+/// The bundle that opens every case: the owner grants every session template that is not
+/// left for an enable grant.
+pub fn setup_bundle(specs: &[SessionSpec]) -> Vec<BundleOp> {
+    specs
+        .iter()
+        .enumerate()
+        .filter(|(_, spec)| !spec.by_enable)
+        .map(|(i, _)| BundleOp::Owner(OwnerAction::Grant(i)))
         .collect()
 }
 
@@ -829,8 +944,9 @@ impl ReferenceStateMachine for SessionMachine {
             prop::collection::vec(grammar::session_spec(), grammar::SESSIONS),
         )
             .prop_map(|(version, specs)| {
+                let setup = setup_bundle(&specs);
                 let state = RefState::new(version, specs);
-                state.plan(&setup_bundle(), &mut |_, key| key).after
+                state.plan(&setup, &mut |_, key| key).after
             })
             .boxed()
     }

@@ -51,6 +51,15 @@ sol! {
     error WindowEmpty(bytes32 sessionId, uint32 periodIndex);
 }
 
+/// The model's rejection as the chain's revert data can show it: an enable grant that fails
+/// on a revoked id reverts with the same `SessionIsRevoked` as an op of a revoked session.
+pub fn as_revealed(rejection: &Rejection) -> Rejection {
+    match rejection {
+        Rejection::Enable(AdminError::SessionIsRevoked) => Rejection::SessionIsRevoked,
+        other => other.clone(),
+    }
+}
+
 fn index(i: U256) -> usize {
     usize::try_from(i).unwrap_or(usize::MAX)
 }

@@ -6,8 +6,9 @@ use alloy::{
     primitives::{Address, Bytes, U256},
     sol_types::{SolCall, SolValue},
 };
-use leash_contracts::bindings::account::IERC7579Account;
+use leash_contracts::bindings::{account::IERC7579Account, mocks::MockERC20};
 use leash_evm::{Chain, TestAccountHandle};
+use leash_model::permissions::PERMIT2;
 use leash_userop::{address_of, EntryPointVersion, SigningKey};
 use std::{
     cell::RefCell,
@@ -106,6 +107,24 @@ pub fn install_call(module: Address, data: Vec<u8>) -> Vec<u8> {
     .abi_encode()
 }
 
+/// `execute` of `token.approve(PERMIT2, max)`: the ERC-20 approval Permit2 needs to move the
+/// account's tokens (made by the owner at set-up, so it is nobody's session outflow).
+fn approve_permit2_call(token: Address) -> Vec<u8> {
+    let approve = MockERC20::approveCall {
+        spender: PERMIT2,
+        amount: U256::MAX,
+    };
+    leash_model::decode::encode_execute(
+        leash_model::decode::CallType::Single,
+        leash_model::decode::ExecType::Default,
+        &[leash_model::decode::Call {
+            target: token,
+            value: U256::ZERO,
+            data: approve.abi_encode(),
+        }],
+    )
+}
+
 /// `uninstallModule(1, module, "")` as the account's call data.
 pub fn uninstall_call(module: Address) -> Vec<u8> {
     IERC7579Account::uninstallModuleCall {
@@ -147,8 +166,15 @@ impl World {
                 chain.mint(token, holder, U256::from(TOKEN_BALANCE))?;
             }
         }
+        let permit2 = leash_contracts::artifact("MockPermit2")?;
+        chain.set_code(PERMIT2, permit2.deployed_bytecode.clone());
         owner_run(&mut chain, &account, install_call(module, Vec::new()))?;
         owner_run(&mut chain, &other, install_call(module, Vec::new()))?;
+        for holder in [&account, &other] {
+            for token in tokens {
+                owner_run(&mut chain, holder, approve_permit2_call(token))?;
+            }
+        }
         owner_run(
             &mut chain,
             &account,

@@ -3,9 +3,9 @@
 
 use leash_audit::{
     grammar::{
-        AmountSpec, BundleOp, CallSpec, EncodingSpec, FeeSpec, GrantSpec, ModeSpec, OpSpec,
-        OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec, SignerSpec, SponsorSpec,
-        TargetSpec, Transition, WindowSpec,
+        AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner, GrantSpec,
+        ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec,
+        SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
     },
     reference::RefState,
     run_case, world, Stats,
@@ -29,6 +29,7 @@ fn spec(periodic: bool) -> SessionSpec {
         periodic_native: periodic,
         periodic_token1: false,
         paymaster: true,
+        by_enable: false,
     }
 }
 
@@ -44,6 +45,7 @@ fn op(session: usize, signer: SignerSpec, calls: Vec<CallSpec>) -> BundleOp {
         sponsor: SponsorSpec::Listed,
         period: PeriodSpec::Current,
         signer,
+        enable: EnableSpec::None,
     })
 }
 
@@ -153,4 +155,107 @@ fn batch_amounts_are_summed_against_the_allowance() {
     );
     assert_eq!(stats.rejections.get("NativeAllowanceExceeded"), Some(&1));
     assert_eq!(stats.accepted, 1);
+}
+
+fn enable_op(session: usize, nonce: u8, signer: GrantSigner) -> BundleOp {
+    match op(session, SignerSpec::Right, vec![record(AmountSpec::Zero)]) {
+        BundleOp::Session(spec) => BundleOp::Session(OpSpec {
+            enable: EnableSpec::Grant { nonce, signer },
+            ..spec
+        }),
+        owner => owner,
+    }
+}
+
+/// Rule 13 on the chain: an owner's grant enables a session in its first op once; the replay,
+/// a nonce the owner invalidated, and grants the account must not accept (signed by the
+/// session key, routed to the module, by another owner, for another account, chain, session
+/// or verifying contract) are refused; the model agrees on every verdict and nonce.
+#[test]
+fn enable_grant_works_once_and_only_from_the_owner() {
+    let enabled = SessionSpec {
+        by_enable: true,
+        ..spec(false)
+    };
+    for version in [EntryPointVersion::V07, EntryPointVersion::V08] {
+        let mut steps = vec![
+            Transition::Bundle(vec![enable_op(0, 1, GrantSigner::Owner)]),
+            Transition::Bundle(vec![enable_op(0, 1, GrantSigner::Owner)]),
+            Transition::Bundle(vec![BundleOp::Owner(OwnerAction::InvalidateNonce(2))]),
+            Transition::Bundle(vec![enable_op(1, 2, GrantSigner::Owner)]),
+        ];
+        for signer in [
+            GrantSigner::SessionKey,
+            GrantSigner::ModuleRouted,
+            GrantSigner::OtherOwner,
+            GrantSigner::OtherAccount,
+            GrantSigner::OtherChain,
+            GrantSigner::OtherSession,
+            GrantSigner::OtherVerifier,
+        ] {
+            steps.push(Transition::Bundle(vec![enable_op(1, 3, signer)]));
+        }
+        steps.push(Transition::Bundle(vec![enable_op(
+            1,
+            3,
+            GrantSigner::Owner,
+        )]));
+        let stats = replay(
+            version,
+            vec![enabled.clone(), enabled.clone(), spec(false)],
+            &steps,
+        );
+        assert_eq!(stats.accepted, 2, "{:?}", stats.rejections);
+        assert_eq!(stats.rejections.get("EnableNonceUsed"), Some(&2));
+        assert_eq!(stats.rejections.get("EnableSignatureInvalid"), Some(&7));
+    }
+}
+
+/// Rule 6 with Permit2 (a mock at the canonical address): approvals and transfers from the
+/// account through Permit2 are charged to the limited token; the first op past the allowance
+/// is refused, and LEDGER counts the Permit2 approval as an outflow.
+#[test]
+fn permit2_spending_is_charged_to_the_token() {
+    let session = SessionSpec {
+        grants: vec![GrantSpec::Permit2Any],
+        ..spec(false)
+    };
+    let permit2 = |selector: SelectorSpec, amount: AmountSpec| CallSpec {
+        target: TargetSpec::Permit2,
+        selector,
+        value: AmountSpec::Zero,
+        amount,
+    };
+    let stats = replay(
+        EntryPointVersion::V07,
+        vec![session.clone(), session.clone(), session],
+        &[
+            Transition::Bundle(vec![op(
+                0,
+                SignerSpec::Right,
+                vec![
+                    permit2(SelectorSpec::Permit2Approve(0, true), AmountSpec::Small(40)),
+                    permit2(SelectorSpec::Permit2TransferFrom(0), AmountSpec::Small(30)),
+                ],
+            )]),
+            Transition::Bundle(vec![op(
+                0,
+                SignerSpec::Right,
+                vec![permit2(
+                    SelectorSpec::Permit2Approve(0, false),
+                    AmountSpec::LeftPlusOne,
+                )],
+            )]),
+            Transition::Bundle(vec![op(
+                0,
+                SignerSpec::Right,
+                vec![permit2(
+                    SelectorSpec::Permit2Approve(0, false),
+                    AmountSpec::Left,
+                )],
+            )]),
+        ],
+    );
+    assert_eq!(stats.accepted, 2, "{:?}", stats.rejections);
+    assert_eq!(stats.rejections.get("TokenAllowanceExceeded"), Some(&1));
 }
