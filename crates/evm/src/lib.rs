@@ -5,6 +5,7 @@ mod chain;
 mod decode;
 mod entry_point;
 mod error;
+mod fork;
 pub mod inspect;
 mod tokens;
 
@@ -13,3 +14,4 @@ pub use chain::{CallOutcome, Chain, Snapshot, DEFAULT_CHAIN_ID, GENESIS_TIMESTAM
 pub use decode::{format_revert_data, DecodedEvent, DecodedRevert, ErrorRegistry};
 pub use entry_point::HandleOpsOutcome;
 pub use error::EvmError;
+pub use fork::{ForkCacheDb, ForkContext, ForkDb, ForkError, ForkedChain, FORK_SPEC};
