@@ -8,7 +8,7 @@ ANVIL := node_modules/.bin/anvil
 NPM_STAMP := node_modules/.leash-setup-stamp
 CARGO_TEST := cargo test --workspace --locked
 
-.PHONY: help setup build test test-forge test-rust test-solc-adapter demo bench gas-snapshot audit audit-mutants fmt lint clean
+.PHONY: help setup build test test-forge test-rust test-solc-adapter demo bench gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -25,7 +25,7 @@ build: setup ## compile contracts (forge) and the Rust workspace
 	$(FORGE) build
 	cargo build --workspace --locked
 
-test: setup test-solc-adapter test-forge test-rust ## every test: solc adapter, forge, cargo workspace
+test: setup test-solc-adapter test-forge test-rust e2e ## every test: solc adapter, forge, cargo workspace, end-to-end through anvil + alto
 
 test-solc-adapter: setup
 	bash tools/solc/test.sh
@@ -35,6 +35,12 @@ test-forge: setup
 
 test-rust: setup
 	$(CARGO_TEST)
+
+build-cli: setup ## the leash binary (debug), used by make e2e
+	cargo build --locked -p leash-cli
+
+e2e: setup build-cli ## the demo through a real bundler: anvil + EntryPoints v0.7/v0.8 + alto + leash
+	LEASH_CLI=$(CARGO_TARGET_DIR)/debug/leash bash e2e/test.sh
 
 demo: setup ## the whole flow on an embedded in-process chain, each step printed
 	cargo run --locked --release -q -p leash-cli -- demo
@@ -48,6 +54,9 @@ gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/
 
 audit: setup ## long property run (AUDIT_CASES, default 1000) ending with a summary table
 	AUDIT_CASES=$${AUDIT_CASES:-1000} cargo run --locked --release -q -p leash-audit
+
+audit-ratio: setup ## ops/s of the revm harness vs a forge invariant run of the same scenario (minutes)
+	bash crates/audit/bench-ratio.sh
 
 audit-mutants: setup ## plant each bug in a copy of the module and show the suite catches it (minutes)
 	cargo run --locked --release -q -p leash-audit -- mutants

@@ -34,6 +34,8 @@ pub(crate) struct Cli {
 }
 
 /// Top-level commands.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create, inspect and manage sessions.
@@ -50,6 +52,76 @@ pub(crate) enum Command {
     Op(OpCommand),
     /// The whole lifecycle on an in-process chain, step by step.
     Demo,
+    /// Deploy the session module at its deterministic address (idempotent).
+    Deploy(DeployArgs),
+    /// Owner operations on a smart account, through a bundler.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Check a user operation against the ERC-7562 validation rules (simulated, nothing sent).
+    #[command(name = "check-7562")]
+    Check7562(crate::commands::check7562::Check7562Args),
+}
+
+/// `leash deploy`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "unlocked"])))]
+pub(crate) struct DeployArgs {
+    /// The node's JSON-RPC endpoint.
+    #[arg(long, value_name = "URL")]
+    pub(crate) rpc_url: String,
+    /// Sign the deployment with the private key (hex) held in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) private_key_env: Option<String>,
+    /// Let the node sign for this unlocked account (anvil's dev accounts).
+    #[arg(long, value_name = "FROM")]
+    pub(crate) unlocked: Option<String>,
+    /// Seconds to wait for the transaction's receipt.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) timeout: u64,
+}
+
+/// What an owner op needs: the chain, a bundler, the account owner's key and validator.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct OwnerArgs {
+    /// The node's JSON-RPC endpoint.
+    #[arg(long, value_name = "URL")]
+    pub(crate) rpc_url: Option<String>,
+    /// The bundler's JSON-RPC endpoint (owner ops go through it).
+    #[arg(long, value_name = "URL")]
+    pub(crate) bundler_url: Option<String>,
+    /// Environment variable holding the account owner's private key (hex).
+    #[arg(long, value_name = "VAR")]
+    pub(crate) owner_key_env: Option<String>,
+    /// The account's owner validator (the module that checks the owner's signature).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) owner_validator: Option<String>,
+    /// Seconds to wait for a receipt.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) timeout: u64,
+}
+
+/// `leash account ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccountCommand {
+    /// Install the session module as a validator (owner op: installModule(1, module, "")).
+    InstallModule(InstallModuleArgs),
+}
+
+/// `leash account install-module`.
+#[derive(Debug, Args)]
+pub(crate) struct InstallModuleArgs {
+    /// The smart account.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) account: String,
+    /// The module (default: the deterministic address `leash deploy` uses).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) module: Option<String>,
+    /// The account's EntryPoint: v0.7, v0.8 or its canonical address.
+    #[arg(long, value_name = "EP", default_value = "v0.7")]
+    pub(crate) entry_point: String,
+    /// Node, bundler and owner.
+    #[command(flatten)]
+    pub(crate) owner: OwnerArgs,
 }
 
 /// `leash session ...`.
@@ -65,7 +137,10 @@ pub(crate) enum SessionCommand {
     Pause(IdArg),
     /// Sign with a paused session again.
     Resume(IdArg),
-    /// Replace a session's key: new key, same permissions; the old one is revoked ("rotated").
+    /// Grant a session on-chain (owner op: the account calls createSession on the module).
+    Grant(GrantArgs),
+    /// Replace a session's key, carrying over only what is left (--rpc-url); the old one is
+    /// revoked ("rotated").
     Rotate(RotateArgs),
     /// Revoke a session for good.
     Revoke(RevokeArgs),
@@ -149,6 +224,16 @@ pub(crate) struct ShowArgs {
     pub(crate) rpc_url: Option<String>,
 }
 
+/// `leash session grant`.
+#[derive(Debug, Args)]
+pub(crate) struct GrantArgs {
+    /// The session's local id.
+    pub(crate) id: String,
+    /// Node, bundler and owner (all required).
+    #[command(flatten)]
+    pub(crate) owner: OwnerArgs,
+}
+
 /// `leash session rotate`.
 #[derive(Debug, Args)]
 pub(crate) struct RotateArgs {
@@ -157,6 +242,13 @@ pub(crate) struct RotateArgs {
     /// Label of the new session (default: the old one's).
     #[arg(long, value_name = "L")]
     pub(crate) label: Option<String>,
+    /// Without --rpc-url: give the new key the old grant in full (a fresh budget).
+    #[arg(long, conflicts_with = "rpc_url")]
+    pub(crate) full_budget: bool,
+    /// --rpc-url alone reads what is left; with the bundler and owner flags the rotation
+    /// also happens on-chain (one owner op: createSession(new) + revokeSession(old)).
+    #[command(flatten)]
+    pub(crate) owner: OwnerArgs,
     /// Password source for the new key.
     #[command(flatten)]
     pub(crate) password: PasswordArgs,
@@ -170,6 +262,9 @@ pub(crate) struct RevokeArgs {
     /// Why (kept in the registry and the audit log).
     #[arg(long, value_name = "TEXT")]
     pub(crate) reason: String,
+    /// With these, also revoke on-chain (owner op: revokeSession).
+    #[command(flatten)]
+    pub(crate) owner: OwnerArgs,
 }
 
 /// `leash key ...`.
@@ -247,7 +342,7 @@ pub(crate) struct OpArgs {
     /// A node to read the nonce from.
     #[arg(long, value_name = "URL")]
     pub(crate) rpc_url: Option<String>,
-    /// `callGasLimit`.
+    /// `callGasLimit` (replaced by the bundler's estimate with --bundler-url and --rpc-url).
     #[arg(long, value_name = "GAS", default_value_t = 200_000)]
     pub(crate) call_gas_limit: u128,
     /// `verificationGasLimit`.
@@ -256,12 +351,12 @@ pub(crate) struct OpArgs {
     /// `preVerificationGas`.
     #[arg(long, value_name = "GAS", default_value_t = 60_000)]
     pub(crate) pre_verification_gas: u64,
-    /// `maxFeePerGas` in wei.
-    #[arg(long, value_name = "WEI", default_value_t = 1_000_000_000)]
-    pub(crate) max_fee_per_gas: u128,
-    /// `maxPriorityFeePerGas` in wei.
-    #[arg(long, value_name = "WEI", default_value_t = 1_000_000_000)]
-    pub(crate) max_priority_fee_per_gas: u128,
+    /// `maxFeePerGas` in wei (default: the bundler's fees with --bundler-url, else 1 gwei).
+    #[arg(long, value_name = "WEI", requires = "max_priority_fee_per_gas")]
+    pub(crate) max_fee_per_gas: Option<u128>,
+    /// `maxPriorityFeePerGas` in wei (same default).
+    #[arg(long, value_name = "WEI", requires = "max_fee_per_gas")]
+    pub(crate) max_priority_fee_per_gas: Option<u128>,
     /// A paymaster that sponsors the op (must be in the session's paymasters).
     #[arg(long, value_name = "ADDR")]
     pub(crate) paymaster: Option<String>,
@@ -276,12 +371,9 @@ pub(crate) struct OpArgs {
     pub(crate) paymaster_data: Option<String>,
 }
 
-/// `leash op sign`.
+/// How an op is signed.
 #[derive(Debug, Args)]
-pub(crate) struct SignArgs {
-    /// The op.
-    #[command(flatten)]
-    pub(crate) op: OpArgs,
+pub(crate) struct SigningArgs {
     /// The period index to sign for (default: the period containing now).
     #[arg(long, value_name = "N")]
     pub(crate) period_index: Option<u32>,
@@ -290,15 +382,35 @@ pub(crate) struct SignArgs {
     pub(crate) password: PasswordArgs,
 }
 
+/// `leash op sign`.
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The op.
+    #[command(flatten)]
+    pub(crate) op: OpArgs,
+    /// Signing.
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+    /// Take gas limits from this bundler's estimate and fees from it (needs --rpc-url).
+    #[arg(long, value_name = "URL")]
+    pub(crate) bundler_url: Option<String>,
+}
+
 /// `leash op send`.
 #[derive(Debug, Args)]
 pub(crate) struct SendArgs {
-    /// The signing arguments.
+    /// The op.
     #[command(flatten)]
-    pub(crate) sign: SignArgs,
-    /// The bundler's JSON-RPC endpoint.
+    pub(crate) op: OpArgs,
+    /// Signing.
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+    /// The bundler's JSON-RPC endpoint; with --rpc-url, gas comes from its estimate.
     #[arg(long, value_name = "URL")]
     pub(crate) bundler_url: String,
+    /// Send this op as signed earlier (`leash --json op sign` output) instead of building one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["calls", "calls_file"])]
+    pub(crate) signed_op: Option<PathBuf>,
     /// Seconds to wait for the receipt.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub(crate) timeout: u64,

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod bundle;
 mod calls;
 mod cli;
 mod commands;
@@ -8,8 +9,11 @@ mod exit;
 mod module_error;
 mod onchain;
 mod output;
+mod owner;
 mod password;
 mod render;
+mod rotation;
+mod txsend;
 mod units;
 
 use std::process::ExitCode;
@@ -37,8 +41,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, ui: Ui) -> anyhow::Result<()> {
-    if let Command::Demo = cli.command {
-        return demo::run(ui);
+    match cli.command {
+        Command::Demo => return demo::run(ui),
+        Command::Deploy(args) => return commands::deploy::run(args, ui),
+        Command::Account(command) => return commands::account::run(command, ui),
+        Command::Check7562(args) => return commands::check7562::run(args, ui),
+        _ => {}
     }
     let dir = commands::data_dir(cli.data_dir)?;
     match cli.command {
@@ -47,6 +55,9 @@ fn run(cli: Cli, ui: Ui) -> anyhow::Result<()> {
         Command::Audit(command) => commands::audit::run(command, &dir, ui),
         Command::Op(command) => commands::op::run(command, &dir, ui),
         Command::Demo => demo::run(ui),
+        Command::Deploy(args) => commands::deploy::run(args, ui),
+        Command::Account(command) => commands::account::run(command, ui),
+        Command::Check7562(args) => commands::check7562::run(args, ui),
     }
 }
 

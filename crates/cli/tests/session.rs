@@ -334,21 +334,51 @@ fn lifecycle_pause_resume_revoke_delete() {
 }
 
 #[test]
-fn rotate_links_old_and_new() {
+fn rotate_without_rpc_url_refuses_to_regrant_the_full_budget() {
     let env = Env::new();
     let id = env.create("checkout");
     let mut args = vec!["session", "rotate", id.as_str()];
+    args.extend(PW);
+    let run = env.run(&args);
+    run.expect_code(2);
+    assert_eq!(
+        run.err(),
+        "error: session rotate <id> without --rpc-url would give the new key the old grant in full: \
+         granted on-chain, that is a fresh budget on top of what the old key already spent\n\
+         hint: pass --rpc-url URL to carry over only what is left, or --full-budget if a fresh full budget is really meant\n"
+    );
+    let old = env.run(&["--json", "session", "show", &id]).json();
+    assert_eq!(old["status"], "active", "nothing was rotated");
+    assert_eq!(
+        env.run(&["--json", "session", "list"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "no key was created"
+    );
+}
+
+#[test]
+fn rotate_full_budget_links_old_and_new() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let mut args = vec!["session", "rotate", id.as_str(), "--full-budget"];
     args.extend(PW);
     let run = env.run(&args);
     run.expect_code(0);
     assert_eq!(
         run.out(),
         "rotated <id> -> <id>\n  old: revoked (reason \"rotated\")\n  new signer:     <addr>\n  \
-         new session id: <hash>\non-chain: the account calls createSession(new) and revokeSession(<hash>)\n"
+         new session id: <hash>\n  new grant:      10 uses, fee budget 1000000000000000 wei\n  \
+         new grant:      5000000 of token <addr>\n\
+         on-chain: the account calls createSession(new) and revokeSession(<hash>)\n"
     );
-    assert!(run
-        .stderr
-        .contains("warning: the new session carries the old grant in full"));
+    assert!(run.stderr.contains(
+        "warning: --full-budget: the new session carries the old grant in full; granting it on-chain \
+         gives a fresh budget on top of what the old key spent"
+    ));
     let old = env.run(&["--json", "session", "show", &id]).json();
     assert_eq!(old["status"], "revoked");
     assert_eq!(old["revokeReason"], "rotated");
@@ -358,9 +388,34 @@ fn rotate_links_old_and_new() {
     assert_eq!(new["permissions"]["tokens"], old["permissions"]["tokens"]);
     assert_ne!(new["signer"], old["signer"]);
 
-    let mut args = vec!["session", "rotate", id.as_str()];
+    let mut args = vec!["session", "rotate", id.as_str(), "--full-budget"];
     args.extend(PW);
     env.run(&args).expect_code(2);
+}
+
+#[test]
+fn rotate_with_an_unreachable_node_fails_before_creating_a_key() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let mut args = vec![
+        "--quiet",
+        "session",
+        "rotate",
+        id.as_str(),
+        "--rpc-url",
+        "http://127.0.0.1:9",
+    ];
+    args.extend(PW);
+    let run = env.run(&args);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .starts_with("error: `eth_chainId` to http://127.0.0.1:9 failed"),
+        "{}",
+        run.stderr
+    );
+    let old = env.run(&["--json", "session", "show", &id]).json();
+    assert_eq!(old["status"], "active");
 }
 
 #[test]

@@ -396,6 +396,27 @@ impl Registry {
         local_id: &str,
         replacement: Replacement,
     ) -> Result<(SessionRecord, SessionRecord), RegistryError> {
+        self.rotate_inner(local_id, replacement, None)
+    }
+
+    /// Like [`Registry::rotate`], but the new record gets `spec` (its signer replaced by the
+    /// new key's) instead of the old permissions. The caller checks that `spec` grants no
+    /// more than the old session (see `Store::rotate_with`).
+    pub fn rotate_with_spec(
+        &mut self,
+        local_id: &str,
+        replacement: Replacement,
+        spec: SessionSpec,
+    ) -> Result<(SessionRecord, SessionRecord), RegistryError> {
+        self.rotate_inner(local_id, replacement, Some(spec))
+    }
+
+    fn rotate_inner(
+        &mut self,
+        local_id: &str,
+        replacement: Replacement,
+        spec: Option<SessionSpec>,
+    ) -> Result<(SessionRecord, SessionRecord), RegistryError> {
         if let Some(label) = &replacement.label {
             check_label(label)?;
         }
@@ -421,7 +442,7 @@ impl Registry {
                 module: old.module,
                 spec: SessionSpec {
                     signer: replacement.signer,
-                    ..old.spec.clone()
+                    ..spec.clone().unwrap_or_else(|| old.spec.clone())
                 },
                 keystore_file: replacement.keystore_file.clone(),
             };

@@ -20,7 +20,7 @@ use crate::envelope::{self, EnvelopeError};
 use crate::fsutil;
 use crate::keystore::{ExportedKey, Keystore, KeystoreError};
 use crate::password::{PasswordError, PasswordSource};
-use crate::permissions::{PermissionError, SessionSpec};
+use crate::permissions::{Asset, CallGrant, PermissionError, Selector, SessionSpec, Target};
 use crate::registry::{
     check_usable, Clock, Filter, NewSession, Registry, RegistryError, Replacement, SessionRecord,
 };
@@ -72,6 +72,14 @@ pub enum Error {
         expected: Address,
         /// The key's address.
         found: Address,
+    },
+    /// A rotation's new permissions grant more than the old session in `field`.
+    #[error("rotation refused: the new grant is larger than the old one in `{field}`: {reason}")]
+    RotationEnlarges {
+        /// The permission-file name of the field.
+        field: &'static str,
+        /// How it is larger.
+        reason: String,
     },
     /// The spec passed to `create_session` already names a signer.
     #[error(
@@ -301,6 +309,53 @@ impl Store {
         }
     }
 
+    /// Replaces a session's key with a new key granted `new_spec`, which must grant no more
+    /// than the old session in any field (typically what is left of it on-chain): the
+    /// window no wider, uses, budgets and allowances no larger (a limit never becomes "no
+    /// limit"), calls, account functions, tokens and paymasters a subset, the same period
+    /// schedule. The old session is revoked with reason `rotated`; `rotated_from` /
+    /// `rotated_to` link both. `new_spec.signer` must be zero (it is the new key).
+    pub fn rotate_with(
+        &mut self,
+        local_id: &str,
+        new_spec: SessionSpec,
+        new_label: Option<String>,
+        password: &PasswordSource,
+    ) -> Result<Rotation, Error> {
+        if !new_spec.signer.is_zero() {
+            return Err(Error::SignerPreset);
+        }
+        new_spec.validate()?;
+        let old = self.registry.get(local_id)?;
+        if old.status == crate::registry::Status::Revoked {
+            return Err(RegistryError::InvalidTransition {
+                local_id: old.local_id,
+                action: "rotate",
+                status: old.status,
+                hint: "revoked is final; create a new session",
+            }
+            .into());
+        }
+        check_not_larger(&old.spec, &new_spec)?;
+        let password = password.read()?;
+        let key = self.keystore.generate(&password)?;
+        let replacement = Replacement {
+            signer: key.address,
+            keystore_file: key.file_name.clone(),
+            label: new_label,
+        };
+        match self
+            .registry
+            .rotate_with_spec(local_id, replacement, new_spec)
+        {
+            Ok((old, new)) => Ok(Rotation { old, new }),
+            Err(e) => {
+                self.discard_key(&key.file_name);
+                Err(e.into())
+            }
+        }
+    }
+
     /// Pauses a session.
     pub fn pause(&mut self, local_id: &str) -> Result<SessionRecord, Error> {
         Ok(self.registry.pause(local_id)?)
@@ -400,4 +455,144 @@ impl Store {
         // `orphan_key_files`. The registry error is the one worth returning.
         let _ = self.keystore.remove(file_name);
     }
+}
+
+/// Refuses `new` when it grants more than `old` in any field.
+fn check_not_larger(old: &SessionSpec, new: &SessionSpec) -> Result<(), Error> {
+    let larger = |field: &'static str, reason: String| Error::RotationEnlarges { field, reason };
+    if new.valid_after < old.valid_after {
+        return Err(larger(
+            "validAfter",
+            format!("starts at {} before {}", new.valid_after, old.valid_after),
+        ));
+    }
+    if new.valid_until > old.valid_until {
+        return Err(larger(
+            "validUntil",
+            format!("ends at {} after {}", new.valid_until, old.valid_until),
+        ));
+    }
+    // 0 = no limit for maxUses, rateLimit and gasBudget.
+    let limit_grows = |old: u128, new: u128| old != 0 && (new == 0 || new > old);
+    if limit_grows(old.max_uses.into(), new.max_uses.into()) {
+        return Err(larger(
+            "maxUses",
+            format!("{} (0 = unlimited) exceeds {}", new.max_uses, old.max_uses),
+        ));
+    }
+    if limit_grows(old.rate_limit.into(), new.rate_limit.into()) {
+        return Err(larger(
+            "rateLimit",
+            format!(
+                "{} (0 = unlimited) exceeds {}",
+                new.rate_limit, old.rate_limit
+            ),
+        ));
+    }
+    if !old.gas_budget.is_zero() && (new.gas_budget.is_zero() || new.gas_budget > old.gas_budget) {
+        return Err(larger(
+            "gasBudget",
+            format!(
+                "{} (0 = unlimited) exceeds {}",
+                new.gas_budget, old.gas_budget
+            ),
+        ));
+    }
+    if new.root && !old.root {
+        return Err(larger("root", "the old session is not root".to_owned()));
+    }
+    if (new.period, new.period_start) != (old.period, old.period_start) {
+        return Err(larger(
+            "period",
+            "a different period schedule would re-grant per-period amounts".to_owned(),
+        ));
+    }
+    for (field, new_amount, old_amount) in [
+        (
+            "nativeAllowance",
+            new.native_allowance,
+            old.native_allowance,
+        ),
+        ("feeBudget", new.fee_budget, old.fee_budget),
+    ] {
+        if new_amount > old_amount {
+            return Err(larger(field, format!("{new_amount} exceeds {old_amount}")));
+        }
+    }
+    for (index, grant) in new.calls.iter().enumerate() {
+        if !old.calls.iter().any(|held| covers(held, grant)) {
+            return Err(larger(
+                "calls",
+                format!("calls[{index}] is not covered by any of the old session's grants"),
+            ));
+        }
+    }
+    for selector in &new.account_selectors {
+        if !old.account_selectors.contains(selector) {
+            return Err(larger(
+                "accountFunctions",
+                format!("{selector} is not an account function of the old session"),
+            ));
+        }
+    }
+    for token in &new.tokens {
+        match old.tokens.iter().find(|held| held.token == token.token) {
+            None => {
+                return Err(larger(
+                    "tokens",
+                    format!("{} has no allowance in the old session", token.token),
+                ))
+            }
+            Some(held) if token.amount > held.amount => {
+                return Err(larger(
+                    "tokens",
+                    format!("{}: {} exceeds {}", token.token, token.amount, held.amount),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for periodic in &new.periodic {
+        let held = old
+            .periodic
+            .iter()
+            .find(|held| held.asset == periodic.asset);
+        if held.is_none_or(|held| periodic.amount > held.amount) {
+            let asset = match periodic.asset {
+                Asset::Native => "native".to_owned(),
+                Asset::Token(token) => token.to_string(),
+            };
+            return Err(larger(
+                "periodic",
+                format!(
+                    "{asset}: {} per period is more than the old session allows",
+                    periodic.amount
+                ),
+            ));
+        }
+    }
+    for paymaster in &new.paymasters {
+        if !old.paymasters.contains(paymaster) {
+            return Err(larger(
+                "paymasters",
+                format!("{paymaster} may not sponsor the old session"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `held` allows every call `grant` allows.
+fn covers(held: &CallGrant, grant: &CallGrant) -> bool {
+    let target = match (held.target, grant.target) {
+        (Target::Any, _) => true,
+        (Target::Exact(a), Target::Exact(b)) => a == b,
+        (Target::Exact(_), Target::Any) => false,
+    };
+    let selector = match (held.selector, grant.selector) {
+        (Selector::Any, _) => true,
+        (Selector::Exact(a), Selector::Exact(b)) => a == b,
+        (Selector::Exact(_), Selector::Any) => false,
+    };
+    target && selector
 }

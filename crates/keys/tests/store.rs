@@ -302,3 +302,243 @@ fn orphan_key_files_are_listed() {
     let orphan = store.keystore().generate("x").unwrap();
     assert_eq!(store.orphan_key_files().unwrap(), vec![orphan.file_name]);
 }
+
+/// A budgeted grant for the rotation tests: 100 units of one token, 5 uses, a fee budget,
+/// a gas budget, one paymaster.
+fn budgeted() -> SessionSpec {
+    use alloy::primitives::U256;
+    use leash_keys::permissions::TokenAllowance;
+    SessionSpec {
+        max_uses: 5,
+        fee_budget: U256::from(1_000u64),
+        gas_budget: U256::from(50_000u64),
+        native_allowance: U256::from(7u64),
+        tokens: vec![TokenAllowance {
+            token: Address::repeat_byte(0x11),
+            amount: U256::from(100u64),
+        }],
+        paymasters: vec![Address::repeat_byte(0x33)],
+        ..spec()
+    }
+}
+
+#[test]
+fn rotate_with_grants_what_is_left_and_links_both() {
+    use alloy::primitives::U256;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let old = store
+        .create_session(request(budgeted()), &password())
+        .unwrap();
+    let mut left = SessionSpec {
+        signer: Address::ZERO,
+        max_uses: 3,
+        fee_budget: U256::from(400u64),
+        salt: B256::repeat_byte(9),
+        ..old.spec.clone()
+    };
+    left.tokens[0].amount = U256::from(10u64);
+    let rotation = store
+        .rotate_with(&old.local_id, left.clone(), None, &password())
+        .unwrap();
+    assert_eq!(rotation.old.status, Status::Revoked);
+    assert_eq!(rotation.old.revoke_reason.as_deref(), Some("rotated"));
+    assert_eq!(
+        rotation.old.rotated_to.as_deref(),
+        Some(rotation.new.local_id.as_str())
+    );
+    assert_eq!(
+        rotation.new.rotated_from.as_deref(),
+        Some(old.local_id.as_str())
+    );
+    assert_eq!(
+        SessionSpec {
+            signer: Address::ZERO,
+            ..rotation.new.spec.clone()
+        },
+        left
+    );
+    assert_ne!(rotation.new.signer, old.signer);
+    assert_eq!(rotation.new.label, old.label);
+    assert_eq!(actions(&store, &old.local_id), ["create", "rotate"]);
+    store
+        .sign_op(&rotation.new.local_id, B256::ZERO, None, &password())
+        .unwrap();
+}
+
+#[test]
+fn rotate_with_refuses_every_kind_of_larger_grant_without_leaving_keys() {
+    use alloy::primitives::{FixedBytes, U256};
+    use leash_keys::permissions::{CallGrant, Selector, Target, TokenAllowance};
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    let old = store
+        .create_session(request(budgeted()), &password())
+        .unwrap();
+    let base = SessionSpec {
+        signer: Address::ZERO,
+        ..old.spec.clone()
+    };
+    let larger: Vec<(&str, SessionSpec)> = vec![
+        (
+            "validUntil",
+            SessionSpec {
+                valid_until: base.valid_until + 1,
+                ..base.clone()
+            },
+        ),
+        (
+            "maxUses",
+            SessionSpec {
+                max_uses: 6,
+                ..base.clone()
+            },
+        ),
+        (
+            "maxUses",
+            SessionSpec {
+                max_uses: 0,
+                ..base.clone()
+            },
+        ),
+        (
+            "gasBudget",
+            SessionSpec {
+                gas_budget: U256::ZERO,
+                ..base.clone()
+            },
+        ),
+        (
+            "gasBudget",
+            SessionSpec {
+                gas_budget: U256::from(50_001u64),
+                ..base.clone()
+            },
+        ),
+        (
+            "feeBudget",
+            SessionSpec {
+                fee_budget: U256::from(1_001u64),
+                ..base.clone()
+            },
+        ),
+        (
+            "nativeAllowance",
+            SessionSpec {
+                native_allowance: U256::from(8u64),
+                ..base.clone()
+            },
+        ),
+        (
+            "root",
+            SessionSpec {
+                root: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "period",
+            SessionSpec {
+                period: 3_600,
+                period_start: 0,
+                rate_limit: 1,
+                ..base.clone()
+            },
+        ),
+        (
+            "tokens",
+            SessionSpec {
+                tokens: vec![TokenAllowance {
+                    token: Address::repeat_byte(0x11),
+                    amount: U256::from(101u64),
+                }],
+                ..base.clone()
+            },
+        ),
+        (
+            "tokens",
+            SessionSpec {
+                tokens: vec![TokenAllowance {
+                    token: Address::repeat_byte(0x22),
+                    amount: U256::from(1u64),
+                }],
+                ..base.clone()
+            },
+        ),
+        (
+            "calls",
+            SessionSpec {
+                calls: vec![CallGrant {
+                    target: Target::Any,
+                    selector: Selector::Exact(FixedBytes([0xa9, 0x05, 0x9c, 0xbb])),
+                }],
+                ..base.clone()
+            },
+        ),
+        (
+            "calls",
+            SessionSpec {
+                calls: vec![CallGrant {
+                    target: Target::Exact(Address::repeat_byte(0x11)),
+                    selector: Selector::Any,
+                }],
+                ..base.clone()
+            },
+        ),
+        (
+            "paymasters",
+            SessionSpec {
+                paymasters: vec![Address::repeat_byte(0x44)],
+                ..base.clone()
+            },
+        ),
+    ];
+    for (field, spec) in larger {
+        let err = store
+            .rotate_with(&old.local_id, spec, None, &password())
+            .unwrap_err();
+        match &err {
+            Error::RotationEnlarges { field: got, .. } => assert_eq!(*got, field, "{err}"),
+            other => panic!("expected RotationEnlarges({field}), got {other}"),
+        }
+        assert!(
+            err.to_string()
+                .starts_with("rotation refused: the new grant is larger than the old one in"),
+            "{err}"
+        );
+    }
+    let preset = SessionSpec {
+        signer: Address::repeat_byte(1),
+        ..base.clone()
+    };
+    assert!(matches!(
+        store.rotate_with(&old.local_id, preset, None, &password()),
+        Err(Error::SignerPreset)
+    ));
+    assert_eq!(
+        store.keystore().file_names().unwrap().len(),
+        1,
+        "a refused rotation left a key"
+    );
+    assert_eq!(store.show(&old.local_id).unwrap().status, Status::Active);
+
+    // Equal is allowed (nothing larger); afterwards the old one is final.
+    let rotation = store
+        .rotate_with(&old.local_id, base.clone(), None, &password())
+        .unwrap();
+    let err = store
+        .rotate_with(&old.local_id, base, None, &password())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Registry(RegistryError::InvalidTransition { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(store.keystore().file_names().unwrap().len(), 2);
+    assert_eq!(
+        rotation.new.rotated_from.as_deref(),
+        Some(old.local_id.as_str())
+    );
+}

@@ -1,6 +1,10 @@
 //! One module per command group; each prints its own result.
 
+pub(crate) mod account;
 pub(crate) mod audit;
+pub(crate) mod check7562;
+pub(crate) mod deploy;
+pub(crate) mod grant;
 pub(crate) mod key;
 pub(crate) mod op;
 pub(crate) mod session;

@@ -3,38 +3,38 @@
 use std::path::Path;
 use std::time::Duration;
 
-use alloy::primitives::{aliases::U192, Bytes, B256, U256};
-use alloy::sol_types::SolCall;
-use leash_contracts::bindings::entry_point::IEntryPoint;
+use alloy::primitives::{Bytes, B256};
+use leash_keys::envelope::{encode_v1, op_digest};
+use leash_keys::registry::check_usable;
 use leash_keys::{SessionRecord, Store};
-use leash_rpc::{decode_revert, revert_data, BundlerClient, CallRequest, NodeClient, RpcError};
-use leash_userop::erc7579::validator_nonce;
+use leash_rpc::NodeClient;
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
 use serde_json::{json, Value};
 
-use super::{open_store, parse_address, runtime};
+use super::session::read_remaining;
+use super::{open_store, parse_address, read_file, runtime};
+use crate::bundle::{self, throwaway_signature, Endpoints, Fees};
 use crate::calls;
-use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs};
-use crate::exit::{fail, usage, Exit};
-use crate::module_error::{ModuleError, MODULE_ARTIFACT};
+use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
+use crate::exit::usage;
 use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
+use crate::units::now;
+
+/// Fees of an op when neither the flags nor a bundler give them: 1 gwei.
+const DEFAULT_FEE: u128 = 1_000_000_000;
 
 /// Runs an `op` subcommand against the store in `dir`.
 pub(crate) fn run(command: OpCommand, dir: &Path, ui: Ui) -> anyhow::Result<()> {
     let mut store = open_store(dir)?;
     match command {
         OpCommand::Build(args) => {
-            let built = build(&store, &args, ui)?;
+            let built = runtime()?.block_on(build(&store, &args, ui))?;
             print_op(&built, None, ui);
             Ok(())
         }
-        OpCommand::Sign(args) => {
-            let (built, seq) = sign(&mut store, &args, ui)?;
-            print_op(&built, Some(seq), ui);
-            Ok(())
-        }
+        OpCommand::Sign(args) => sign_command(&mut store, &args, ui),
         OpCommand::Send(args) => send(&mut store, &args, ui),
     }
 }
@@ -47,7 +47,18 @@ struct Built {
     hash: B256,
 }
 
-fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
+impl Built {
+    fn rehash(&mut self) {
+        self.hash = self
+            .op
+            .hash(self.version, self.record.entry_point, self.record.chain_id);
+    }
+}
+
+fn session_record(
+    store: &Store,
+    args: &OpArgs,
+) -> anyhow::Result<(SessionRecord, EntryPointVersion)> {
     let record = store.show(&args.session)?;
     if let Some(text) = &args.account {
         let account = parse_address("--account", text)?;
@@ -71,6 +82,35 @@ fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
                 "leash builds ops for the canonical EntryPoints only",
             )
         })?;
+    Ok((record, version))
+}
+
+/// The op's nonce sequence: `--nonce-seq`, else `getNonce` from the EntryPoint at --rpc-url.
+async fn nonce_seq(args: &OpArgs, record: &SessionRecord, ui: Ui) -> anyhow::Result<u64> {
+    match (args.nonce_seq, &args.rpc_url) {
+        (Some(seq), _) => Ok(seq),
+        (None, Some(url)) => {
+            ui.progress(&format!("reading the nonce from {url}…"));
+            let node = NodeClient::new(url)?;
+            bundle::read_nonce_seq(
+                &node,
+                record.entry_point,
+                record.account,
+                record.module,
+                args.nonce_key,
+            )
+            .await
+        }
+        (None, None) => Err(usage(
+            "the op's nonce is unknown",
+            "pass --nonce-seq N, or --rpc-url URL to read it from the EntryPoint",
+        )),
+    }
+}
+
+/// The unsigned op of `args` (its nonce read as [`nonce_seq`] says).
+async fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
+    let (record, version) = session_record(store, args)?;
     let executions = match &args.calls_file {
         Some(path) => calls::from_file(path)?,
         None => calls::from_flags(&args.calls)?,
@@ -88,25 +128,13 @@ fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
         })
         .transpose()?;
     let call_data = onchain::execute_call_data(&executions)?;
-    let nonce_seq = match (args.nonce_seq, &args.rpc_url) {
-        (Some(seq), _) => seq,
-        (None, Some(url)) => {
-            ui.progress(&format!("reading the nonce from {url}…"));
-            runtime()?.block_on(read_nonce_seq(url, &record, version, args.nonce_key))?
-        }
-        (None, None) => {
-            return Err(usage(
-                "the op's nonce is unknown",
-                "pass --nonce-seq N, or --rpc-url URL to read it from the EntryPoint",
-            ))
-        }
-    };
+    let nonce_seq = nonce_seq(args, &record, ui).await?;
     let gas = OpGas {
         call_gas_limit: args.call_gas_limit,
         verification_gas_limit: args.verification_gas_limit,
         pre_verification_gas: args.pre_verification_gas,
-        max_fee_per_gas: args.max_fee_per_gas,
-        max_priority_fee_per_gas: args.max_priority_fee_per_gas,
+        max_fee_per_gas: args.max_fee_per_gas.unwrap_or(DEFAULT_FEE),
+        max_priority_fee_per_gas: args.max_priority_fee_per_gas.unwrap_or(DEFAULT_FEE),
     };
     let op = onchain::session_user_op(
         record.account,
@@ -117,12 +145,20 @@ fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
         gas,
         sponsor.as_ref(),
     )?;
-    let hash = op.hash(version, record.entry_point, record.chain_id);
-    Ok(Built {
+    let mut built = Built {
         record,
         version,
         op,
-        hash,
+        hash: B256::ZERO,
+    };
+    built.rehash();
+    Ok(built)
+}
+
+fn explicit_fees(args: &OpArgs) -> Option<Fees> {
+    Some(Fees {
+        max_fee_per_gas: args.max_fee_per_gas?,
+        max_priority_fee_per_gas: args.max_priority_fee_per_gas?,
     })
 }
 
@@ -138,39 +174,72 @@ fn parse_hex(flag: &str, text: Option<&str>) -> anyhow::Result<Bytes> {
     }
 }
 
-async fn read_nonce_seq(
-    url: &str,
-    record: &SessionRecord,
-    version: EntryPointVersion,
-    nonce_key: u32,
-) -> anyhow::Result<u64> {
-    let node = NodeClient::new(url)?;
-    let key: U256 = validator_nonce(record.module, nonce_key, 0) >> 64;
-    let call = IEntryPoint::getNonceCall {
-        sender: record.account,
-        key: key.to::<U192>(),
-    };
-    let output = node
-        .call(&CallRequest::call(
-            version.canonical_address(),
-            call.abi_encode(),
-        ))
-        .await?;
-    let nonce = IEntryPoint::getNonceCall::abi_decode_returns(&output)?;
-    Ok((nonce & U256::from(u64::MAX)).to())
+/// The period the op is signed for: the flag, else the period containing now.
+fn period_index(record: &SessionRecord, signing: &SigningArgs) -> anyhow::Result<u32> {
+    match signing.period_index {
+        Some(index) => Ok(index),
+        None => record
+            .spec
+            .period_index_at(now())
+            .map_err(|error| usage(error.to_string(), "pass --period-index N")),
+    }
 }
 
-fn sign(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<(Built, u64)> {
-    let mut built = build(store, &args.op, ui)?;
-    let source = password::source(&args.password, Purpose::Unlock)?;
-    let signed = store.sign_op(
-        &built.record.local_id,
-        built.hash,
-        args.period_index,
-        &source,
-    )?;
+/// Replaces the op's gas and fees with the bundler's, estimated with a placeholder envelope
+/// of the final length.
+async fn estimate(
+    endpoints: &Endpoints,
+    built: &mut Built,
+    fees: Option<Fees>,
+    period: u32,
+) -> anyhow::Result<()> {
+    // A session this store will not sign for is refused here, before the bundler is asked.
+    check_usable(&built.record, now())?;
+    let session = built.record.spec.to_sol()?;
+    let digest = op_digest(built.hash, built.record.session_id, period);
+    let placeholder = encode_v1(&session, period, &throwaway_signature(digest)?, None)?;
+    endpoints
+        .prepare(&mut built.op, built.record.entry_point, fees, placeholder)
+        .await?;
+    built.rehash();
+    Ok(())
+}
+
+/// Signs the op with the session's key through the store (audited).
+fn sign_built(
+    store: &mut Store,
+    built: &mut Built,
+    signing: &SigningArgs,
+    period: u32,
+) -> anyhow::Result<u64> {
+    let source = password::source(&signing.password, Purpose::Unlock)?;
+    let signed = store.sign_op(&built.record.local_id, built.hash, Some(period), &source)?;
     built.op.signature = signed.envelope;
-    Ok((built, signed.audit_seq))
+    Ok(signed.audit_seq)
+}
+
+fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()> {
+    let built = runtime()?.block_on(async {
+        let mut built = build(store, &args.op, ui).await?;
+        let period = period_index(&built.record, &args.signing)?;
+        if let Some(bundler_url) = &args.bundler_url {
+            let rpc_url = args.op.rpc_url.as_deref().ok_or_else(|| {
+                usage(
+                    "--bundler-url needs --rpc-url (the node the bundler estimates against)",
+                    "pass --rpc-url URL",
+                )
+            })?;
+            ui.progress(&format!("estimating gas with {bundler_url}…"));
+            let endpoints =
+                Endpoints::connect(rpc_url, bundler_url, built.record.entry_point).await?;
+            estimate(&endpoints, &mut built, explicit_fees(&args.op), period).await?;
+        }
+        Ok::<_, anyhow::Error>((built, period))
+    });
+    let (mut built, period) = built?;
+    let seq = sign_built(store, &mut built, &args.signing, period)?;
+    print_op(&built, Some(seq), ui);
+    Ok(())
 }
 
 fn op_json(built: &Built, audit_seq: Option<u64>) -> Value {
@@ -195,76 +264,119 @@ fn print_op(built: &Built, audit_seq: Option<u64>, ui: Ui) {
     });
 }
 
-fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
-    let (built, seq) = sign(store, &args.sign, ui)?;
-    let rpc_op = RpcUserOperation::from(&built.op);
-    let timeout = Duration::from_secs(args.timeout);
-    runtime()?.block_on(async {
-        let bundler = BundlerClient::new(&args.bundler_url)?;
-        ui.progress(&format!("sending the op to {}…", args.bundler_url));
-        let hash = bundler
-            .send_user_operation(&rpc_op, built.record.entry_point)
-            .await
-            .map_err(refusal)?;
-        ui.progress("waiting for receipt…");
-        let receipt = bundler.wait_for_receipt(hash, timeout).await?;
-        if !receipt.success {
-            let why = receipt
-                .reason
-                .as_ref()
-                .and_then(|data| decode_revert(data, &abis()))
-                .unwrap_or_else(|| "no reason given".to_owned());
-            return Err(fail(
-                Exit::Rejected,
-                format!("op {hash} was included but its execution reverted: {why}"),
-                Some("the session's charges for it are spent; check the call data"),
-            ));
-        }
-        let mut value = op_json(&built, Some(seq));
-        value["included"] = json!({
-            "transactionHash": receipt.receipt.transaction_hash,
-            "actualGasUsed": receipt.actual_gas_used.to_string(),
-            "actualGasCost": receipt.actual_gas_cost.to_string(),
-        });
-        ui.result(&value, || {
-            format!(
-                "op {hash} included in transaction {}\n  gas used {}, cost {} wei",
-                receipt.receipt.transaction_hash, receipt.actual_gas_used, receipt.actual_gas_cost
-            )
-        });
-        Ok(())
-    })
-}
-
-fn abis() -> Vec<&'static alloy::json_abi::JsonAbi> {
-    let mut abis = vec![
-        leash_contracts::entry_point_abi(EntryPointVersion::V07),
-        leash_contracts::entry_point_abi(EntryPointVersion::V08),
-    ];
-    if let Ok(module) = leash_contracts::artifact(MODULE_ARTIFACT) {
-        abis.insert(0, &module.abi);
-    }
-    abis
-}
-
-/// A bundler's refusal is a rejection (exit 3) with the module's error decoded; anything
-/// else (unreachable bundler, bad answer) is a plain failure.
-fn refusal(error: RpcError) -> anyhow::Error {
-    let Some(json_rpc) = error.json_rpc() else {
-        return error.into();
+/// An op signed earlier (`leash --json op sign` output, or a bare bundler-JSON op) for the
+/// session named by `--session`.
+fn load_signed(store: &Store, args: &SendArgs, path: &Path) -> anyhow::Result<Built> {
+    let (record, version) = session_record(store, &args.op)?;
+    let text = read_file("--signed-op", path)?;
+    let bad = |reason: String| {
+        usage(
+            format!("--signed-op {}: {reason}", path.display()),
+            "give the output of `leash --json op sign` (or a bundler-JSON user operation)",
+        )
     };
-    let data = revert_data(json_rpc);
-    let decoded = data.as_ref().and_then(|data| {
-        ModuleError::decode(data)
-            .map(|e| e.to_string())
-            .or_else(|| decode_revert(data, &abis()))
+    let value: Value = serde_json::from_str(&text).map_err(|error| bad(error.to_string()))?;
+    if let Some(entry_point) = value.get("entryPoint").and_then(Value::as_str) {
+        let entry_point = parse_address("--signed-op entryPoint", entry_point)?;
+        if entry_point != record.entry_point {
+            return Err(bad(format!(
+                "signed for EntryPoint {entry_point}, the session uses {}",
+                record.entry_point
+            )));
+        }
+    }
+    let op_value = value.get("userOperation").cloned().unwrap_or(value);
+    let rpc: RpcUserOperation =
+        serde_json::from_value(op_value).map_err(|error| bad(error.to_string()))?;
+    let op = UserOperation::try_from(rpc).map_err(|error| bad(error.to_string()))?;
+    if op.sender != record.account {
+        return Err(bad(format!(
+            "the op's sender {} is not session {}'s account {}",
+            op.sender, record.local_id, record.account
+        )));
+    }
+    let mut built = Built {
+        record,
+        version,
+        op,
+        hash: B256::ZERO,
+    };
+    built.rehash();
+    Ok(built)
+}
+
+fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
+    let timeout = Duration::from_secs(args.timeout);
+    let runtime = runtime()?;
+    let entry_point = store.show(&args.op.session)?.entry_point;
+    let endpoints = match &args.op.rpc_url {
+        Some(url) => {
+            Some(runtime.block_on(Endpoints::connect(url, &args.bundler_url, entry_point))?)
+        }
+        None => None,
+    };
+    let (mut built, seq) = match &args.signed_op {
+        Some(path) => (load_signed(store, args, path)?, None),
+        None => {
+            let mut built = runtime.block_on(build(store, &args.op, ui))?;
+            let period = period_index(&built.record, &args.signing)?;
+            if let Some(endpoints) = &endpoints {
+                ui.progress(&format!("estimating gas with {}…", args.bundler_url));
+                runtime.block_on(estimate(
+                    endpoints,
+                    &mut built,
+                    explicit_fees(&args.op),
+                    period,
+                ))?;
+            }
+            let seq = sign_built(store, &mut built, &args.signing, period)?;
+            (built, Some(seq))
+        }
+    };
+    built.rehash();
+    ui.progress(&format!("sending the op to {}…", args.bundler_url));
+    let receipt = runtime.block_on(async {
+        match &endpoints {
+            Some(endpoints) => endpoints.submit(&built.op, entry_point, timeout).await,
+            None => {
+                let bundler = leash_rpc::BundlerClient::new(&args.bundler_url)?;
+                bundle::submit(&bundler, &built.op, entry_point, timeout).await
+            }
+        }
+    })?;
+    let left = match &args.op.rpc_url {
+        Some(url) => Some(runtime.block_on(read_remaining(url, &built.record))?),
+        None => None,
+    };
+    let mut value = op_json(&built, seq);
+    value["included"] = json!({
+        "transactionHash": receipt.receipt.transaction_hash,
+        "actualGasUsed": receipt.actual_gas_used.to_string(),
+        "actualGasCost": receipt.actual_gas_cost.to_string(),
     });
-    fail(
-        Exit::Rejected,
-        format!(
-            "the bundler rejected the op: {}",
-            decoded.unwrap_or_else(|| json_rpc.message.clone())
-        ),
-        Some("the error names the permission that failed; `leash session show ID --rpc-url URL` shows what is left"),
-    )
+    if let Some(left) = &left {
+        value["remaining"] = onchain::remaining_json(&built.record.spec, left);
+    }
+    ui.result(&value, || {
+        let mut lines = vec![
+            format!(
+                "op {} included in transaction {}",
+                receipt.user_op_hash, receipt.receipt.transaction_hash
+            ),
+            format!(
+                "  gas used {}, cost {} wei",
+                receipt.actual_gas_used, receipt.actual_gas_cost
+            ),
+        ];
+        if let Some(left) = &left {
+            lines.push("  left (on-chain, current period):".to_owned());
+            lines.extend(
+                onchain::remaining_lines(&built.record.spec, left)
+                    .into_iter()
+                    .map(|line| format!("    {line}")),
+            );
+        }
+        lines.join("\n")
+    });
+    Ok(())
 }

@@ -9,8 +9,11 @@ use leash_keys::{CreateRequest, Filter, SessionRecord, SessionSpec, Status, Stor
 use leash_rpc::{CallRequest, NodeClient};
 use serde_json::{json, Value};
 
+use super::grant::{create_call, op_json, op_lines, owner_calls_module, revoke_call};
 use super::{open_store, parse_address, read_file, runtime};
-use crate::cli::{CreateArgs, ListArgs, RevokeArgs, RotateArgs, SessionCommand, ShowArgs};
+use crate::cli::{
+    CreateArgs, GrantArgs, ListArgs, RevokeArgs, RotateArgs, SessionCommand, ShowArgs,
+};
 use crate::exit::{fail, usage, Exit};
 use crate::onchain;
 use crate::output::Ui;
@@ -38,6 +41,7 @@ pub(crate) fn run(command: SessionCommand, dir: &Path, ui: Ui) -> anyhow::Result
             changed(&record, "resumed", "resumeSession", ui);
             Ok(())
         }
+        SessionCommand::Grant(args) => grant_on_chain(&store, args, ui),
         SessionCommand::Rotate(args) => rotate(&mut store, args, ui),
         SessionCommand::Revoke(args) => revoke(&mut store, args, ui),
         SessionCommand::Delete(id) => {
@@ -232,7 +236,11 @@ fn show(store: &Store, args: ShowArgs, ui: Ui) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn read_remaining(url: &str, record: &SessionRecord) -> anyhow::Result<onchain::Remaining> {
+/// What the module says is left of `record`'s session in the current period (chain time).
+pub(crate) async fn read_remaining(
+    url: &str,
+    record: &SessionRecord,
+) -> anyhow::Result<onchain::Remaining> {
     let node = NodeClient::new(url)?;
     let chain_id = node.chain_id().await?;
     if chain_id != record.chain_id {
@@ -263,30 +271,198 @@ fn changed(record: &SessionRecord, what: &str, function: &str, ui: Ui) {
     });
 }
 
-fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
-    let source = password::source(&args.password, Purpose::NewKey)?;
-    ui.progress("generating and encrypting the new key…");
-    let rotation = store.rotate(&args.id, args.label, &source)?;
-    let (old, new) = (&rotation.old, &rotation.new);
-    ui.warn(
-        "the new session carries the old grant in full; before granting it on-chain, make sure \
-         it does not enlarge the budget (see `leash session show OLD_ID --rpc-url URL`)",
-    );
-    ui.result(
-        &json!({"old": record_json(old), "new": record_json(new)}),
-        || {
+fn grant_on_chain(store: &Store, args: GrantArgs, ui: Ui) -> anyhow::Result<()> {
+    let record = store.show(&args.id)?;
+    if record.status != Status::Active {
+        return Err(usage(
             format!(
-                "rotated {} -> {}\n  old: revoked (reason \"rotated\")\n  new signer:     {}\n  new session id: {}\n\
-                 on-chain: the account calls createSession(new) and revokeSession({})",
-                old.local_id, new.local_id, new.signer, new.session_id, old.session_id
-            )
-        },
-    );
+                "session {} is {}: only an active session is granted on-chain",
+                record.local_id, record.status
+            ),
+            "resume it first, or create a new session",
+        ));
+    }
+    let owner = args.owner.require("session grant")?;
+    let op = runtime()?.block_on(owner_calls_module(
+        &owner,
+        &record,
+        &[create_call(&record)?],
+        &[record.session_id],
+        ui,
+    ))?;
+    let mut value = record_json(&record);
+    value["onChain"] = op_json(&op);
+    ui.result(&value, || {
+        let mut lines = vec![format!(
+            "granted session {} on-chain: {} called createSession on {}",
+            record.local_id, record.account, record.module
+        )];
+        lines.extend(op_lines(&op));
+        lines.join("\n")
+    });
     Ok(())
 }
 
+/// The permissions of the session that replaces `old`: what is left of it on-chain (with
+/// --rpc-url), or its full grant (with --full-budget).
+fn rotated_spec(
+    old: &SessionRecord,
+    args: &RotateArgs,
+    ui: Ui,
+) -> anyhow::Result<Option<SessionSpec>> {
+    match (&args.owner.rpc_url, args.full_budget) {
+        (Some(url), _) => {
+            ui.progress(&format!("reading what is left from {url}…"));
+            let left = runtime()?.block_on(read_remaining(url, old))?;
+            let salt = alloy::primitives::B256::from(rand::random::<[u8; 32]>());
+            let spec = crate::rotation::carry_over(&old.spec, &left, salt)
+                .map_err(|reason| usage(format!("rotation refused: {reason}"), "create a new session instead"))?;
+            Ok(Some(SessionSpec {
+                signer: Address::ZERO,
+                ..spec
+            }))
+        }
+        (None, true) => Ok(None),
+        (None, false) => Err(usage(
+            format!(
+                "session rotate {} without --rpc-url would give the new key the old grant in full: \
+                 granted on-chain, that is a fresh budget on top of what the old key already spent",
+                old.local_id
+            ),
+            "pass --rpc-url URL to carry over only what is left, or --full-budget if a fresh full budget is really meant",
+        )),
+    }
+}
+
+fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
+    let old = store.show(&args.id)?;
+    let on_chain = args.owner.bundler_url.is_some()
+        || args.owner.owner_key_env.is_some()
+        || args.owner.owner_validator.is_some();
+    let owner = if on_chain {
+        Some(args.owner.require("session rotate on-chain")?)
+    } else {
+        None
+    };
+    let spec = rotated_spec(&old, &args, ui)?;
+    let source = password::source(&args.password, Purpose::NewKey)?;
+    ui.progress("generating and encrypting the new key…");
+    let rotation = match spec {
+        Some(spec) => store.rotate_with(&args.id, spec, args.label.clone(), &source)?,
+        None => {
+            ui.warn(
+                "--full-budget: the new session carries the old grant in full; granting it on-chain \
+                 gives a fresh budget on top of what the old key spent",
+            );
+            store.rotate(&args.id, args.label.clone(), &source)?
+        }
+    };
+    let (old, new) = (&rotation.old, &rotation.new);
+    let op = match &owner {
+        Some(owner) => Some(
+            runtime()?
+                .block_on(owner_calls_module(
+                    owner,
+                    new,
+                    &[create_call(new)?, revoke_call(old)],
+                    &[new.session_id, old.session_id],
+                    ui,
+                ))
+                .map_err(|error| {
+                    error.context(format!(
+                        "the registry rotated {} -> {} but the on-chain owner op failed; \
+                         grant {} with `leash session grant` and revoke {} on-chain",
+                        old.local_id, new.local_id, new.local_id, old.session_id
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    let mut value = json!({"old": record_json(old), "new": record_json(new)});
+    if let Some(op) = &op {
+        value["onChain"] = op_json(op);
+    }
+    ui.result(&value, || {
+        let mut lines = vec![
+            format!("rotated {} -> {}", old.local_id, new.local_id),
+            "  old: revoked (reason \"rotated\")".to_owned(),
+            format!("  new signer:     {}", new.signer),
+            format!("  new session id: {}", new.session_id),
+        ];
+        lines.extend(grant_summary(new));
+        match &op {
+            Some(op) => {
+                lines.push(
+                    "on-chain: createSession(new) and revokeSession(old) in one owner op"
+                        .to_owned(),
+                );
+                lines.extend(op_lines(op));
+            }
+            None => lines.push(format!(
+                "on-chain: the account calls createSession(new) and revokeSession({})",
+                old.session_id
+            )),
+        }
+        lines.join("\n")
+    });
+    Ok(())
+}
+
+/// The budget lines of a session's grant.
+fn grant_summary(record: &SessionRecord) -> Vec<String> {
+    let spec = &record.spec;
+    let mut lines = vec![format!(
+        "  new grant:      {} uses, fee budget {} wei",
+        if spec.max_uses == 0 {
+            "unlimited".to_owned()
+        } else {
+            spec.max_uses.to_string()
+        },
+        spec.fee_budget
+    )];
+    lines.extend(spec.tokens.iter().map(|token| {
+        format!(
+            "  new grant:      {} of token {}",
+            token.amount, token.token
+        )
+    }));
+    lines
+}
+
 fn revoke(store: &mut Store, args: RevokeArgs, ui: Ui) -> anyhow::Result<()> {
+    let owner = if args.owner.any() {
+        Some(args.owner.require("session revoke on-chain")?)
+    } else {
+        None
+    };
     let record = store.revoke(&args.id, &args.reason)?;
-    changed(&record, "revoked", "revokeSession", ui);
+    let Some(owner) = owner else {
+        changed(&record, "revoked", "revokeSession", ui);
+        return Ok(());
+    };
+    let op = runtime()?
+        .block_on(owner_calls_module(
+            &owner,
+            &record,
+            &[revoke_call(&record)],
+            &[record.session_id],
+            ui,
+        ))
+        .map_err(|error| {
+            error.context(format!(
+                "session {} is revoked in the registry but the on-chain revokeSession failed",
+                record.local_id
+            ))
+        })?;
+    let mut value = record_json(&record);
+    value["onChain"] = op_json(&op);
+    ui.result(&value, || {
+        let mut lines = vec![format!(
+            "session {} revoked, in the registry and on-chain (revokeSession)",
+            record.local_id
+        )];
+        lines.extend(op_lines(&op));
+        lines.join("\n")
+    });
     Ok(())
 }

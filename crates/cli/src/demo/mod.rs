@@ -3,7 +3,6 @@
 //! a non-zero exit.
 
 mod narrator;
-mod rotation;
 mod scenario;
 mod world;
 

@@ -15,10 +15,10 @@ use leash_userop::UserOperation;
 use serde_json::json;
 
 use super::narrator::Narrator;
-use super::rotation::carry_over;
 use super::world::{OpResult, World, VERSION};
 use crate::onchain::{self, status_name};
 use crate::output::Ui;
+use crate::rotation::carry_over;
 use crate::units::{format_amount, format_time, group};
 
 /// One token of the demo ERC-20 (18 decimals).

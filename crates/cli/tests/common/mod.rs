@@ -88,8 +88,14 @@ impl Env {
 
     /// Runs `leash args...` with stdin closed (never a terminal).
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// [`Env::run`] with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_leash"))
             .args(args)
+            .envs(vars.iter().copied())
             .env("LEASH_DATA_DIR", self.data_dir())
             .env("LEASH_TEST_PASSWORD", PASSWORD)
             .env("LEASH_WRONG_PASSWORD", "not the password")

@@ -1,0 +1,117 @@
+//! Owner ops: user operations of a test account signed by its owner key (the account's owner
+//! validator checks a raw ECDSA signature of the userOpHash), sent through a bundler.
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, Bytes, U256};
+use anyhow::Context;
+use leash_rpc::UserOperationReceipt;
+use leash_userop::erc7579::validator_nonce;
+use leash_userop::{EntryPointVersion, SigningKey, UserOperation};
+
+use crate::bundle::{throwaway_signature, Endpoints};
+use crate::cli::OwnerArgs;
+use crate::exit::usage;
+use crate::txsend::key_from_env;
+
+/// Gas of the op before the bundler's estimate replaces it.
+const PLACEHOLDER_CALL_GAS: u128 = 500_000;
+const PLACEHOLDER_VERIFICATION_GAS: u128 = 500_000;
+const PLACEHOLDER_PRE_VERIFICATION_GAS: u64 = 100_000;
+
+/// An account's owner: the key and the validator module that checks it.
+pub(crate) struct Owner {
+    /// The owner's key.
+    pub(crate) key: SigningKey,
+    /// The account's owner validator (its address is the op's nonce key).
+    pub(crate) validator: Address,
+}
+
+/// What an owner op needs, from the flags.
+pub(crate) struct OwnerContext {
+    /// The owner.
+    pub(crate) owner: Owner,
+    /// Node and bundler URLs.
+    pub(crate) rpc_url: String,
+    /// The bundler's URL.
+    pub(crate) bundler_url: String,
+    /// Receipt wait.
+    pub(crate) timeout: Duration,
+}
+
+impl OwnerArgs {
+    /// Whether any owner flag was given.
+    pub(crate) fn any(&self) -> bool {
+        self.rpc_url.is_some()
+            || self.bundler_url.is_some()
+            || self.owner_key_env.is_some()
+            || self.owner_validator.is_some()
+    }
+
+    /// The owner flags, all required for `what`.
+    pub(crate) fn require(&self, what: &str) -> anyhow::Result<OwnerContext> {
+        let missing: Vec<&str> = [
+            ("--rpc-url", self.rpc_url.is_none()),
+            ("--bundler-url", self.bundler_url.is_none()),
+            ("--owner-key-env", self.owner_key_env.is_none()),
+            ("--owner-validator", self.owner_validator.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, absent)| absent.then_some(flag))
+        .collect();
+        if !missing.is_empty() {
+            return Err(usage(
+                format!("{what} needs {}", missing.join(", ")),
+                "an owner op needs the node, the bundler, the owner's key (in an environment variable) and the account's owner validator",
+            ));
+        }
+        let key_env = self.owner_key_env.as_deref().unwrap_or_default();
+        let signer = key_from_env("--owner-key-env", key_env)?;
+        let validator = crate::commands::parse_address(
+            "--owner-validator",
+            self.owner_validator.as_deref().unwrap_or_default(),
+        )?;
+        Ok(OwnerContext {
+            owner: Owner {
+                key: signer.credential().clone(),
+                validator,
+            },
+            rpc_url: self.rpc_url.clone().unwrap_or_default(),
+            bundler_url: self.bundler_url.clone().unwrap_or_default(),
+            timeout: Duration::from_secs(self.timeout),
+        })
+    }
+}
+
+/// Sends an owner op of `account` running `call_data` and waits for its successful receipt.
+pub(crate) async fn send_owner_op(
+    endpoints: &Endpoints,
+    version: EntryPointVersion,
+    account: Address,
+    owner: &Owner,
+    call_data: Bytes,
+    timeout: Duration,
+) -> anyhow::Result<UserOperationReceipt> {
+    let entry_point = version.canonical_address();
+    let sequence = endpoints
+        .nonce_seq(entry_point, account, owner.validator, 0)
+        .await?;
+    let mut op = UserOperation::builder()
+        .sender(account)
+        .nonce(validator_nonce(owner.validator, 0, sequence))
+        .call_data(call_data)
+        .call_gas_limit(PLACEHOLDER_CALL_GAS)
+        .verification_gas_limit(PLACEHOLDER_VERIFICATION_GAS)
+        .pre_verification_gas(PLACEHOLDER_PRE_VERIFICATION_GAS)
+        .max_fee_per_gas(U256::from(1u64))
+        .max_priority_fee_per_gas(U256::from(1u64))
+        .build()
+        .context("building the owner op")?;
+    let hash = op.hash(version, entry_point, endpoints.chain_id);
+    let placeholder = Bytes::from(throwaway_signature(hash)?.to_vec());
+    endpoints
+        .prepare(&mut op, entry_point, None, placeholder)
+        .await?;
+    op.sign_with(&owner.key, version, entry_point, endpoints.chain_id);
+    endpoints.submit(&op, entry_point, timeout).await
+}
