@@ -11,6 +11,7 @@ import {
 import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
+import {SaturatingMath} from "./SaturatingMath.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -48,6 +49,9 @@ import {
 ///        the selector exactly. Permit2 `approve` and `transferFrom` (from the account) of a limited
 ///        token are charged to that token; a Permit2 batch transfer is denied when the session
 ///        limits any token.
+///      - Sums over a batch saturate at 2^256-1 (SaturatingMath) instead of reverting with Panic(0x11):
+///        every allowance is at most 2^128-1, so a saturated sum is rejected by SessionCharging with the
+///        error naming the allowance (rules 8 and 10).
 ///      - The session is read in place at calldata position `s` (see SessionCalldata: only after its id
 ///        was proven).
 library PermissionChecks {
@@ -156,9 +160,9 @@ library PermissionChecks {
             if (SessionCalldata.word(s, SessionCalldata.NATIVE_ALLOWANCE) == 0) {
                 revert NativeValueNotAllowed(sessionId, value);
             }
-            charges.native += value;
+            charges.native = SaturatingMath.add(charges.native, value);
             uint256 p = _periodicIndex(s, NATIVE_ASSET);
-            if (p != NONE) charges.periodic[p] += value;
+            if (p != NONE) charges.periodic[p] = SaturatingMath.add(charges.periodic[p], value);
         }
         if (self) return;
         _chargeToken(s, call, index, target, account, explicit, charges);
@@ -186,7 +190,7 @@ library PermissionChecks {
     }
 
     /// @dev Adds `amount` to `charges.tokens[t]` (unless t is NONE) and to `charges.periodic[p]` (unless p is
-    ///      NONE), reverting with Panic(0x11) on overflow exactly as checked `+=` does.
+    ///      NONE), each sum saturating at 2^256-1 (see SaturatingMath).
     function _addCharges(Charges memory charges, uint256 t, uint256 p, uint256 amount) private pure {
         uint256[] memory tokens = charges.tokens;
         uint256[] memory periodic = charges.periodic;
@@ -195,25 +199,17 @@ library PermissionChecks {
             // two arrays were sized (PermissionChecks.check): each slot written is inside its array.
             if iszero(eq(t, not(0))) {
                 // t != NONE (type(uint256).max)
-                let slot := add(add(tokens, 0x20), shl(5, t))
-                let sum := add(mload(slot), amount)
-                if lt(sum, amount) {
-                    mstore(0x00, shl(224, 0x4e487b71)) // Panic(uint256)
-                    mstore(0x04, 0x11) // arithmetic overflow
-                    revert(0x00, 0x24)
-                }
-                mstore(slot, sum)
+                let tokenSlot := add(add(tokens, 0x20), shl(5, t))
+                let tokenSum := add(mload(tokenSlot), amount)
+                if lt(tokenSum, amount) { tokenSum := not(0) }
+                mstore(tokenSlot, tokenSum)
             }
             if iszero(eq(p, not(0))) {
                 // p != NONE
-                let slot := add(add(periodic, 0x20), shl(5, p))
-                let sum := add(mload(slot), amount)
-                if lt(sum, amount) {
-                    mstore(0x00, shl(224, 0x4e487b71)) // Panic(uint256)
-                    mstore(0x04, 0x11) // arithmetic overflow
-                    revert(0x00, 0x24)
-                }
-                mstore(slot, sum)
+                let periodicSlot := add(add(periodic, 0x20), shl(5, p))
+                let periodicSum := add(mload(periodicSlot), amount)
+                if lt(periodicSum, amount) { periodicSum := not(0) }
+                mstore(periodicSlot, periodicSum)
             }
         }
     }
@@ -254,8 +250,7 @@ library PermissionChecks {
             return;
         }
         (uint256 t, uint256 p) = _assetIndices(s, token);
-        if (t != NONE) charges.tokens[t] += amount;
-        if (p != NONE) charges.periodic[p] += amount;
+        _addCharges(charges, t, p, amount);
     }
 
     /// @dev Decodes an ERC-20 spending call; `understood` is false for any other call.

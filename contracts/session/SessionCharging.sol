@@ -5,6 +5,7 @@ import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.s
 import {SessionStorage} from "./SessionStorage.sol";
 import {PermissionChecks} from "./PermissionChecks.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
+import {SaturatingMath} from "./SaturatingMath.sol";
 import {
     UsesExhausted,
     TokenAllowanceExceeded,
@@ -25,7 +26,10 @@ import {
 ///      - Counters are written in validation, so the second of two ops in one bundle sees what the
 ///        first consumed. An op whose execution reverts keeps its charge (conservative). A bad
 ///        signature makes the EntryPoint revert the whole bundle, so its writes never persist.
-///      - A sum that would overflow, or a counter that would pass its (<= 2^128-1) limit, reverts.
+///      - What an op asks (gas sum, fee, and the batch sums of PermissionChecks) saturates at 2^256-1
+///        instead of overflowing (SaturatingMath); every limit is <= 2^128-1, so such an op reverts with
+///        the error naming the limit (`GasBudgetExceeded`, `FeeBudgetExceeded`, ...), never Panic(0x11).
+///        A counter is written only after its new value was proven to be within its limit.
 ///      - Fees: an op without paymaster is charged `(verificationGasLimit + callGasLimit +
 ///        preVerificationGas) * maxFeePerGas` (its two paymaster limits are zero); a sponsored op
 ///        charges no fee but must use a listed paymaster. Gas budget: the sum of all five limits.
@@ -65,13 +69,17 @@ library SessionCharging {
         returns (Bill memory b)
     {
         uint256 limits = uint256(userOp.accountGasLimits);
-        b.gas = (limits >> 128) + uint128(limits) + userOp.preVerificationGas;
+        // Both 128-bit limits: their sum fits; `preVerificationGas` is a full word (the EntryPoint bounds it,
+        // a direct caller need not), so the rest saturates.
+        unchecked {
+            b.gas = SaturatingMath.add((limits >> 128) + uint128(limits), userOp.preVerificationGas);
+        }
         bytes calldata paymasterAndData = userOp.paymasterAndData;
         if (paymasterAndData.length == 0) {
             if (SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) == 0) {
                 revert UnsponsoredNotAllowed(sessionId);
             }
-            b.fee = b.gas * uint128(uint256(userOp.gasFees));
+            b.fee = SaturatingMath.mul(b.gas, uint128(uint256(userOp.gasFees)));
             return b;
         }
         if (paymasterAndData.length < 52) revert PaymasterDataMalformed(paymasterAndData.length);
@@ -83,7 +91,7 @@ library SessionCharging {
             paymasterGas := add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
         }
         b.paymaster = paymaster;
-        b.gas += paymasterGas;
+        b.gas = SaturatingMath.add(b.gas, paymasterGas);
         (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PAYMASTERS);
         bool listed;
         assembly ("memory-safe") {

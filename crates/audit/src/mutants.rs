@@ -4,6 +4,7 @@
 use crate::AuditError;
 use alloy::primitives::Bytes;
 use std::{
+    collections::BTreeMap,
     fs,
     path::{Path, PathBuf},
     process::Command,
@@ -15,7 +16,8 @@ use std::{
 pub struct Patch {
     /// File under `contracts/session/`.
     pub file: &'static str,
-    /// Text to replace (every occurrence; at least one must exist).
+    /// Text to replace: it must occur exactly once in `file`, so that a patch whose code moved,
+    /// disappeared or was duplicated is an error instead of a silently different mutant.
     pub original: &'static str,
     /// Replacement.
     pub replacement: &'static str,
@@ -40,13 +42,13 @@ pub const MUTANTS: &[Mutant] = &[
         patches: &[
             Patch {
                 file: "PermissionChecks.sol",
-                original: "charges.native += value;",
+                original: "charges.native = SaturatingMath.add(charges.native, value);",
                 replacement: "charges.native = value;",
             },
             Patch {
                 file: "PermissionChecks.sol",
-                original: "charges.tokens[t] += amount;",
-                replacement: "charges.tokens[t] = amount;",
+                original: "let tokenSum := add(mload(tokenSlot), amount)",
+                replacement: "let tokenSum := amount",
             },
         ],
     },
@@ -55,8 +57,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "self-calls to execute/executeFromExecutor/executeUserOp are not denied",
         patches: &[Patch {
             file: "PermissionChecks.sol",
-            original: "|| (self\n",
-            replacement: "|| (false\n",
+            original: "and(iszero(iszero(self)), wrapper)",
+            replacement: "and(0, wrapper)",
         }],
     },
     Mutant {
@@ -64,9 +66,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "batch element offsets are not checked against the canonical layout",
         patches: &[Patch {
             file: "CallDecoder.sol",
-            original:
-                "if (_load(heads + 32 * i) != expected) revert NonCanonicalCallData(164 + 32 * i);",
-            replacement: "",
+            original: "if iszero(eq(calldataload(add(base, add(64, shl(5, i)))), expected)) {",
+            replacement: "if 0 {",
         }],
     },
     Mutant {
@@ -115,7 +116,60 @@ pub const MUTANTS: &[Mutant] = &[
             replacement: "return failed | (0 * uint256(validUntil)) | (0 * uint256(validAfter));",
         }],
     },
+    Mutant {
+        name: "permit2-charging-off",
+        description: "Permit2 approve/transferFrom of a limited token are charged nothing",
+        patches: &[Patch {
+            file: "PermissionChecks.sol",
+            original: "amount = a2;",
+            replacement: "amount = 0;",
+        }],
+    },
 ];
+
+/// Applies `patches` to `files` (file name → source text) in order.
+///
+/// # Errors
+///
+/// A message naming the patch when a file is missing or the patch's `original` does not occur
+/// exactly once in its file (the source changed since the mutant was written).
+pub fn apply_patches(
+    files: &mut BTreeMap<String, String>,
+    patches: &[Patch],
+) -> Result<(), String> {
+    for patch in patches {
+        let text = files
+            .get_mut(patch.file)
+            .ok_or_else(|| format!("{} is not in contracts/session/", patch.file))?;
+        let count = text.matches(patch.original).count();
+        if count != 1 {
+            return Err(format!(
+                "`{}` occurs {count} times in {} (expected exactly once: the source changed)",
+                patch.original.trim(),
+                patch.file
+            ));
+        }
+        *text = text.replacen(patch.original, patch.replacement, 1);
+    }
+    Ok(())
+}
+
+/// The `.sol` files directly under `dir`, by file name.
+///
+/// # Errors
+///
+/// Any I/O error.
+pub fn read_sources(dir: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_file() && name.ends_with(".sol") {
+            files.insert(name, fs::read_to_string(entry.path())?);
+        }
+    }
+    Ok(files)
+}
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -164,18 +218,10 @@ pub fn build(mutant: &Mutant) -> Result<Bytes, AuditError> {
         std::os::unix::fs::symlink(repo.join(link), dir.join(link))
             .map_err(|e| err(e.to_string()))?;
     }
+    let mut files = read_sources(&sources).map_err(|e| err(e.to_string()))?;
+    apply_patches(&mut files, mutant.patches).map_err(err)?;
     for patch in mutant.patches {
-        let path = sources.join(patch.file);
-        let text = fs::read_to_string(&path).map_err(|e| err(e.to_string()))?;
-        if !text.contains(patch.original) {
-            return Err(err(format!(
-                "`{}` not found in {} (the source changed)",
-                patch.original.trim(),
-                patch.file
-            )));
-        }
-        fs::write(&path, text.replace(patch.original, patch.replacement))
-            .map_err(|e| err(e.to_string()))?;
+        fs::write(sources.join(patch.file), &files[patch.file]).map_err(|e| err(e.to_string()))?;
     }
     let output = Command::new(repo.join("node_modules/.bin/forge"))
         .args(["build", "--skip", "test", "--skip", "script"])
@@ -199,4 +245,57 @@ pub fn build(mutant: &Mutant) -> Result<Bytes, AuditError> {
     let code = Bytes::from_str(object).map_err(|e| err(e.to_string()))?;
     fs::remove_dir_all(&dir).map_err(|e| err(e.to_string()))?;
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every patch applies to the current `contracts/session/` exactly once and changes it; names
+    /// are unique. (Building and running each mutant is `leash-audit mutants`.)
+    #[test]
+    fn every_patch_applies_to_the_current_source() {
+        let sources = read_sources(&repo_root().join("contracts/session")).unwrap();
+        let mut names = BTreeSet::new();
+        for mutant in MUTANTS {
+            assert!(
+                names.insert(mutant.name),
+                "duplicate mutant {}",
+                mutant.name
+            );
+            let mut files = sources.clone();
+            if let Err(reason) = apply_patches(&mut files, mutant.patches) {
+                panic!("{}: {reason}", mutant.name);
+            }
+            assert_ne!(files, sources, "{} changes nothing", mutant.name);
+        }
+    }
+
+    #[test]
+    fn a_patch_that_no_longer_matches_is_an_error() {
+        let mut files = BTreeMap::from([("A.sol".to_owned(), "x += 1; x += 1;".to_owned())]);
+        let twice = Patch {
+            file: "A.sol",
+            original: "x += 1;",
+            replacement: "x = 1;",
+        };
+        assert!(apply_patches(&mut files, &[twice])
+            .unwrap_err()
+            .contains("2 times"));
+        let gone = Patch {
+            file: "A.sol",
+            original: "y += 1;",
+            replacement: "y = 1;",
+        };
+        assert!(apply_patches(&mut files, &[gone])
+            .unwrap_err()
+            .contains("0 times"));
+        let missing = Patch {
+            file: "B.sol",
+            original: "x",
+            replacement: "y",
+        };
+        assert!(apply_patches(&mut files, &[missing]).is_err());
+    }
 }

@@ -78,11 +78,10 @@ pub fn check_calls(
     Ok(charges)
 }
 
-fn add(into: &mut U256, amount: U256) -> Result<(), Rejection> {
-    *into = into
-        .checked_add(amount)
-        .ok_or(Rejection::ArithmeticOverflow)?;
-    Ok(())
+/// Adds `amount` to a batch sum, saturating at `U256::MAX` (rules 8 and 10): every allowance is
+/// below 2^128, so a saturated sum is rejected with the error of the allowance it is charged to.
+fn add(into: &mut U256, amount: U256) {
+    *into = into.saturating_add(amount);
 }
 
 fn is_denied_target(target: Address, ctx: &Context) -> bool {
@@ -152,9 +151,9 @@ fn check_call(
         if session.native_allowance.is_zero() {
             return Err(Rejection::NativeValueNotAllowed(call.value));
         }
-        add(&mut charges.native, call.value)?;
+        add(&mut charges.native, call.value);
         if let Some(p) = session.periodic_index(NATIVE_ASSET) {
-            add(&mut charges.periodic[p], call.value)?;
+            add(&mut charges.periodic[p], call.value);
         }
     }
     if is_self {
@@ -232,23 +231,20 @@ fn charge_token(
             selector: call.selector(),
         }),
         None => Ok(()),
-        Some(amount) => charge_asset(t, p, amount, charges),
+        Some(amount) => {
+            charge_asset(t, p, amount, charges);
+            Ok(())
+        }
     }
 }
 
-fn charge_asset(
-    t: Option<usize>,
-    p: Option<usize>,
-    amount: U256,
-    charges: &mut CallCharges,
-) -> Result<(), Rejection> {
+fn charge_asset(t: Option<usize>, p: Option<usize>, amount: U256, charges: &mut CallCharges) {
     if let Some(t) = t {
-        add(&mut charges.tokens[t], amount)?;
+        add(&mut charges.tokens[t], amount);
     }
     if let Some(p) = p {
-        add(&mut charges.periodic[p], amount)?;
+        add(&mut charges.periodic[p], amount);
     }
-    Ok(())
 }
 
 fn charge_permit2(
@@ -299,5 +295,6 @@ fn charge_permit2(
         session.periodic_index(token),
         words[2],
         charges,
-    )
+    );
+    Ok(())
 }

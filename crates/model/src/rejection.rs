@@ -1,5 +1,6 @@
 //! Why the module rejects an op: one variant per custom error of `SessionErrors.sol` that
-//! validation can raise, plus checked-arithmetic overflow.
+//! validation can raise. Sums that would overflow saturate and are rejected by the allowance
+//! they are charged to, so no rejection is a `Panic`.
 
 use crate::{AdminError, Selector};
 use alloy_primitives::{Address, B256, U256};
@@ -194,9 +195,6 @@ pub enum Rejection {
     /// `paymasterAndData` of 1 to 51 bytes.
     #[error("PaymasterDataMalformed({0})")]
     PaymasterDataMalformed(usize),
-    /// A sum overflowed 256 bits (Solidity `Panic(0x11)`).
-    #[error("Panic(0x11)")]
-    ArithmeticOverflow,
     /// An enable grant failed like the lifecycle call it performs (nonce, owner signature,
     /// session format, revoked or existing id).
     #[error("{0}")]
@@ -204,7 +202,7 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The Solidity error's name (`Panic` for [`Rejection::ArithmeticOverflow`]).
+    /// The Solidity error's name.
     pub fn name(&self) -> &'static str {
         match self {
             Self::SenderMismatch(_) => "SenderMismatch",
@@ -245,7 +243,6 @@ impl Rejection {
             Self::GasBudgetExceeded { .. } => "GasBudgetExceeded",
             Self::PaymasterNotAllowed(_) => "PaymasterNotAllowed",
             Self::PaymasterDataMalformed(_) => "PaymasterDataMalformed",
-            Self::ArithmeticOverflow => "Panic",
             Self::Enable(error) => error.name(),
         }
     }

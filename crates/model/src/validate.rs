@@ -164,18 +164,19 @@ fn enable(storage: &mut AccountState, env: &ParsedEnvelope) -> Result<(), AdminE
 }
 
 /// Rule 7: `(fee, gas, paymaster)` of the op.
+///
+/// The gas sum and the fee saturate at `U256::MAX` (rules 8 and 10): every budget is below
+/// 2^128, so a saturated amount is rejected by the budget it is charged to, with that budget's
+/// error; where no budget applies it is not charged.
 fn bill(session: &Session, op: &OpInput) -> Result<(U256, U256, Address), Rejection> {
     let mut gas = (U256::from(op.verification_gas_limit) + U256::from(op.call_gas_limit))
-        .checked_add(op.pre_verification_gas)
-        .ok_or(Rejection::ArithmeticOverflow)?;
+        .saturating_add(op.pre_verification_gas);
     let pm = &op.paymaster_and_data;
     if pm.is_empty() {
         if session.fee_budget.is_zero() {
             return Err(Rejection::UnsponsoredNotAllowed);
         }
-        let fee = gas
-            .checked_mul(U256::from(op.max_fee_per_gas))
-            .ok_or(Rejection::ArithmeticOverflow)?;
+        let fee = gas.saturating_mul(U256::from(op.max_fee_per_gas));
         return Ok((fee, gas, Address::ZERO));
     }
     if pm.len() < PAYMASTER_DATA_OFFSET {
@@ -183,9 +184,7 @@ fn bill(session: &Session, op: &OpInput) -> Result<(U256, U256, Address), Reject
     }
     let paymaster = Address::from_slice(&pm[..20]);
     let pm_gas = U256::from_be_slice(&pm[20..36]) + U256::from_be_slice(&pm[36..52]);
-    gas = gas
-        .checked_add(pm_gas)
-        .ok_or(Rejection::ArithmeticOverflow)?;
+    gas = gas.saturating_add(pm_gas);
     if !session.paymasters.contains(&paymaster) {
         return Err(Rejection::PaymasterNotAllowed(paymaster));
     }

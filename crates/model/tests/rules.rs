@@ -218,7 +218,11 @@ fn rule3_batch_amounts_are_summed() {
     let data = encode_execute(CallType::Batch, ExecType::Default, &[huge.clone(), huge]);
     assert_eq!(
         rejection(validate(&account, &op(&s, data), &ctx())),
-        Rejection::ArithmeticOverflow
+        Rejection::NativeAllowanceExceeded {
+            asked: U256::MAX,
+            left: U256::from(100)
+        },
+        "an overflowing batch sum saturates and names the native allowance"
     );
 }
 
@@ -504,6 +508,111 @@ fn rule8_counters_are_cumulative_uses_rate_and_gas() {
         rejection(validate(&account, &next_period, &ctx())),
         Rejection::UsesExhausted(2)
     );
+}
+
+#[test]
+fn rule8_overflowing_sums_saturate_and_name_the_permission() {
+    let mut s = base_session();
+    s.calls = vec![CallGrant {
+        target: TOKEN,
+        selector: Selector::ZERO,
+        flags: GRANT_ANY_SELECTOR,
+    }];
+    s.tokens.push(TokenAllowance {
+        token: TOKEN,
+        amount: U256::from(1000),
+    });
+    let account = account_with(&s);
+    let mut max_transfer = ERC20_TRANSFER.to_vec();
+    max_transfer.extend_from_slice(&B256::left_padding_from(TARGET.as_slice()).0);
+    max_transfer.extend_from_slice(&U256::MAX.to_be_bytes::<32>());
+    let calls = [
+        Call {
+            target: TOKEN,
+            value: U256::ZERO,
+            data: max_transfer.clone(),
+        },
+        Call {
+            target: TOKEN,
+            value: U256::ZERO,
+            data: erc20(ERC20_TRANSFER, TARGET, 1),
+        },
+    ];
+    let data = encode_execute(CallType::Batch, ExecType::Default, &calls);
+    assert_eq!(
+        rejection(validate(&account, &op(&s, data.clone()), &ctx())),
+        Rejection::TokenAllowanceExceeded {
+            token: TOKEN,
+            asked: U256::MAX,
+            left: U256::from(1000)
+        }
+    );
+    let mut periodic_only = s.clone();
+    periodic_only.tokens.clear();
+    periodic_only.period = 10;
+    periodic_only.periodic.push(PeriodicAllowance {
+        asset: TOKEN,
+        amount: U256::from(7),
+    });
+    let account = account_with(&periodic_only);
+    assert_eq!(
+        rejection(validate(&account, &op(&periodic_only, data), &ctx())),
+        Rejection::PeriodicAllowanceExceeded {
+            asset: TOKEN,
+            period: 0,
+            asked: U256::MAX,
+            left: U256::from(7)
+        }
+    );
+
+    let mut s = base_session();
+    s.gas_budget = U256::from(10_000);
+    let account = account_with(&s);
+    let mut gas_sum = op(&s, single(TARGET, 0, &[]));
+    gas_sum.pre_verification_gas = U256::MAX;
+    assert_eq!(
+        rejection(validate(&account, &gas_sum, &ctx())),
+        Rejection::FeeBudgetExceeded {
+            asked: U256::MAX,
+            left: U256::from(1_000_000)
+        }
+    );
+    let mut fee_product = op(&s, single(TARGET, 0, &[]));
+    fee_product.verification_gas_limit = u128::MAX;
+    fee_product.call_gas_limit = u128::MAX;
+    fee_product.max_fee_per_gas = u128::MAX;
+    assert_eq!(
+        rejection(validate(&account, &fee_product, &ctx())),
+        Rejection::FeeBudgetExceeded {
+            asked: U256::MAX,
+            left: U256::from(1_000_000)
+        }
+    );
+    s.paymasters.push(PAYMASTER);
+    let account = account_with(&s);
+    let mut sponsored = op(&s, single(TARGET, 0, &[]));
+    sponsored.pre_verification_gas = U256::MAX - U256::from(1);
+    sponsored.paymaster_and_data = PAYMASTER.to_vec();
+    sponsored
+        .paymaster_and_data
+        .extend_from_slice(&U256::from(5).to_be_bytes::<32>());
+    assert_eq!(
+        rejection(validate(&account, &sponsored, &ctx())),
+        Rejection::GasBudgetExceeded {
+            asked: U256::MAX,
+            left: U256::from(10_000)
+        }
+    );
+    s.gas_budget = U256::ZERO;
+    let account = account_with(&s);
+    let paymaster_and_data = sponsored.paymaster_and_data;
+    let mut sponsored = op(&s, single(TARGET, 0, &[]));
+    sponsored.pre_verification_gas = U256::MAX;
+    sponsored.paymaster_and_data = paymaster_and_data;
+    let Verdict::Accept(ok) = validate(&account, &sponsored, &ctx()) else {
+        panic!("a saturated gas sum with no gas budget is charged to nothing")
+    };
+    assert_eq!(ok.charged.gas, U256::ZERO);
 }
 
 #[test]
