@@ -7,7 +7,8 @@
 # MOCK, then: install the module, grant 100 MOCK / 1 hour / 5 uses, spend 30+30 in one batch and 30
 # in a single op, 20 more refused by the bundler with the decoded TokenAllowanceExceeded (asked 20,
 # left 10), rotate carrying over only what is left, the old key refused (locally, and its stale op by
-# the bundler), the new key spends the 10 left, revoke on-chain, refused again. On EntryPoint v0.8:
+# the bundler), the new key spends the 10 left, revoke on-chain, refused again; a second session enabled
+# in its first op by the owner's EIP-712 grant (no owner op), a replayed grant dropped. On EntryPoint v0.8:
 # grant, spend, refuse. Every step checks receipts, balances (cast call balanceOf) and refusals
 # (exit code 3 + decoded text). Services stop by themselves; at the end nothing they started runs.
 #
@@ -310,6 +311,43 @@ run_leash "$WORK/new-stale" 3 op send --session "$NEW" --signed-op "$WORK/stale-
 expect_in "$WORK/new-stale.err" "SessionIsRevoked("
 expect_balance "$RECIPIENT" "100$E18"
 expect_balance "$ACCOUNT" "900$E18"
+
+# ---------------------------------------------------------------- EntryPoint v0.7: enable in the first op
+RECIPIENT_ENABLE=0x000000000000000000000000000000000000dEaD
+session_status() {
+    "$CAST" call --rpc-url "$LEASH_RPC_URL" "$MODULE" "sessionStatus(address,bytes32)(uint8)" "$ACCOUNT" "$1"
+}
+
+step "v0.7: a second session granted by the owner's EIP-712 EnableSession signature (no owner op)"
+ENABLED="$(new_session "$ACCOUNT" "$LEASH_ENTRYPOINT_V07" e2e-enable)"
+ENABLED_ID="$(json_field "$WORK/create-e2e-enable.json" sessionId)"
+run_leash "$WORK/grant-enable" 0 session grant "$ENABLED" --enable-in-first-op --rpc-url "$LEASH_RPC_URL" \
+    --owner-key-env LEASH_OWNER_KEY --owner-validator "$VALIDATOR"
+expect_in "$WORK/grant-enable" "enable grant for session $ENABLED signed and stored"
+expect_in "$WORK/grant-enable" "on-chain status now: none"
+[[ "$(session_status "$ENABLED_ID")" == 0 ]] || fail "the session is known on-chain before its first op"
+cp "$LEASH_DATA_DIR/enable/$ENABLED.json" "$WORK/enable-grant-copy.json"
+
+step "v0.7: its first op through alto carries the grant (flag ENABLE): session created, 25 MOCK moved"
+spend "$ENABLED" "$RECIPIENT_ENABLE" enable-first 25
+expect_in "$WORK/enable-first" "enabled in this op (owner grant, nonce"
+expect_in "$WORK/enable-first" "on-chain status active"
+expect_balance "$RECIPIENT_ENABLE" "25$E18"
+[[ "$(session_status "$ENABLED_ID")" == 1 ]] || fail "the session is not active after its first op"
+[[ ! -e "$LEASH_DATA_DIR/enable/$ENABLED.json" ]] || fail "the grant is still stored after the session was enabled"
+
+step "v0.7: the same grant again is not needed: a second grant is refused, a replayed copy is dropped"
+run_leash "$WORK/grant-enable-again" 2 session grant "$ENABLED" --enable-in-first-op --rpc-url "$LEASH_RPC_URL" \
+    --owner-key-env LEASH_OWNER_KEY --owner-validator "$VALIDATOR"
+expect_in "$WORK/grant-enable-again.err" "is already active on-chain"
+cp "$WORK/enable-grant-copy.json" "$LEASH_DATA_DIR/enable/$ENABLED.json"
+run_leash "$WORK/enable-second.json" 0 --json op send --session "$ENABLED" \
+    --call "$TOKEN,0,$(transfer "$RECIPIENT_ENABLE" "5$E18")" "${NET[@]}" "${PW[@]}"
+[[ "$(json_field "$WORK/enable-second.json" enable.carried)" == false ]] || fail "the second op carried the grant"
+[[ "$(json_field "$WORK/enable-second.json" enable.status)" == active ]] || fail "the dropped grant's status is not active"
+[[ ! -e "$LEASH_DATA_DIR/enable/$ENABLED.json" ]] || fail "the replayed grant was not dropped"
+expect_balance "$RECIPIENT_ENABLE" "30$E18"
+expect_balance "$ACCOUNT" "870$E18"
 
 # ---------------------------------------------------------------- EntryPoint v0.8: grant, spend, refuse
 step "v0.8: test account with 1,000 MOCK, module installed"

@@ -229,9 +229,18 @@ pub(crate) struct ShowArgs {
 pub(crate) struct GrantArgs {
     /// The session's local id.
     pub(crate) id: String,
-    /// Node, bundler and owner (all required).
+    /// Node, bundler and owner (all required, except the bundler with --enable-in-first-op).
     #[command(flatten)]
     pub(crate) owner: OwnerArgs,
+    /// Send no owner op: sign the owner's EIP-712 EnableSession grant and store it; the
+    /// session's first `leash op send` carries it (envelope flag ENABLE) and creates the
+    /// session on-chain. Needs --rpc-url, --owner-key-env and --owner-validator.
+    #[arg(long)]
+    pub(crate) enable_in_first_op: bool,
+    /// The account's enable nonce for the grant (decimal or 0x hex; default: a fresh random
+    /// one). Refused when the module says it is used or invalidated.
+    #[arg(long, value_name = "N", requires = "enable_in_first_op")]
+    pub(crate) enable_nonce: Option<String>,
 }
 
 /// `leash session rotate`.

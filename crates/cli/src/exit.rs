@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use leash_keys::enable::EnableError;
 use leash_keys::keystore::KeystoreError;
 use leash_keys::registry::RegistryError;
 
@@ -129,6 +130,10 @@ fn keys_error(error: &leash_keys::Error) -> (Exit, Option<&'static str>) {
         E::KeyMismatch { .. } => (
             Exit::Integrity,
             Some("the key file was replaced; restore it from a backup or revoke the session"),
+        ),
+        E::Enable(EnableError::Mismatch { .. } | EnableError::Corrupt { .. }) => (
+            Exit::Integrity,
+            Some("the stored enable grant was edited or moved; sign a new one with `leash session grant ID --enable-in-first-op`"),
         ),
         _ => (Exit::Failure, None),
     }

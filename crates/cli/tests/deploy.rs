@@ -6,12 +6,11 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 use alloy::primitives::{keccak256, Address};
+use common::anvil::{root, start_anvil, tool};
 use common::Env;
 use leash_contracts::{artifact, DETERMINISTIC_DEPLOYER};
 
@@ -19,69 +18,6 @@ use leash_contracts::{artifact, DETERMINISTIC_DEPLOYER};
 const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const SALT_LABEL: &str = "leash.SessionKeyValidator.v1";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = root().join("node_modules/.bin").join(name);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: node_modules/.bin/{name} is missing; run `make setup` (npm ci) first");
-        None
-    }
-}
-
-/// A running anvil, killed on drop.
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts anvil on a free port and waits (bounded) until its port accepts connections.
-fn start_anvil() -> Option<Anvil> {
-    let binary = tool("anvil")?;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .local_addr()
-        .expect("local address")
-        .port();
-    let child = Command::new(binary)
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--silent",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("anvil starts");
-    let anvil = Anvil {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "anvil did not listen on {port} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(anvil)
-}
 
 fn cast(args: &[&str]) -> String {
     let cast = tool("cast").expect("cast next to anvil");

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod enable;
 pub mod envelope;
 mod fsutil;
 pub mod keystore;

@@ -9,6 +9,9 @@
 //! key file is removed only after the `delete` committed. A crash between the two steps can
 //! leave an unreferenced encrypted key file, never a row without its key;
 //! [`Store::orphan_key_files`] lists such files.
+//!
+//! Pending enable grants (an owner's signature that lets a session's first op create it) live
+//! in `<data_dir>/enable/` ([`crate::enable`]); they are removed with the session.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +19,7 @@ use alloy::primitives::{Address, Bytes, B256};
 use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditError, AuditHead, ChainReport};
+use crate::enable::{EnableError, EnableGrants, PendingEnable};
 use crate::envelope::{self, EnvelopeError};
 use crate::fsutil;
 use crate::keystore::{ExportedKey, Keystore, KeystoreError};
@@ -48,6 +52,9 @@ pub enum Error {
     /// Building the signature envelope failed.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// A pending enable grant could not be stored or read, or is not the session's.
+    #[error(transparent)]
+    Enable(#[from] EnableError),
     /// The audit log could not be read or written.
     #[error(transparent)]
     Audit(#[from] AuditError),
@@ -116,7 +123,8 @@ pub struct SignedOp {
     pub op_digest: B256,
     /// `r ‖ s ‖ v`.
     pub signature: [u8; 65],
-    /// The full v1 envelope (no enable grant).
+    /// The full v1 envelope (with the enable grant when one was passed to
+    /// [`Store::sign_op_enabling`]).
     pub envelope: Bytes,
     /// Sequence number of the `sign_op` audit entry.
     pub audit_seq: u64,
@@ -137,6 +145,7 @@ pub struct Store {
     dir: PathBuf,
     keystore: Keystore,
     registry: Registry,
+    enable_grants: EnableGrants,
 }
 
 /// The actor recorded when none is set: the OS user, else `cli`.
@@ -158,10 +167,12 @@ impl Store {
         })?;
         let keystore = Keystore::open(dir.join(KEYSTORE_DIR))?;
         let registry = Registry::open(&dir.join(REGISTRY_FILE), default_actor())?;
+        let enable_grants = EnableGrants::new(&dir);
         Ok(Self {
             dir,
             keystore,
             registry,
+            enable_grants,
         })
     }
 
@@ -233,7 +244,24 @@ impl Store {
         period_index: Option<u32>,
         password: &PasswordSource,
     ) -> Result<SignedOp, Error> {
+        self.sign_op_enabling(local_id, user_op_hash, period_index, None, password)
+    }
+
+    /// [`Store::sign_op`], with `enable` (the session's pending grant, checked against its
+    /// record) carried in the envelope under the ENABLE flag; the audit entry records its
+    /// nonce.
+    pub fn sign_op_enabling(
+        &mut self,
+        local_id: &str,
+        user_op_hash: B256,
+        period_index: Option<u32>,
+        enable: Option<&PendingEnable>,
+        password: &PasswordSource,
+    ) -> Result<SignedOp, Error> {
         let record = self.registry.get(local_id)?;
+        if let Some(pending) = enable {
+            pending.check_for(&record)?;
+        }
         check_usable(&record, self.registry.now())?;
         let period_index = match period_index {
             Some(index) => index,
@@ -254,16 +282,18 @@ impl Store {
         }
         let digest = envelope::op_digest(user_op_hash, record.session_id, period_index);
         let signature = envelope::sign_digest(&signer, &digest)?;
-        let envelope = envelope::encode_v1(&session, period_index, &signature, None)?;
-        let entry = self.registry.log_signature(
-            local_id,
-            json!({
-                "user_op_hash": user_op_hash,
-                "session_id": record.session_id,
-                "period_index": period_index,
-                "op_digest": digest,
-            }),
-        )?;
+        let grant = enable.map(PendingEnable::grant);
+        let envelope = envelope::encode_v1(&session, period_index, &signature, grant.as_ref())?;
+        let mut details = json!({
+            "user_op_hash": user_op_hash,
+            "session_id": record.session_id,
+            "period_index": period_index,
+            "op_digest": digest,
+        });
+        if let Some(grant) = &grant {
+            details["enable_nonce"] = json!(grant.nonce);
+        }
+        let entry = self.registry.log_signature(local_id, details)?;
         Ok(SignedOp {
             session_id: record.session_id,
             period_index,
@@ -371,9 +401,37 @@ impl Store {
         Ok(self.registry.revoke(local_id, reason)?)
     }
 
-    /// Deletes a revoked session's record, then its key file.
+    /// Stores the owner's enable grant of an active session (replacing an earlier one), for
+    /// its first op to carry. Refused unless it names the session's id, account, module and
+    /// chain, with the matching EIP-712 digest.
+    pub fn save_enable_grant(
+        &mut self,
+        local_id: &str,
+        grant: &PendingEnable,
+    ) -> Result<SessionRecord, Error> {
+        let record = self.registry.get(local_id)?;
+        check_usable(&record, self.registry.now())?;
+        self.enable_grants.save(&record, grant)?;
+        Ok(record)
+    }
+
+    /// The session's pending enable grant, if one is stored (checked against its record).
+    pub fn pending_enable(&self, local_id: &str) -> Result<Option<PendingEnable>, Error> {
+        let record = self.registry.get(local_id)?;
+        Ok(self.enable_grants.load(&record)?)
+    }
+
+    /// Drops the session's pending enable grant (the session is active on-chain, or the grant
+    /// can no longer be used); `true` when there was one.
+    pub fn clear_enable_grant(&mut self, local_id: &str) -> Result<bool, Error> {
+        let record = self.registry.get(local_id)?;
+        Ok(self.enable_grants.remove(&record)?)
+    }
+
+    /// Deletes a revoked session's record, then its key file and pending enable grant.
     pub fn delete(&mut self, local_id: &str) -> Result<SessionRecord, Error> {
         let record = self.registry.delete(local_id)?;
+        self.enable_grants.remove(&record)?;
         match self.keystore.remove(&record.keystore_file) {
             Ok(()) | Err(KeystoreError::NotFound { .. }) => Ok(record),
             Err(e) => Err(e.into()),

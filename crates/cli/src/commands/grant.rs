@@ -1,11 +1,11 @@
 //! The on-chain side of a session's lifecycle: owner ops that make the account call the
 //! module (`createSession`, `revokeSession`), sent through a bundler.
 
-use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::primitives::{Bytes, B256, U256};
 use alloy::sol_types::SolCall;
 use leash_contracts::bindings::session::ISessionKeyValidator;
 use leash_keys::SessionRecord;
-use leash_rpc::{CallRequest, UserOperationReceipt};
+use leash_rpc::UserOperationReceipt;
 use leash_userop::erc7579::Execution;
 use leash_userop::EntryPointVersion;
 
@@ -86,26 +86,12 @@ pub(crate) async fn owner_calls_module(
     .await?;
     let mut statuses = Vec::with_capacity(ids.len());
     for id in ids {
-        let status = session_status(&endpoints, record.module, record.account, *id).await?;
+        let status =
+            super::enable::session_status(&endpoints.node, record.module, record.account, *id)
+                .await?;
         statuses.push((*id, status_name(status)));
     }
     Ok(ModuleOp { receipt, statuses })
-}
-
-async fn session_status(
-    endpoints: &Endpoints,
-    module: Address,
-    account: Address,
-    id: B256,
-) -> anyhow::Result<u8> {
-    let call = ISessionKeyValidator::sessionStatusCall { account, id };
-    let output = endpoints
-        .node
-        .call(&CallRequest::call(module, call.abi_encode()))
-        .await?;
-    Ok(ISessionKeyValidator::sessionStatusCall::abi_decode_returns(
-        &output,
-    )?)
 }
 
 /// Text lines describing `op`.

@@ -4,6 +4,7 @@ pub(crate) mod account;
 pub(crate) mod audit;
 pub(crate) mod check7562;
 pub(crate) mod deploy;
+pub(crate) mod enable;
 pub(crate) mod grant;
 pub(crate) mod key;
 pub(crate) mod op;

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use alloy::primitives::{Bytes, B256};
+use leash_keys::enable::PendingEnable;
 use leash_keys::envelope::{encode_v1, op_digest};
 use leash_keys::registry::check_usable;
 use leash_keys::{SessionRecord, Store};
@@ -11,6 +12,7 @@ use leash_rpc::NodeClient;
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
 use serde_json::{json, Value};
 
+use super::enable::{self, Carry};
 use super::session::read_remaining;
 use super::{open_store, parse_address, read_file, runtime};
 use crate::bundle::{self, throwaway_signature, Endpoints, Fees};
@@ -186,18 +188,25 @@ fn period_index(record: &SessionRecord, signing: &SigningArgs) -> anyhow::Result
 }
 
 /// Replaces the op's gas and fees with the bundler's, estimated with a placeholder envelope
-/// of the final length.
+/// of the final length (carrying `enable` when the signed op will).
 async fn estimate(
     endpoints: &Endpoints,
     built: &mut Built,
     fees: Option<Fees>,
     period: u32,
+    enable: Option<&PendingEnable>,
 ) -> anyhow::Result<()> {
     // A session this store will not sign for is refused here, before the bundler is asked.
     check_usable(&built.record, now())?;
     let session = built.record.spec.to_sol()?;
     let digest = op_digest(built.hash, built.record.session_id, period);
-    let placeholder = encode_v1(&session, period, &throwaway_signature(digest)?, None)?;
+    let grant = enable.map(PendingEnable::grant);
+    let placeholder = encode_v1(
+        &session,
+        period,
+        &throwaway_signature(digest)?,
+        grant.as_ref(),
+    )?;
     endpoints
         .prepare(&mut built.op, built.record.entry_point, fees, placeholder)
         .await?;
@@ -205,15 +214,22 @@ async fn estimate(
     Ok(())
 }
 
-/// Signs the op with the session's key through the store (audited).
+/// Signs the op with the session's key through the store (audited), carrying `enable`.
 fn sign_built(
     store: &mut Store,
     built: &mut Built,
     signing: &SigningArgs,
     period: u32,
+    enable: Option<&PendingEnable>,
 ) -> anyhow::Result<u64> {
     let source = password::source(&signing.password, Purpose::Unlock)?;
-    let signed = store.sign_op(&built.record.local_id, built.hash, Some(period), &source)?;
+    let signed = store.sign_op_enabling(
+        &built.record.local_id,
+        built.hash,
+        Some(period),
+        enable,
+        &source,
+    )?;
     built.op.signature = signed.envelope;
     Ok(signed.audit_seq)
 }
@@ -222,6 +238,11 @@ fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()
     let built = runtime()?.block_on(async {
         let mut built = build(store, &args.op, ui).await?;
         let period = period_index(&built.record, &args.signing)?;
+        let node = match &args.op.rpc_url {
+            Some(url) => Some(NodeClient::new(url)?),
+            None => None,
+        };
+        let carry = enable::carry(store, &built.record, node.as_ref(), ui).await?;
         if let Some(bundler_url) = &args.bundler_url {
             let rpc_url = args.op.rpc_url.as_deref().ok_or_else(|| {
                 usage(
@@ -232,12 +253,19 @@ fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()
             ui.progress(&format!("estimating gas with {bundler_url}…"));
             let endpoints =
                 Endpoints::connect(rpc_url, bundler_url, built.record.entry_point).await?;
-            estimate(&endpoints, &mut built, explicit_fees(&args.op), period).await?;
+            estimate(
+                &endpoints,
+                &mut built,
+                explicit_fees(&args.op),
+                period,
+                carry.grant(),
+            )
+            .await?;
         }
-        Ok::<_, anyhow::Error>((built, period))
+        Ok::<_, anyhow::Error>((built, period, carry))
     });
-    let (mut built, period) = built?;
-    let seq = sign_built(store, &mut built, &args.signing, period)?;
+    let (mut built, period, carry) = built?;
+    let seq = sign_built(store, &mut built, &args.signing, period, carry.grant())?;
     print_op(&built, Some(seq), ui);
     Ok(())
 }
@@ -315,11 +343,13 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let (mut built, seq) = match &args.signed_op {
-        Some(path) => (load_signed(store, args, path)?, None),
+    let (mut built, seq, carry) = match &args.signed_op {
+        Some(path) => (load_signed(store, args, path)?, None, Carry::Nothing),
         None => {
             let mut built = runtime.block_on(build(store, &args.op, ui))?;
             let period = period_index(&built.record, &args.signing)?;
+            let node = endpoints.as_ref().map(|endpoints| &endpoints.node);
+            let carry = runtime.block_on(enable::carry(store, &built.record, node, ui))?;
             if let Some(endpoints) = &endpoints {
                 ui.progress(&format!("estimating gas with {}…", args.bundler_url));
                 runtime.block_on(estimate(
@@ -327,10 +357,11 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
                     &mut built,
                     explicit_fees(&args.op),
                     period,
+                    carry.grant(),
                 ))?;
             }
-            let seq = sign_built(store, &mut built, &args.signing, period)?;
-            (built, Some(seq))
+            let seq = sign_built(store, &mut built, &args.signing, period, carry.grant())?;
+            (built, Some(seq), carry)
         }
     };
     built.rehash();
@@ -344,6 +375,17 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
             }
         }
     })?;
+    // Included means validated: an op that carried the grant created the session.
+    let enabled = match (&carry, &endpoints) {
+        (Carry::Grant(_), Some(endpoints)) => {
+            Some(runtime.block_on(enable::settle(store, &built.record, &endpoints.node))?)
+        }
+        (Carry::Grant(_), None) => {
+            store.clear_enable_grant(&built.record.local_id)?;
+            Some("active")
+        }
+        (Carry::Nothing | Carry::Dropped(_), _) => None,
+    };
     let left = match &args.op.rpc_url {
         Some(url) => Some(runtime.block_on(read_remaining(url, &built.record))?),
         None => None,
@@ -357,6 +399,13 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
     if let Some(left) = &left {
         value["remaining"] = onchain::remaining_json(&built.record.spec, left);
     }
+    value["enable"] = match (&carry, enabled) {
+        (Carry::Grant(grant), Some(status)) => {
+            json!({"carried": true, "nonce": grant.nonce.to_string(), "status": status})
+        }
+        (Carry::Dropped(status), _) => json!({"carried": false, "status": status}),
+        _ => json!({"carried": false}),
+    };
     ui.result(&value, || {
         let mut lines = vec![
             format!(
@@ -368,6 +417,16 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
                 receipt.actual_gas_used, receipt.actual_gas_cost
             ),
         ];
+        match (&carry, enabled) {
+            (Carry::Grant(grant), Some(status)) => lines.push(format!(
+                "  enabled in this op (owner grant, nonce {}): on-chain status {status}; later ops carry no grant",
+                grant.nonce
+            )),
+            (Carry::Dropped(status), _) => lines.push(format!(
+                "  enable grant not carried: the session was already {status} on-chain"
+            )),
+            _ => {}
+        }
         if let Some(left) = &left {
             lines.push("  left (on-chain, current period):".to_owned());
             lines.extend(

@@ -41,6 +41,9 @@ pub(crate) fn run(command: SessionCommand, dir: &Path, ui: Ui) -> anyhow::Result
             changed(&record, "resumed", "resumeSession", ui);
             Ok(())
         }
+        SessionCommand::Grant(args) if args.enable_in_first_op => {
+            super::enable::grant_in_first_op(&mut store, args, ui)
+        }
         SessionCommand::Grant(args) => grant_on_chain(&store, args, ui),
         SessionCommand::Rotate(args) => rotate(&mut store, args, ui),
         SessionCommand::Revoke(args) => revoke(&mut store, args, ui),

@@ -1,0 +1,344 @@
+//! Enable in the first op: `leash session grant ID --enable-in-first-op` signs the account
+//! owner's EIP-712 `EnableSession` grant and stores it; `leash op sign|send` carry it in the
+//! session's envelope (flag ENABLE) while the module does not know the session yet.
+
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::sol_types::SolCall;
+use leash_contracts::bindings::session::ISessionKeyValidator;
+use leash_keys::enable::PendingEnable;
+use leash_keys::envelope::{enable_digest, sign_digest};
+use leash_keys::{SessionRecord, Status, Store};
+use leash_rpc::{CallRequest, NodeClient};
+use serde_json::json;
+
+use super::{parse_address, runtime};
+use crate::cli::GrantArgs;
+use crate::exit::{fail, usage, Exit};
+use crate::onchain::status_name;
+use crate::output::Ui;
+use crate::render::record_json;
+use crate::txsend::{connect_node, key_from_env};
+
+/// `sessionStatus` of a session the module has never seen.
+const STATUS_NONE: u8 = 0;
+/// `sessionStatus` of an active session.
+const STATUS_ACTIVE: u8 = 1;
+/// Random nonces drawn before giving up (a used one is astronomically unlikely).
+const NONCE_ATTEMPTS: usize = 4;
+
+/// The module's `sessionStatus(account, id)`.
+pub(crate) async fn session_status(
+    node: &NodeClient,
+    module: Address,
+    account: Address,
+    id: B256,
+) -> anyhow::Result<u8> {
+    let call = ISessionKeyValidator::sessionStatusCall { account, id };
+    let output = node
+        .call(&CallRequest::call(module, call.abi_encode()))
+        .await?;
+    ISessionKeyValidator::sessionStatusCall::abi_decode_returns(&output)
+        .map_err(|error| no_module(module, &error.to_string()))
+}
+
+/// The module's `isEnableNonceUsed(account, nonce)`.
+async fn nonce_used(
+    node: &NodeClient,
+    module: Address,
+    account: Address,
+    nonce: U256,
+) -> anyhow::Result<bool> {
+    let call = ISessionKeyValidator::isEnableNonceUsedCall { account, nonce };
+    let output = node
+        .call(&CallRequest::call(module, call.abi_encode()))
+        .await?;
+    ISessionKeyValidator::isEnableNonceUsedCall::abi_decode_returns(&output)
+        .map_err(|error| no_module(module, &error.to_string()))
+}
+
+/// The module's own `enableDigest(account, id, nonce)`.
+async fn module_digest(
+    node: &NodeClient,
+    module: Address,
+    account: Address,
+    id: B256,
+    nonce: U256,
+) -> anyhow::Result<B256> {
+    let call = ISessionKeyValidator::enableDigestCall { account, id, nonce };
+    let output = node
+        .call(&CallRequest::call(module, call.abi_encode()))
+        .await?;
+    ISessionKeyValidator::enableDigestCall::abi_decode_returns(&output)
+        .map_err(|error| no_module(module, &error.to_string()))
+}
+
+fn no_module(module: Address, reason: &str) -> anyhow::Error {
+    usage(
+        format!("{module} does not answer as the session-key validator ({reason})"),
+        "check the session's module address and that `leash deploy` ran on this chain",
+    )
+}
+
+/// `--enable-nonce`: decimal or 0x hex, up to 2^256 - 1.
+fn parse_nonce(text: &str) -> anyhow::Result<U256> {
+    text.trim().parse().map_err(|_| {
+        usage(
+            format!("--enable-nonce {text:?}: not an unsigned 256-bit number"),
+            "write the nonce in decimal or as 0x hex",
+        )
+    })
+}
+
+/// `leash session grant ID --enable-in-first-op`: no op is sent; the owner's grant is signed
+/// and stored for the session's first op.
+pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> anyhow::Result<()> {
+    let record = store.show(&args.id)?;
+    if record.status != Status::Active {
+        return Err(usage(
+            format!(
+                "session {} is {}: only an active session is granted",
+                record.local_id, record.status
+            ),
+            "resume it first, or create a new session",
+        ));
+    }
+    let owner = &args.owner;
+    let missing: Vec<&str> = [
+        ("--rpc-url", owner.rpc_url.is_none()),
+        ("--owner-key-env", owner.owner_key_env.is_none()),
+        ("--owner-validator", owner.owner_validator.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, absent)| absent.then_some(flag))
+    .collect();
+    if !missing.is_empty() {
+        return Err(usage(
+            format!("session grant --enable-in-first-op needs {}", missing.join(", ")),
+            "the grant needs the node (chain id, module state), the owner's key (in an environment variable) and the account's owner validator",
+        ));
+    }
+    let owner_key = key_from_env(
+        "--owner-key-env",
+        owner.owner_key_env.as_deref().unwrap_or_default(),
+    )?;
+    let validator = parse_address(
+        "--owner-validator",
+        owner.owner_validator.as_deref().unwrap_or_default(),
+    )?;
+    let asked_nonce = args.enable_nonce.as_deref().map(parse_nonce).transpose()?;
+    let rpc_url = owner.rpc_url.clone().unwrap_or_default();
+    ui.progress(&format!("reading the module's state from {rpc_url}…"));
+    let (nonce, digest) = runtime()?.block_on(check_on_chain(&rpc_url, &record, asked_nonce))?;
+    let owner_signature = sign_digest(&owner_key, &digest)?;
+    // OpenZeppelin's AccountERC7579 routes an ERC-1271 check to the validator named by the
+    // first 20 bytes; the owner validator checks the raw ECDSA signature that follows.
+    let mut signature = validator.to_vec();
+    signature.extend_from_slice(&owner_signature);
+    let pending = PendingEnable {
+        session_id: record.session_id,
+        account: record.account,
+        module: record.module,
+        chain_id: record.chain_id,
+        nonce,
+        digest,
+        signature: Bytes::from(signature),
+    };
+    store.save_enable_grant(&record.local_id, &pending)?;
+    let mut value = record_json(&record);
+    value["enableGrant"] = json!({
+        "nonce": pending.nonce.to_string(),
+        "digest": pending.digest,
+        "signature": pending.signature,
+        "owner": owner_key.address(),
+        "ownerValidator": validator,
+        "onChainStatus": status_name(STATUS_NONE),
+    });
+    ui.result(&value, || {
+        [
+            format!(
+                "enable grant for session {} signed and stored: its next `leash op send` creates it on-chain (envelope flag ENABLE)",
+                record.local_id
+            ),
+            format!("  account:      {}", record.account),
+            format!("  session id:   {}", record.session_id),
+            format!("  enable nonce: {}", pending.nonce),
+            format!(
+                "  digest:       {} (EIP-712 EnableSession, LeashSessionKeyValidator v1, chain {}, module {})",
+                pending.digest, record.chain_id, record.module
+            ),
+            format!(
+                "  signed by:    owner {} through validator {validator}",
+                owner_key.address()
+            ),
+            format!("  on-chain status now: {}", status_name(STATUS_NONE)),
+        ]
+        .join("\n")
+    });
+    Ok(())
+}
+
+/// Checks the node's chain, that the module does not know the session yet and that the nonce
+/// is unused; returns the nonce and the digest (computed here and checked against the
+/// module's own `enableDigest`).
+async fn check_on_chain(
+    rpc_url: &str,
+    record: &SessionRecord,
+    asked_nonce: Option<U256>,
+) -> anyhow::Result<(U256, B256)> {
+    let (node, chain_id) = connect_node("--rpc-url", rpc_url).await?;
+    if chain_id != record.chain_id {
+        return Err(usage(
+            format!(
+                "{rpc_url} is chain {chain_id}, session {} is for chain {}",
+                record.local_id, record.chain_id
+            ),
+            "use a node of the session's chain",
+        ));
+    }
+    let status = session_status(&node, record.module, record.account, record.session_id).await?;
+    if status != STATUS_NONE {
+        return Err(usage(
+            format!(
+                "session {} is already {} on-chain for {}: there is nothing to enable",
+                record.local_id,
+                status_name(status),
+                record.account
+            ),
+            "an enable grant only creates a session the module has never seen",
+        ));
+    }
+    let nonce = match asked_nonce {
+        Some(nonce) => {
+            if nonce_used(&node, record.module, record.account, nonce).await? {
+                return Err(usage(
+                    format!(
+                        "--enable-nonce {nonce}: used or invalidated for {} on the module",
+                        record.account
+                    ),
+                    "pick another nonce, or leave --enable-nonce out for a fresh random one",
+                ));
+            }
+            nonce
+        }
+        None => fresh_nonce(&node, record).await?,
+    };
+    let digest = enable_digest(
+        chain_id,
+        record.module,
+        record.account,
+        record.session_id,
+        nonce,
+    );
+    let on_chain = module_digest(
+        &node,
+        record.module,
+        record.account,
+        record.session_id,
+        nonce,
+    )
+    .await?;
+    if on_chain != digest {
+        return Err(fail(
+            Exit::Integrity,
+            format!(
+                "the module at {} computes enable digest {on_chain}, leash computes {digest}",
+                record.module
+            ),
+            Some("the code at the module's address is not the leash SessionKeyValidator; check it with `leash deploy`"),
+        ));
+    }
+    Ok((nonce, digest))
+}
+
+async fn fresh_nonce(node: &NodeClient, record: &SessionRecord) -> anyhow::Result<U256> {
+    for _ in 0..NONCE_ATTEMPTS {
+        let nonce = U256::from_be_bytes(rand::random::<[u8; 32]>());
+        if !nonce_used(node, record.module, record.account, nonce).await? {
+            return Ok(nonce);
+        }
+    }
+    Err(fail(
+        Exit::Failure,
+        format!(
+            "{NONCE_ATTEMPTS} random enable nonces were all reported used for {}",
+            record.account
+        ),
+        Some("the module's answers are not plausible; check the node and the module address"),
+    ))
+}
+
+/// What an op of `record` does with its pending enable grant.
+pub(crate) enum Carry {
+    /// No grant is stored.
+    Nothing,
+    /// The op carries the grant.
+    Grant(PendingEnable),
+    /// A grant was stored but the module already knows the session (status named); the
+    /// grant was dropped.
+    Dropped(&'static str),
+}
+
+impl Carry {
+    /// The grant to sign with, if carried.
+    pub(crate) fn grant(&self) -> Option<&PendingEnable> {
+        match self {
+            Carry::Grant(grant) => Some(grant),
+            Carry::Nothing | Carry::Dropped(_) => None,
+        }
+    }
+}
+
+/// Whether `record`'s next op carries its pending grant: with a node, only while the module
+/// does not know the session (a grant for a session it knows is dropped, a grant whose nonce
+/// was burnt is refused); without one, whenever a grant is stored.
+pub(crate) async fn carry(
+    store: &mut Store,
+    record: &SessionRecord,
+    node: Option<&NodeClient>,
+    ui: Ui,
+) -> anyhow::Result<Carry> {
+    let Some(pending) = store.pending_enable(&record.local_id)? else {
+        return Ok(Carry::Nothing);
+    };
+    let Some(node) = node else {
+        ui.progress("carrying the stored enable grant (offline: the session's on-chain status is not checked)");
+        return Ok(Carry::Grant(pending));
+    };
+    let status = session_status(node, record.module, record.account, record.session_id).await?;
+    if status != STATUS_NONE {
+        store.clear_enable_grant(&record.local_id)?;
+        ui.progress(&format!(
+            "session is {} on-chain: the stored enable grant is not needed and was dropped",
+            status_name(status)
+        ));
+        return Ok(Carry::Dropped(status_name(status)));
+    }
+    if nonce_used(node, record.module, record.account, pending.nonce).await? {
+        return Err(usage(
+            format!(
+                "session {}'s enable grant (nonce {}) was used or invalidated on-chain, but the session is not active",
+                record.local_id, pending.nonce
+            ),
+            "sign a new grant with `leash session grant ID --enable-in-first-op`, or grant it with an owner op",
+        ));
+    }
+    ui.progress(&format!(
+        "the session is not on-chain yet: the op carries the enable grant (nonce {})",
+        pending.nonce
+    ));
+    Ok(Carry::Grant(pending))
+}
+
+/// After the op that carried `record`'s grant was included: the session is active now, so
+/// the grant is dropped. Returns the module's status.
+pub(crate) async fn settle(
+    store: &mut Store,
+    record: &SessionRecord,
+    node: &NodeClient,
+) -> anyhow::Result<&'static str> {
+    let status = session_status(node, record.module, record.account, record.session_id).await?;
+    if status == STATUS_ACTIVE {
+        store.clear_enable_grant(&record.local_id)?;
+    }
+    Ok(status_name(status))
+}
