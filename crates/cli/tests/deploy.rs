@@ -313,3 +313,32 @@ fn forge_and_the_rust_build_give_the_same_bytecode_and_address() {
         "the script predicts another address than {address}:\n{stdout}"
     );
 }
+
+/// docs/deployment.md states the address and init-code hash of this revision; a module change
+/// that forgets to update them fails here, so the published address never goes stale.
+#[test]
+fn the_documented_address_is_this_revisions() {
+    let doc = std::fs::read_to_string(root().join("docs/deployment.md")).expect("read docs");
+    let field = |name: &str| -> String {
+        // The last `name = value` line: the formula earlier in the doc uses the same names.
+        doc.lines()
+            .filter_map(|line| line.trim().strip_prefix(name))
+            .filter_map(|rest| rest.trim().strip_prefix('='))
+            .map(|value| value.trim().to_owned())
+            .next_back()
+            .unwrap_or_else(|| panic!("docs/deployment.md has no `{name} = …` line"))
+    };
+    let module = artifact("SessionKeyValidator").expect("module artifact");
+    let documented: Address = field("address").parse().expect("documented address parses");
+    assert_eq!(
+        documented,
+        predicted(),
+        "docs/deployment.md states {documented}, this revision deploys to {}: update the doc",
+        predicted()
+    );
+    assert_eq!(
+        field("init code hash"),
+        keccak256(&module.bytecode).to_string(),
+        "docs/deployment.md states a stale init code hash"
+    );
+}
