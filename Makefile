@@ -45,9 +45,10 @@ e2e: setup build-cli ## the demo through a real bundler: anvil + EntryPoints v0.
 demo: setup ## the whole flow on an embedded in-process chain, each step printed
 	cargo run --locked --release -q -p leash-cli -- demo
 
-bench: setup ## benchmarks: cargo bench + forge gas snapshots (figures go to BENCHMARKS.md)
+bench: setup ## benchmarks: forge gas snapshots, cargo bench, harness vs forge ratio (figures in BENCHMARKS.md)
 	$(FORGE) test --match-path 'tests/gas/*' -vv
 	cargo bench --workspace --locked
+	bash crates/audit/bench-ratio.sh
 
 gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/
 	$(FORGE) test --match-path 'tests/gas/*'
