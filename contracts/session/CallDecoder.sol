@@ -74,7 +74,9 @@ library CallDecoder {
             }
             if (callData.length < 100) revert NonCanonicalCallData(callData.length);
             uint256 mode = _word(callData, 4);
+            // forge-lint: disable-next-line(unsafe-typecast) -- takes exactly the mode's first byte (call type)
             uint8 callType = uint8(mode >> 248);
+            // forge-lint: disable-next-line(unsafe-typecast) -- takes exactly the mode's second byte (exec type)
             uint8 execType = uint8(mode >> 240);
             if (callType > 1) revert UnsupportedCallType(callType);
             if (execType > 1) revert UnsupportedExecType(execType);

@@ -236,10 +236,13 @@ library PermissionChecks {
             }
             if (selector == PERMIT2_APPROVE) {
                 if (a3 >> 48 != 0) revert TokenCallMalformed(index, PERMIT2, selector);
+                // forge-lint: disable-next-line(unsafe-typecast) -- a0 >> 160 == 0 was checked above
                 token = address(uint160(a0));
             } else {
                 if (a3 >> 160 != 0) revert TokenCallMalformed(index, PERMIT2, selector);
+                // forge-lint: disable-next-line(unsafe-typecast) -- a0 >> 160 == 0 was checked above
                 if (address(uint160(a0)) != account) return;
+                // forge-lint: disable-next-line(unsafe-typecast) -- a3 >> 160 == 0 was checked just above
                 token = address(uint160(a3));
             }
             amount = a2;

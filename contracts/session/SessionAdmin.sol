@@ -112,6 +112,7 @@ abstract contract SessionAdmin is ISessionKeyValidator {
     /// @dev Marks `nonce` of `account` used; reverts if it already was.
     function _consumeEnableNonce(address account, uint256 nonce) internal {
         mapping(address => uint256) storage word = SessionStorage.layout().enableNonces[nonce >> 8];
+        // forge-lint: disable-next-line(incorrect-shift) -- `1 << bit` is intended: the bit of this nonce in its 256-nonce bitmap word
         uint256 bit = 1 << (nonce & 0xff);
         uint256 bits = word[account];
         if (bits & bit != 0) revert EnableNonceUsed(account, nonce);

@@ -72,6 +72,7 @@ library SessionCharging {
         // Both 128-bit limits: their sum fits; `preVerificationGas` is a full word (the EntryPoint bounds it,
         // a direct caller need not), so the rest saturates.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of accountGasLimits are callGasLimit (ERC-4337 packing)
             b.gas = SaturatingMath.add((limits >> 128) + uint128(limits), userOp.preVerificationGas);
         }
         bytes calldata paymasterAndData = userOp.paymasterAndData;
@@ -239,6 +240,7 @@ library SessionCharging {
             SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, op.epoch, address(0), 0)
         ];
         uint256 packed = counter[op.account];
+        // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
         uint256 nativeSpent = uint128(packed);
         uint256 feeSpent = packed >> 128;
         uint256 nativeLeft = SessionCalldata.word(s, SessionCalldata.NATIVE_ALLOWANCE) - nativeSpent;

@@ -188,6 +188,7 @@ contract SessionKeyValidator is SessionAdmin {
 
     /// @inheritdoc ISessionKeyValidator
     function isEnableNonceUsed(address account, uint256 nonce) external view returns (bool) {
+        // forge-lint: disable-next-line(incorrect-shift) -- `1 << bit` is intended: the bit of this nonce in its 256-nonce bitmap word
         return SessionStorage.layout().enableNonces[nonce >> 8][account] & (1 << (nonce & 0xff)) != 0;
     }
 

@@ -87,11 +87,13 @@ library SessionStorage {
 
     /// @dev The status byte of a record.
     function status(uint256 record) internal pure returns (uint8) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- the status is the record's low byte
         return uint8(record);
     }
 
     /// @dev The use count of a record.
     function uses(uint256 record) internal pure returns (uint32) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- the use count is bits 8..39 of the record
         return uint32(record >> 8);
     }
 

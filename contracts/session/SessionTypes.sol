@@ -42,7 +42,9 @@ struct PeriodicAllowance {
 struct Session {
     /// The session key (secp256k1 address).
     address signer;
-    /// Window: ops validate only in [validAfter, validUntil] (inclusive, EntryPoint semantics).
+    /// Window: ops validate only between validAfter and validUntil, as the EntryPoint applies the
+    /// returned validation data: v0.7 accepts [validAfter, validUntil], v0.8 (a later release)
+    /// (validAfter, validUntil], so on v0.8 the first second of a window is not usable.
     uint48 validAfter;
     uint48 validUntil;
     /// Use limit: at most this many ops over the session's life; 0 = no limit.

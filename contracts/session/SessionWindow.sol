@@ -54,7 +54,9 @@ library SessionWindow {
         if (start > MAX_TIME) revert PeriodOutOfRange(sessionId, periodIndex);
         uint256 end = start + period - 1;
         if (end > MAX_TIME) end = MAX_TIME;
+        // forge-lint: disable-next-line(unsafe-typecast) -- start <= MAX_TIME = type(uint48).max, checked above
         if (start > validAfter) validAfter = uint48(start);
+        // forge-lint: disable-next-line(unsafe-typecast) -- end <= MAX_TIME = type(uint48).max, clamped above
         if (validUntil == 0 || end < validUntil) validUntil = uint48(end);
         if (validAfter > validUntil) revert WindowEmpty(sessionId, periodIndex);
     }
@@ -71,6 +73,7 @@ library SessionWindow {
         r.usesLeft =
             session.maxUses == 0 ? type(uint256).max : uint256(session.maxUses) - SessionStorage.uses(record);
         uint256 lifetime = _counter(l, account, SessionStorage.KIND_LIFETIME, sessionId, epoch, address(0), 0);
+        // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
         r.nativeLeft = session.nativeAllowance - uint128(lifetime);
         r.feeLeft = session.feeBudget - (lifetime >> 128);
         r.gasLeft = session.gasBudget == 0

@@ -87,7 +87,9 @@ library SignatureEnvelope {
             mstore(add(env, 0xc0), calldataload(add(tail, 0x20))) // enableNonce
             signatureOffset := calldataload(add(tail, 0x40))
         }
+        // forge-lint: disable-next-line(unsafe-typecast) -- `version` was read with `byte`, so it is below 256
         if (version != VERSION) revert UnsupportedEnvelopeVersion(uint8(version));
+        // forge-lint: disable-next-line(unsafe-typecast) -- `flags` was read with `byte`, so it is below 256
         if (flags & ~uint256(FLAG_ENABLE) != 0) revert UnsupportedEnvelopeFlags(uint8(flags));
         env.enable = flags == FLAG_ENABLE;
         // Each subtraction below runs only after the comparison before it proved it cannot underflow
