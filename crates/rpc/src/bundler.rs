@@ -1,11 +1,12 @@
 //! Client of an ERC-4337 bundler (`eth_*UserOperation*` methods, EntryPoint v0.7/v0.8 shape).
 
+use crate::poll::poll_until;
 use crate::{JsonRpcTransport, Log, RpcError, TransactionReceipt};
 use alloy::primitives::{Address, Bytes, B256, U256, U64};
 use leash_userop::RpcUserOperation;
 use serde::Deserialize;
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often [`BundlerClient::wait_for_receipt`] asks for the receipt.
 const RECEIPT_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -207,18 +208,12 @@ impl BundlerClient {
         hash: B256,
         timeout: Duration,
     ) -> Result<UserOperationReceipt, RpcError> {
-        let started = Instant::now();
-        loop {
-            if let Some(receipt) = self.get_user_operation_receipt(hash).await? {
-                return Ok(receipt);
-            }
-            if started.elapsed() >= timeout {
-                return Err(RpcError::Timeout {
-                    what: format!("the receipt of user operation {hash}"),
-                    waited: started.elapsed(),
-                });
-            }
-            tokio::time::sleep(RECEIPT_POLL_INTERVAL).await;
-        }
+        poll_until(
+            || format!("the receipt of user operation {hash}"),
+            timeout,
+            RECEIPT_POLL_INTERVAL,
+            || self.get_user_operation_receipt(hash),
+        )
+        .await
     }
 }

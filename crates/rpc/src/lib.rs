@@ -3,6 +3,7 @@
 mod bundler;
 mod error;
 mod node;
+mod poll;
 mod revert;
 mod transport;
 mod types;

@@ -1,9 +1,10 @@
 //! Client of an Ethereum node: standard `eth_*` methods plus anvil's test methods.
 
+use crate::poll::poll_until;
 use crate::{BlockHeader, CallRequest, JsonRpcTransport, RpcError, TransactionReceipt};
 use alloy::primitives::{Address, Bytes, B256, U256, U64};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often [`NodeClient::wait_for_transaction`] asks for the receipt.
 const RECEIPT_POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -167,19 +168,13 @@ impl NodeClient {
         hash: B256,
         timeout: Duration,
     ) -> Result<TransactionReceipt, RpcError> {
-        let started = Instant::now();
-        loop {
-            if let Some(receipt) = self.get_transaction_receipt(hash).await? {
-                return Ok(receipt);
-            }
-            if started.elapsed() >= timeout {
-                return Err(RpcError::Timeout {
-                    what: format!("the receipt of transaction {hash}"),
-                    waited: started.elapsed(),
-                });
-            }
-            tokio::time::sleep(RECEIPT_POLL_INTERVAL).await;
-        }
+        poll_until(
+            || format!("the receipt of transaction {hash}"),
+            timeout,
+            RECEIPT_POLL_INTERVAL,
+            || self.get_transaction_receipt(hash),
+        )
+        .await
     }
 
     /// Sends from an unlocked account and waits for the receipt; a reverted transaction is
