@@ -1,4 +1,4 @@
-//! The stateful property suite at CI size: `PROPTEST_CASES` sequences (default 32) of up to 16
+//! The stateful property suite at CI size: `PROPTEST_CASES` sequences (default 128) of up to 16
 //! steps on both EntryPoints (the version is part of each case), fixed seed so CI is
 //! reproducible. `leash-audit` (the binary) runs the long version.
 
@@ -8,7 +8,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(32)
+        .unwrap_or(128)
 }
 
 #[test]
