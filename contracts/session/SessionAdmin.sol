@@ -19,7 +19,8 @@ import {
     SessionAmountTooLarge,
     SessionAssetInvalid,
     SessionPeriodRequired,
-    SessionGrantFlagsInvalid
+    SessionGrantFlagsInvalid,
+    TooManyLiveSessions
 } from "./SessionErrors.sol";
 import {
     SessionCreated,
@@ -34,7 +35,9 @@ import {
 /// @dev Note:
 ///      - Only the account changes its sessions: every function acts on `msg.sender`.
 ///      - `revoke` is permanent and survives uninstall/reinstall; it also works on an id that was
-///        never created (to kill an outstanding enable grant).
+///        never created (to kill an outstanding enable grant). Uninstalling revokes every live session.
+///      - An account holds at most MAX_LIVE_SESSIONS live (active or paused) sessions, so that
+///        `onUninstall` revokes them all in a bounded loop; revoking one frees its place.
 ///      - A session is checked against the documented caps when it is created (directly or by an
 ///        enable grant): <= 16 call grants, <= 8 account selectors, <= 8 tokens, <= 8 periodic
 ///        allowances, <= 4 paymasters, every amount <= 2^128-1, no duplicate asset.
@@ -47,12 +50,12 @@ abstract contract SessionAdmin is ISessionKeyValidator {
     uint256 internal constant MAX_PAYMASTERS = 4;
 
     /// @notice Creates `session` for the calling account and returns its id.
-    /// @dev Reverts if the module is not installed, the id is revoked or live, or the session
-    ///      breaks a documented cap.
+    /// @dev Reverts if the module is not installed, the id is revoked or live, the account already holds
+    ///      MAX_LIVE_SESSIONS live sessions, or the session breaks a documented cap.
     function createSession(Session calldata session) external returns (bytes32 sessionId) {
-        SessionStorage.AccountState memory state = _initializedState(msg.sender);
+        _requireInitialized(msg.sender);
         sessionId = SignatureEnvelope.sessionId(session);
-        _createSession(msg.sender, state.epoch, sessionId, session, false);
+        _createSession(msg.sender, sessionId, session, false);
     }
 
     /// @notice Pauses an active session of the calling account; ops fail until it is resumed.
@@ -76,12 +79,13 @@ abstract contract SessionAdmin is ISessionKeyValidator {
     /// @notice Revokes a session id of the calling account forever; it can never be created,
     ///         enabled or used again, even after the module is reinstalled.
     function revokeSession(bytes32 sessionId) external {
-        SessionStorage.AccountState memory state = _initializedState(msg.sender);
-        SessionStorage.Layout storage l = SessionStorage.layout();
-        if (l.revoked[sessionId][msg.sender]) revert SessionIsRevoked(sessionId);
-        l.revoked[sessionId][msg.sender] = true;
-        mapping(address => uint256) storage slot = l.records[SessionStorage.recordKey(sessionId, state.epoch)];
-        slot[msg.sender] = SessionStorage.withStatus(slot[msg.sender], SessionStorage.STATUS_REVOKED);
+        _requireInitialized(msg.sender);
+        mapping(address => uint256) storage slot = SessionStorage.layout().records[sessionId];
+        uint256 record = slot[msg.sender];
+        uint8 status = SessionStorage.status(record);
+        if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
+        if (status != SessionStorage.STATUS_NONE) _removeLive(msg.sender, SessionStorage.liveIndex(record));
+        slot[msg.sender] = SessionStorage.withStatus(record, SessionStorage.STATUS_REVOKED);
         emit SessionRevoked(msg.sender, sessionId);
     }
 
@@ -90,23 +94,57 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         _consumeEnableNonce(msg.sender, nonce);
     }
 
-    /// @dev Creates a checked session record for `account` in generation `epoch`.
-    function _createSession(
-        address account,
-        uint32 epoch,
-        bytes32 sessionId,
-        Session calldata session,
-        bool enabled
-    ) internal {
+    /// @dev Creates a checked session record for `account` (which has the module installed) and lists it
+    ///      as live.
+    function _createSession(address account, bytes32 sessionId, Session calldata session, bool enabled) internal {
         SessionStorage.Layout storage l = SessionStorage.layout();
-        if (l.revoked[sessionId][account]) revert SessionIsRevoked(sessionId);
-        mapping(address => uint256) storage slot = l.records[SessionStorage.recordKey(sessionId, epoch)];
-        if (SessionStorage.status(slot[account]) != SessionStorage.STATUS_NONE) {
-            revert SessionAlreadyExists(sessionId);
-        }
+        mapping(address => uint256) storage slot = l.records[sessionId];
+        uint8 status = SessionStorage.status(slot[account]);
+        if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
+        if (status != SessionStorage.STATUS_NONE) revert SessionAlreadyExists(sessionId);
         _checkFormat(session);
-        slot[account] = SessionStorage.packRecord(SessionStorage.STATUS_ACTIVE, 0, 0);
+        SessionStorage.AccountState storage state = l.accounts[account];
+        uint256 index = state.liveCount;
+        if (index == SessionStorage.MAX_LIVE_SESSIONS) {
+            revert TooManyLiveSessions(account, SessionStorage.MAX_LIVE_SESSIONS);
+        }
+        state.live[index] = sessionId;
+        // forge-lint: disable-next-line(unsafe-typecast) -- index < MAX_LIVE_SESSIONS = 64, checked above
+        state.liveCount = uint8(index + 1);
+        slot[account] = SessionStorage.newRecord(index);
         emit SessionCreated(account, sessionId, enabled, session);
+    }
+
+    /// @dev Revokes every live session of `account` (uninstall) and returns their ids; at most
+    ///      MAX_LIVE_SESSIONS iterations.
+    function _revokeAllLive(address account) internal returns (bytes32[] memory ids) {
+        SessionStorage.Layout storage l = SessionStorage.layout();
+        SessionStorage.AccountState storage state = l.accounts[account];
+        uint256 count = state.liveCount;
+        ids = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            bytes32 sessionId = state.live[i];
+            mapping(address => uint256) storage slot = l.records[sessionId];
+            slot[account] = SessionStorage.withStatus(slot[account], SessionStorage.STATUS_REVOKED);
+            ids[i] = sessionId;
+        }
+        state.liveCount = 0;
+    }
+
+    /// @dev Removes entry `index` of the live list of `account`: the last entry moves into its place (and
+    ///      its record learns its new index).
+    function _removeLive(address account, uint256 index) private {
+        SessionStorage.Layout storage l = SessionStorage.layout();
+        SessionStorage.AccountState storage state = l.accounts[account];
+        uint256 last = state.liveCount - 1;
+        if (index != last) {
+            bytes32 moved = state.live[last];
+            state.live[index] = moved;
+            mapping(address => uint256) storage slot = l.records[moved];
+            slot[account] = SessionStorage.withLiveIndex(slot[account], index);
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) -- last < liveCount <= MAX_LIVE_SESSIONS = 64
+        state.liveCount = uint8(last);
     }
 
     /// @dev Marks `nonce` of `account` used; reverts if it already was.
@@ -120,14 +158,9 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         emit EnableNonceConsumed(account, nonce);
     }
 
-    /// @dev The account state of an account that has the module installed.
-    function _initializedState(address account)
-        internal
-        view
-        returns (SessionStorage.AccountState memory state)
-    {
-        state = SessionStorage.layout().accounts[account];
-        if (!state.initialized) revert NotInitialized(account);
+    /// @dev Reverts unless the module is installed on `account`.
+    function _requireInitialized(address account) internal view {
+        if (!SessionStorage.layout().accounts[account].initialized) revert NotInitialized(account);
     }
 
     /// @dev The record slot and value of a live (active or paused) session of `account`.
@@ -136,8 +169,8 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         view
         returns (mapping(address => uint256) storage slot, uint256 record)
     {
-        SessionStorage.AccountState memory state = _initializedState(account);
-        slot = SessionStorage.layout().records[SessionStorage.recordKey(sessionId, state.epoch)];
+        _requireInitialized(account);
+        slot = SessionStorage.layout().records[sessionId];
         record = slot[account];
         uint8 status = SessionStorage.status(record);
         if (status == SessionStorage.STATUS_NONE) revert SessionNotFound(sessionId);

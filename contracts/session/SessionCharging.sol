@@ -47,11 +47,10 @@ library SessionCharging {
     /// @dev The op being charged.
     struct Op {
         address account;
-        uint32 epoch;
         bytes32 sessionId;
         uint32 periodIndex;
         uint256 record;
-        /// Storage slot of the record (`records[recordKey(sessionId, epoch)][account]`).
+        /// Storage slot of the record (`records[sessionId][account]`).
         uint256 recordSlot;
     }
 
@@ -152,7 +151,7 @@ library SessionCharging {
             if (amount == 0) continue;
             address token = address(uint160(SessionCalldata.load(tokens + 64 * i)));
             bytes32 key =
-                SessionStorage.counterKey(SessionStorage.KIND_TOKEN, op.sessionId, op.epoch, token, 0);
+                SessionStorage.counterKey(SessionStorage.KIND_TOKEN, op.sessionId, token, 0);
             mapping(address => uint256) storage counter = l.counters[key];
             uint256 spent = counter[op.account];
             uint256 left = SessionCalldata.load(tokens + 64 * i + 32) - spent;
@@ -191,10 +190,12 @@ library SessionCharging {
             // used < type(uint32).max (checked above): no overflow.
             usedAfter = used + 1;
         }
-        uint256 packed = SessionStorage.packRecord(SessionStorage.STATUS_ACTIVE, usedAfter, firstSpent);
+        // The record stays active at its live index; uses + 1 (< 2^32, checked above) and the new spent amount
+        // (<= the allowance < 2^128) replace their fields.
+        uint256 packed = (record & ((1 << 128) - 1)) + (1 << 8) | (firstSpent << 128);
         uint256 slot = op.recordSlot;
         assembly ("memory-safe") {
-            // `l.records[recordKey(sessionId, epoch)][account]`, computed when the record was read.
+            // `l.records[sessionId][account]`, computed when the record was read.
             sstore(slot, packed)
         }
         usage = (uint256(op.periodIndex) << 224) | (uint256(usedAfter) << 192) | amount;
@@ -237,7 +238,7 @@ library SessionCharging {
         if (native == 0 && fee == 0) return;
         bytes32 sessionId = op.sessionId;
         mapping(address => uint256) storage counter = l.counters[
-            SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, op.epoch, address(0), 0)
+            SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, address(0), 0)
         ];
         uint256 packed = counter[op.account];
         // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
@@ -263,7 +264,7 @@ library SessionCharging {
         uint256 gasBudget = SessionCalldata.word(s, SessionCalldata.GAS_BUDGET);
         if (gasBudget == 0) return;
         mapping(address => uint256) storage counter = l.counters[
-            SessionStorage.counterKey(SessionStorage.KIND_GAS, op.sessionId, op.epoch, address(0), 0)
+            SessionStorage.counterKey(SessionStorage.KIND_GAS, op.sessionId, address(0), 0)
         ];
         uint256 spent = counter[op.account];
         uint256 left = gasBudget - spent;
@@ -290,9 +291,7 @@ library SessionCharging {
         uint32 rateLimit = uint32(SessionCalldata.word(s, SessionCalldata.RATE_LIMIT));
         if (rateLimit != 0) {
             mapping(address => uint256) storage counter = l.counters[
-                SessionStorage.counterKey(
-                    SessionStorage.KIND_RATE, op.sessionId, op.epoch, address(0), op.periodIndex
-                )
+                SessionStorage.counterKey(SessionStorage.KIND_RATE, op.sessionId, address(0), op.periodIndex)
             ];
             uint256 count = counter[op.account];
             if (count >= rateLimit) revert RateLimitExceeded(op.sessionId, op.periodIndex, rateLimit);
@@ -309,9 +308,7 @@ library SessionCharging {
     ) private {
         address asset = address(uint160(SessionCalldata.load(entry)));
         mapping(address => uint256) storage counter = l.counters[
-            SessionStorage.counterKey(
-                SessionStorage.KIND_PERIODIC, op.sessionId, op.epoch, asset, op.periodIndex
-            )
+            SessionStorage.counterKey(SessionStorage.KIND_PERIODIC, op.sessionId, asset, op.periodIndex)
         ];
         uint256 spent = counter[op.account];
         uint256 left = SessionCalldata.load(entry + 32) - spent;

@@ -33,11 +33,13 @@ error SessionIdMismatch(bytes32 claimed, bytes32 actual);
 
 // ----- Session state -----
 
-/// @dev No live session with this id exists for the account (never created, or killed by uninstall).
+/// @dev No session with this id was ever created for the account.
 error SessionNotFound(bytes32 sessionId);
+/// @dev `account` already holds `max` live (active or paused) sessions; revoke one to create another.
+error TooManyLiveSessions(address account, uint256 max);
 /// @dev The session is paused.
 error SessionIsPaused(bytes32 sessionId);
-/// @dev The session is revoked (permanently).
+/// @dev The session is revoked (permanently: by the account, or by an uninstall of the module).
 error SessionIsRevoked(bytes32 sessionId);
 /// @dev The session is not paused (resume of an active session).
 error SessionNotPaused(bytes32 sessionId);

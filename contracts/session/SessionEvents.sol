@@ -17,14 +17,15 @@ import {Session} from "./SessionTypes.sol";
 ///                  `periodIndex`.
 ///      An indexer rebuilds every counter from logs alone: `SessionCreated` gives the session (its lists
 ///      give the assets behind each index), each use event adds its amounts to the counters of
-///      (account, sessionId, install generation from `AccountInitialized`/`AccountReset`), and `uses` is
-///      carried explicitly. Amounts are at most 2^128-1 (every allowance is capped at creation).
+///      (account, sessionId), and `uses` is carried explicitly. An id is created at most once per account,
+///      so (account, sessionId) names one session for ever. Amounts are at most 2^128-1 (every allowance is capped at creation).
 
-/// @dev The module was installed on `account`; `epoch` is the install generation of its sessions.
-event AccountInitialized(address indexed account, uint32 epoch);
+/// @dev The module was installed on `account`.
+event AccountInitialized(address indexed account);
 
-/// @dev The module was uninstalled from `account`: every session and counter of `epoch` is dead.
-event AccountReset(address indexed account, uint32 epoch);
+/// @dev The module was uninstalled from `account`: the sessions `revokedSessions` (every live one) are now
+///      revoked for ever, like every session the account revoked before.
+event AccountReset(address indexed account, bytes32[] revokedSessions);
 
 /// @dev A session was created (`enabled` = by an owner enable grant carried in an op).
 event SessionCreated(address indexed account, bytes32 indexed sessionId, bool enabled, Session session);

@@ -56,13 +56,12 @@ contract SessionKeyValidator is SessionAdmin {
 
     /// @notice Installs the module for the calling account; `data` is empty or
     ///         `abi.encode(Session[])` of sessions to create at once.
-    /// @dev Sessions of an earlier install stay dead (their generation was closed at uninstall).
+    /// @dev Sessions of an earlier install stay dead (the uninstall revoked them).
     function onInstall(bytes calldata data) external {
         SessionStorage.AccountState storage state = SessionStorage.layout().accounts[msg.sender];
         if (state.initialized) revert AlreadyInitialized(msg.sender);
         state.initialized = true;
-        uint32 epoch = state.epoch;
-        emit AccountInitialized(msg.sender, epoch);
+        emit AccountInitialized(msg.sender);
         if (data.length == 0) return;
         if (data.length < 64) revert MalformedInstallData();
         uint256 offset = uint256(bytes32(data[0:32]));
@@ -75,19 +74,18 @@ contract SessionKeyValidator is SessionAdmin {
             sessions.length := count
         }
         for (uint256 i; i < sessions.length; ++i) {
-            _createSession(msg.sender, epoch, SignatureEnvelope.sessionId(sessions[i]), sessions[i], false);
+            _createSession(msg.sender, SignatureEnvelope.sessionId(sessions[i]), sessions[i], false);
         }
     }
 
-    /// @notice Uninstalls the module for the calling account: every session and counter dies.
-    /// @dev Never reverts, so an account can always remove the module. Revoked ids and used enable
-    ///      nonces are kept.
+    /// @notice Uninstalls the module for the calling account: every live session is revoked for ever
+    ///         (so no counter can come back), and used enable nonces stay used.
+    /// @dev Never reverts, so an account can always remove the module: at most MAX_LIVE_SESSIONS records
+    ///      are written.
     function onUninstall(bytes calldata) external {
-        SessionStorage.AccountState storage state = SessionStorage.layout().accounts[msg.sender];
-        uint32 epoch = state.epoch;
-        state.epoch = epoch + 1;
-        state.initialized = false;
-        emit AccountReset(msg.sender, epoch);
+        bytes32[] memory revokedSessions = _revokeAllLive(msg.sender);
+        SessionStorage.layout().accounts[msg.sender].initialized = false;
+        emit AccountReset(msg.sender, revokedSessions);
     }
 
     /// @notice True only for the validator module type (1).
@@ -112,7 +110,6 @@ contract SessionKeyValidator is SessionAdmin {
     {
         address account = msg.sender;
         if (userOp.sender != account) revert SenderMismatch(userOp.sender, account);
-        uint32 epoch = _initializedState(account).epoch;
         (
             SignatureEnvelope.Envelope memory env,
             Session calldata session,
@@ -125,10 +122,10 @@ contract SessionKeyValidator is SessionAdmin {
             // the in-place reads of SessionCalldata see exactly the granted session.
             bytes32 encodedId = SignatureEnvelope.sessionId(session);
             if (encodedId != sessionId) revert SessionIdMismatch(sessionId, encodedId);
-            _enable(account, epoch, sessionId, session, env.enableNonce, enableSignature);
+            _enable(account, sessionId, session, env.enableNonce, enableSignature);
         }
         uint256 s = SessionCalldata.pointer(session);
-        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, epoch, env, s);
+        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, env, s);
         // ECDSA with OpenZeppelin's tryRecover semantics: high-s, a bad v and ecrecover == 0 are failures.
         address signer = ecrecover(
             SignatureEnvelope.opDigest(userOpHash, sessionId, env.periodIndex), env.v, env.r, env.s
@@ -154,11 +151,8 @@ contract SessionKeyValidator is SessionAdmin {
 
     /// @inheritdoc ISessionKeyValidator
     function sessionStatus(address account, bytes32 sessionId) public view returns (uint8) {
-        SessionStorage.Layout storage l = SessionStorage.layout();
-        if (l.revoked[sessionId][account]) return SessionStorage.STATUS_REVOKED;
-        SessionStorage.AccountState memory state = l.accounts[account];
-        if (!state.initialized) return SessionStorage.STATUS_NONE;
-        return SessionStorage.status(l.records[SessionStorage.recordKey(sessionId, state.epoch)][account]);
+        // A record is live only while the module is installed (an uninstall revokes every live one).
+        return SessionStorage.status(SessionStorage.layout().records[sessionId][account]);
     }
 
     /// @inheritdoc ISessionKeyValidator
@@ -198,12 +192,11 @@ contract SessionKeyValidator is SessionAdmin {
     function _authorize(
         PackedUserOperation calldata userOp,
         address account,
-        uint32 epoch,
         SignatureEnvelope.Envelope memory env,
         uint256 s
     ) private returns (uint48 validAfter, uint48 validUntil) {
         bytes32 sessionId = env.sessionId;
-        SessionCharging.Op memory op = _activeOp(account, epoch, sessionId, env.periodIndex);
+        SessionCharging.Op memory op = _activeOp(account, sessionId, env.periodIndex);
         (validAfter, validUntil) = SessionWindow.periodWindow(
             sessionId,
             env.periodIndex,
@@ -224,43 +217,36 @@ contract SessionKeyValidator is SessionAdmin {
     ///      session once per nonce.
     function _enable(
         address account,
-        uint32 epoch,
         bytes32 sessionId,
         Session calldata session,
         uint256 nonce,
         bytes calldata enableSignature
     ) private {
+        _requireInitialized(account);
         _consumeEnableNonce(account, nonce);
         bytes32 digest = SignatureEnvelope.enableDigest(account, sessionId, nonce);
         if (IERC1271(account).isValidSignature(digest, enableSignature) != ERC1271_MAGIC) {
             revert EnableSignatureInvalid(account, sessionId, nonce);
         }
-        _createSession(account, epoch, sessionId, session, true);
+        _createSession(account, sessionId, session, true);
     }
 
-    /// @dev The op to charge, with the record of an active session and its storage slot
-    ///      (`records[recordKey][account]`, kept so that charging writes it without hashing the keys
-    ///      again); reverts for a missing, paused or revoked session.
-    function _activeOp(address account, uint32 epoch, bytes32 sessionId, uint32 periodIndex)
+    /// @dev The op to charge, with the record of an active session and its storage slot (kept so that
+    ///      charging writes it without hashing the keys again); reverts for a missing, paused or revoked
+    ///      session.
+    function _activeOp(address account, bytes32 sessionId, uint32 periodIndex)
         private
         view
         returns (SessionCharging.Op memory op)
     {
+        uint256 slot = SessionStorage.recordSlot(sessionId, account);
         uint256 record;
-        uint256 slot;
-        mapping(address => uint256) storage records =
-            SessionStorage.layout().records[SessionStorage.recordKey(sessionId, epoch)];
         assembly ("memory-safe") {
-            // The slot Solidity computes for `records[account]`: keccak256(pad32(account) ‖ mapping slot),
-            // hashed in scratch space.
-            mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
-            mstore(0x20, records.slot)
-            slot := keccak256(0x00, 0x40)
             record := sload(slot)
         }
         uint8 status = SessionStorage.status(record);
         if (status == SessionStorage.STATUS_ACTIVE) {
-            return SessionCharging.Op(account, epoch, sessionId, periodIndex, record, slot);
+            return SessionCharging.Op(account, sessionId, periodIndex, record, slot);
         }
         if (status == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);

@@ -7,16 +7,17 @@ pragma solidity ^0.8.28;
 ///      - ERC-7562: every slot the module touches during validation is associated with the account.
 ///        Each map is `mapping(K key => mapping(address account => V))` or `mapping(address account => V)`,
 ///        so a slot is `keccak256(pad32(account) ‖ x) + n` with n < 128 (n = 0 for a uint256 value,
-///        n = 0 for the one-slot `AccountState`).
-///      - Generations: `AccountState.epoch` is bumped at uninstall. Session records and counters are
-///        keyed by `(sessionId, epoch)`, so an uninstall kills them all in O(1) and a reinstall never
-///        revives them. `revoked` and `enableNonces` are NOT keyed by epoch: a revoked id stays revoked
-///        and a consumed enable grant stays consumed forever.
-///      - The record of a session packs `status (8) | uses (32) | unused (88) | spent of tokens[0] (128)`
-///        so that the common op (one token, one use counter) writes one slot. Other counters:
-///        lifetime `native (128, low) | fee (128, high)`, `gas`, one per token after the first, one per
-///        (period, periodic asset), one per (period) for the rate limit. All amounts are capped at
-///        2^128-1 when a session is created, so no counter can exceed 128 bits.
+///        0 <= n <= MAX_LIVE_SESSIONS for the `AccountState` struct).
+///      - No install generation: validation reads no per-account word. Records and counters are keyed by
+///        `(sessionId, account)`, and a record is never deleted: once a session ends (revoked, or killed by
+///        an uninstall, which revokes every live session of the account) its id stays revoked, so its
+///        counters can never come back. `AccountState.live` lists the live (active or paused) sessions so
+///        that an uninstall can revoke them in a bounded loop (at most MAX_LIVE_SESSIONS).
+///      - The record of a session packs `status (8) | uses (32) | live index (8) | unused (80) |
+///        spent of tokens[0] (128)` so that the common op (one token, one use counter) writes one slot.
+///        Other counters: lifetime `native (128, low) | fee (128, high)`, `gas`, one per token after the
+///        first, one per (period, periodic asset), one per (period) for the rate limit. All amounts are
+///        capped at 2^128-1 when a session is created, so no counter can exceed 128 bits.
 library SessionStorage {
     /// @dev Session status values (as stored in the low byte of the record).
     uint8 internal constant STATUS_NONE = 0;
@@ -35,18 +36,21 @@ library SessionStorage {
     bytes32 internal constant LAYOUT_SLOT =
         0xb1ee14ae08b0347e0d4fdfc5beaae4e8b548530be228ac379d93f09426a9f900;
 
-    /// @dev Per-account state: the install generation and whether the module is installed.
+    /// @dev Most live (active or paused) sessions an account may hold at once (bounds `onUninstall`).
+    uint256 internal constant MAX_LIVE_SESSIONS = 64;
+
+    /// @dev Per-account state: whether the module is installed, and the ids of the live sessions.
     struct AccountState {
-        uint32 epoch;
         bool initialized;
+        uint8 liveCount;
+        bytes32[MAX_LIVE_SESSIONS] live;
     }
 
     /// @dev The module's whole storage.
     struct Layout {
         mapping(address account => AccountState) accounts;
-        mapping(bytes32 recordKey => mapping(address account => uint256)) records;
+        mapping(bytes32 sessionId => mapping(address account => uint256)) records;
         mapping(bytes32 counterKey => mapping(address account => uint256)) counters;
-        mapping(bytes32 sessionId => mapping(address account => bool)) revoked;
         mapping(uint256 nonceWord => mapping(address account => uint256)) enableNonces;
     }
 
@@ -58,30 +62,29 @@ library SessionStorage {
         }
     }
 
-    /// @dev The key of a session's record in generation `epoch`.
-    function recordKey(bytes32 sessionId, uint32 epoch) internal pure returns (bytes32 key) {
+    /// @dev The storage slot of the record of `sessionId` on `account`: `records[sessionId][account]`, as
+    ///      Solidity computes it (keccak256(pad32(account) ‖ keccak256(sessionId ‖ records.slot))).
+    function recordSlot(bytes32 sessionId, address account) internal view returns (uint256 slot) {
+        mapping(bytes32 => mapping(address => uint256)) storage records = layout().records;
         assembly ("memory-safe") {
             mstore(0x00, sessionId)
-            mstore(0x20, and(epoch, 0xffffffff)) // cleaned: a uint32 on the stack may carry dirty upper bits
-            key := keccak256(0x00, 0x40)
+            mstore(0x20, records.slot)
+            mstore(0x20, keccak256(0x00, 0x40))
+            mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            slot := keccak256(0x00, 0x40)
         }
     }
 
-    /// @dev The key of a counter: `kind` of session `sessionId` in generation `epoch`, for asset `a`
-    ///      (token or periodic asset, or 0) and period `b` (or 0).
-    function counterKey(uint256 kind, bytes32 sessionId, uint32 epoch, address a, uint256 b)
-        internal
-        pure
-        returns (bytes32 key)
-    {
+    /// @dev The key of a counter: `kind` of session `sessionId`, for asset `a` (token or periodic asset, or 0)
+    ///      and period `b` (or 0).
+    function counterKey(uint256 kind, bytes32 sessionId, address a, uint256 b) internal pure returns (bytes32 key) {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, kind)
             mstore(add(m, 0x20), sessionId)
-            mstore(add(m, 0x40), and(epoch, 0xffffffff)) // cleaned, as in recordKey
-            mstore(add(m, 0x60), and(a, 0xffffffffffffffffffffffffffffffffffffffff))
-            mstore(add(m, 0x80), b)
-            key := keccak256(m, 0xa0)
+            mstore(add(m, 0x40), and(a, 0xffffffffffffffffffffffffffffffffffffffff)) // cleaned: callers pass raw words
+            mstore(add(m, 0x60), b)
+            key := keccak256(m, 0x80)
         }
     }
 
@@ -97,14 +100,24 @@ library SessionStorage {
         return uint32(record >> 8);
     }
 
+    /// @dev The position of a live session's id in `AccountState.live`.
+    function liveIndex(uint256 record) internal pure returns (uint256) {
+        return (record >> 40) & 0xff;
+    }
+
+    /// @dev The record with its live index replaced (`index` < MAX_LIVE_SESSIONS).
+    function withLiveIndex(uint256 record, uint256 index) internal pure returns (uint256) {
+        return (record & ~(uint256(0xff) << 40)) | (index << 40);
+    }
+
     /// @dev The spent amount of `tokens[0]` kept in a record.
     function firstTokenSpent(uint256 record) internal pure returns (uint256) {
         return record >> 128;
     }
 
-    /// @dev A record from its fields (`firstSpent` must fit 128 bits, checked by the caller).
-    function packRecord(uint8 status_, uint32 uses_, uint256 firstSpent) internal pure returns (uint256) {
-        return uint256(status_) | (uint256(uses_) << 8) | (firstSpent << 128);
+    /// @dev A new active record with no use and nothing spent, at position `index` of the live list.
+    function newRecord(uint256 index) internal pure returns (uint256) {
+        return uint256(STATUS_ACTIVE) | (index << 40);
     }
 
     /// @dev The record with its status replaced.

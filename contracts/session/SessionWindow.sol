@@ -68,24 +68,23 @@ library SessionWindow {
         returns (ISessionKeyValidator.Remaining memory r)
     {
         SessionStorage.Layout storage l = SessionStorage.layout();
-        uint32 epoch = l.accounts[account].epoch;
-        uint256 record = l.records[SessionStorage.recordKey(sessionId, epoch)][account];
+        uint256 record = l.records[sessionId][account];
         r.usesLeft =
             session.maxUses == 0 ? type(uint256).max : uint256(session.maxUses) - SessionStorage.uses(record);
-        uint256 lifetime = _counter(l, account, SessionStorage.KIND_LIFETIME, sessionId, epoch, address(0), 0);
+        uint256 lifetime = _counter(l, account, SessionStorage.KIND_LIFETIME, sessionId, address(0), 0);
         // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
         r.nativeLeft = session.nativeAllowance - uint128(lifetime);
         r.feeLeft = session.feeBudget - (lifetime >> 128);
         r.gasLeft = session.gasBudget == 0
             ? type(uint256).max
             : session.gasBudget
-                - _counter(l, account, SessionStorage.KIND_GAS, sessionId, epoch, address(0), 0);
+                - _counter(l, account, SessionStorage.KIND_GAS, sessionId, address(0), 0);
         r.tokensLeft = new uint256[](session.tokens.length);
         for (uint256 i; i < session.tokens.length; ++i) {
             uint256 spent = i == 0
                 ? SessionStorage.firstTokenSpent(record)
                 : _counter(
-                    l, account, SessionStorage.KIND_TOKEN, sessionId, epoch, session.tokens[i].token, 0
+                    l, account, SessionStorage.KIND_TOKEN, sessionId, session.tokens[i].token, 0
                 );
             r.tokensLeft[i] = session.tokens[i].amount - spent;
         }
@@ -93,12 +92,12 @@ library SessionWindow {
         for (uint256 i; i < session.periodic.length; ++i) {
             address asset = session.periodic[i].asset;
             r.periodicLeft[i] = session.periodic[i].amount
-                - _counter(l, account, SessionStorage.KIND_PERIODIC, sessionId, epoch, asset, periodIndex);
+                - _counter(l, account, SessionStorage.KIND_PERIODIC, sessionId, asset, periodIndex);
         }
         r.rateLeft = session.rateLimit == 0
             ? type(uint256).max
             : uint256(session.rateLimit)
-                - _counter(l, account, SessionStorage.KIND_RATE, sessionId, epoch, address(0), periodIndex);
+                - _counter(l, account, SessionStorage.KIND_RATE, sessionId, address(0), periodIndex);
         (r.validAfter, r.validUntil) = window(session, sessionId, periodIndex);
     }
 
@@ -108,10 +107,9 @@ library SessionWindow {
         address account,
         uint256 kind,
         bytes32 sessionId,
-        uint32 epoch,
         address asset,
         uint256 periodIndex
     ) private view returns (uint256) {
-        return l.counters[SessionStorage.counterKey(kind, sessionId, epoch, asset, periodIndex)][account];
+        return l.counters[SessionStorage.counterKey(kind, sessionId, asset, periodIndex)][account];
     }
 }

@@ -15,8 +15,10 @@ import {
     SessionSignerZero,
     SessionListTooLong,
     SessionAmountTooLarge,
-    SessionPeriodRequired
+    SessionPeriodRequired,
+    TooManyLiveSessions
 } from "../../contracts/session/SessionErrors.sol";
+import {AccountReset} from "../../contracts/session/SessionEvents.sol";
 
 /// @notice Pause, resume, revoke, uninstall/reinstall (rule 12), isolation between accounts (rule 14) and
 ///         the session format checks at creation.
@@ -67,17 +69,75 @@ contract LifecycleTest is SessionTestBase {
         IEntryPoint ep = entryPointV08;
         TestAccount account = accountFor(ep);
         bytes32 id = create(account, s);
+        Session memory paused = tokenSession(100 ether);
+        paused.salt = keccak256("paused");
+        bytes32 pausedId = create(account, paused);
+        vm.prank(address(account));
+        module.pauseSession(pausedId);
         submit(ep, sessionOp(ep, s, tokenTransfer(60 ether)));
+        bytes32[] memory revokedSessions = new bytes32[](2);
+        revokedSessions[0] = id;
+        revokedSessions[1] = pausedId;
+        vm.expectEmit(address(module));
+        emit AccountReset(address(account), revokedSessions);
         uninstall(account);
         assertFalse(module.isInitialized(address(account)));
         install(account);
-        assertEq(module.sessionStatus(address(account), id), 0);
+        // Every live session (active or paused) was revoked by the uninstall: nothing comes back.
+        assertEq(module.sessionStatus(address(account), id), 3);
+        assertEq(module.sessionStatus(address(account), pausedId), 3);
         PackedUserOperation memory op = sessionOp(ep, s, tokenTransfer(1 ether));
-        expectModuleRevert(abi.encodeWithSelector(SessionNotFound.selector, id));
+        expectModuleRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
         submit(ep, op);
-        // A pause from the old generation does not survive either: the record is simply gone.
-        create(account, s);
-        assertEq(module.remaining(address(account), s, 0).tokensLeft[0], 100 ether);
+        vm.prank(address(account));
+        vm.expectRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
+        module.createSession(s);
+        // The same permissions under a new salt are a new session with fresh counters.
+        Session memory again = tokenSession(100 ether);
+        again.salt = keccak256("after reinstall");
+        create(account, again);
+        assertEq(module.remaining(address(account), again, 0).tokensLeft[0], 100 ether);
+        submit(ep, sessionOp(ep, again, tokenTransfer(100 ether)));
+    }
+
+    function test_lifecycle_liveSessionsAreBounded() public {
+        TestAccount account = accountV07;
+        uint256 max = 64;
+        bytes32[] memory ids = new bytes32[](max);
+        for (uint256 i; i < max; ++i) {
+            ids[i] = create(account, _salted(i));
+        }
+        Session memory extra = _salted(max);
+        vm.prank(address(account));
+        vm.expectRevert(abi.encodeWithSelector(TooManyLiveSessions.selector, address(account), max));
+        module.createSession(extra);
+        // Revoking a session frees its place; the last live id moves into it and keeps working.
+        vm.prank(address(account));
+        module.revokeSession(ids[3]);
+        create(account, extra);
+        submit(entryPointV07, sessionOp(entryPointV07, _salted(max - 1), tokenTransfer(1 ether)));
+        // An uninstall revokes all 64 live ones (including the moved and the new one) within a bounded cost.
+        vm.prank(address(account));
+        module.pauseSession(ids[max - 1]);
+        uint256 before = gasleft();
+        uninstall(account);
+        uint256 used = before - gasleft();
+        assertLt(used, 1_000_000, "uninstall with 64 live sessions stays cheap");
+        install(account);
+        for (uint256 i; i < max; ++i) {
+            assertEq(module.sessionStatus(address(account), ids[i]), 3);
+        }
+        assertEq(module.sessionStatus(address(account), idOf(extra)), 3);
+        // After the reinstall the account has all its places again.
+        for (uint256 i = max + 1; i < 2 * max + 1; ++i) {
+            create(account, _salted(i));
+        }
+    }
+
+    /// @dev A token session made distinct by its salt.
+    function _salted(uint256 i) private view returns (Session memory s) {
+        s = tokenSession(100 ether);
+        s.salt = bytes32(i + 1);
     }
 
     function test_lifecycle_onlyAccountChangesItsSessions() public {

@@ -18,6 +18,7 @@ sol! {
     error SessionIsPaused(bytes32 sessionId);
     error SessionIsRevoked(bytes32 sessionId);
     error SessionAlreadyExists(bytes32 sessionId);
+    error TooManyLiveSessions(address account, uint256 max);
     error EnableNonceUsed(address account, uint256 nonce);
     error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
     error CallDataTooShort(uint256 length);
@@ -91,6 +92,9 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     try_decode!(SessionIsRevoked, |_e| Rejection::SessionIsRevoked);
     try_decode!(SessionAlreadyExists, |_e| Rejection::Enable(
         AdminError::SessionAlreadyExists
+    ));
+    try_decode!(TooManyLiveSessions, |_e| Rejection::Enable(
+        AdminError::TooManyLiveSessions
     ));
     try_decode!(EnableNonceUsed, |_e| Rejection::Enable(
         AdminError::EnableNonceUsed

@@ -15,6 +15,8 @@ pub const MAX_TOKENS: usize = 8;
 pub const MAX_PERIODIC: usize = 8;
 /// Cap on `paymasters`.
 pub const MAX_PAYMASTERS: usize = 4;
+/// Most live (active or paused) sessions of one account.
+pub const MAX_LIVE_SESSIONS: usize = 64;
 
 /// Why a lifecycle call reverts (the module's custom error of the same name).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +42,9 @@ pub enum AdminError {
     /// Create of a live id.
     #[error("SessionAlreadyExists")]
     SessionAlreadyExists,
+    /// The account already holds `MAX_LIVE_SESSIONS` live sessions.
+    #[error("TooManyLiveSessions")]
+    TooManyLiveSessions,
     /// Enable nonce already used or invalidated.
     #[error("EnableNonceUsed")]
     EnableNonceUsed,
@@ -80,6 +85,7 @@ impl AdminError {
             Self::SessionIsRevoked => "SessionIsRevoked",
             Self::SessionNotPaused => "SessionNotPaused",
             Self::SessionAlreadyExists => "SessionAlreadyExists",
+            Self::TooManyLiveSessions => "TooManyLiveSessions",
             Self::EnableNonceUsed => "EnableNonceUsed",
             Self::EnableSignatureInvalid => "EnableSignatureInvalid",
             Self::SessionSignerZero => "SessionSignerZero",
@@ -169,8 +175,15 @@ impl AccountState {
         Ok(())
     }
 
-    /// `onUninstall`: every session and counter of this generation dies. Never fails.
+    /// `onUninstall`: every live session is revoked for ever (its counters can never come
+    /// back). Never fails.
     pub fn uninstall(&mut self) {
+        for (id, state) in self.records.iter_mut() {
+            if matches!(state.status, Status::Active | Status::Paused) {
+                state.status = Status::Revoked;
+                self.revoked.insert(*id);
+            }
+        }
         self.epoch += 1;
         self.installed = false;
     }
@@ -192,6 +205,9 @@ impl AccountState {
             return Err(AdminError::SessionAlreadyExists);
         }
         check_format(session)?;
+        if self.live_count() >= MAX_LIVE_SESSIONS {
+            return Err(AdminError::TooManyLiveSessions);
+        }
         self.set_session(id, SessionState::created());
         Ok(())
     }

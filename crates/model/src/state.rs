@@ -100,23 +100,21 @@ impl SessionState {
 pub struct AccountState {
     /// Whether the module is installed.
     pub installed: bool,
-    /// Install generation (bumped at every uninstall).
+    /// Install generation (bumped at every uninstall; the module keeps no such word, the
+    /// audit uses it to group what it observes).
     pub epoch: u32,
-    /// Revoked ids (permanent, across generations).
+    /// Revoked ids (permanent: by the account, or by an uninstall).
     pub revoked: BTreeSet<B256>,
-    /// Session records and counters per (id, generation).
-    pub records: BTreeMap<(B256, u32), SessionState>,
+    /// Session records and counters per id (never deleted: an id is created at most once).
+    pub records: BTreeMap<B256, SessionState>,
     /// Used or invalidated enable nonces.
     pub used_nonces: BTreeSet<U256>,
 }
 
 impl AccountState {
-    /// The session's record in the current generation (default: status none, no counters).
+    /// The session's record (default: status none, no counters).
     pub fn session(&self, id: B256) -> SessionState {
-        self.records
-            .get(&(id, self.epoch))
-            .cloned()
-            .unwrap_or_default()
+        self.records.get(&id).cloned().unwrap_or_default()
     }
 
     /// The status `sessionStatus(account, id)` reports.
@@ -130,8 +128,16 @@ impl AccountState {
         self.session(id).status
     }
 
-    /// Stores the record of `id` in the current generation.
+    /// Stores the record of `id`.
     pub fn set_session(&mut self, id: B256, state: SessionState) {
-        self.records.insert((id, self.epoch), state);
+        self.records.insert(id, state);
+    }
+
+    /// How many sessions are live (active or paused).
+    pub fn live_count(&self) -> usize {
+        self.records
+            .values()
+            .filter(|s| matches!(s.status, Status::Active | Status::Paused))
+            .count()
     }
 }

@@ -93,13 +93,15 @@ fn run(account: &AccountState, op: &OpInput, ctx: &Context) -> Result<Accepted, 
     if op.sender != ctx.account {
         return Err(Rejection::SenderMismatch(op.sender));
     }
-    if !account.installed {
-        return Err(Rejection::NotInitialized);
-    }
     let env = parse_envelope(&op.envelope)?;
     let mut storage = account.clone();
     let mut enabled_with = None;
     if env.flags == 1 {
+        // Only an enable grant needs the install flag: every session of an uninstalled module was
+        // revoked by the uninstall, so its ops fail on the session's status.
+        if !account.installed {
+            return Err(Rejection::NotInitialized);
+        }
         enable(&mut storage, env).map_err(Rejection::Enable)?;
         enabled_with = Some(env.enable_nonce);
     }

@@ -8,7 +8,7 @@ use leash_model::{
     window::{in_window, op_window, period_at, EntryPointRules},
     AccountState, AdminError, CallGrant, Context, Envelope, ModuleKind, OpInput, ParsedEnvelope,
     PeriodicAllowance, Rejection, Selector, Session, Status, TokenAllowance, Verdict,
-    GRANT_ANY_SELECTOR, GRANT_ANY_TARGET, NATIVE_ASSET,
+    GRANT_ANY_SELECTOR, GRANT_ANY_TARGET, MAX_LIVE_SESSIONS, NATIVE_ASSET,
 };
 
 const ACCOUNT: Address = address!("0x00000000000000000000000000000000000acc01");
@@ -693,28 +693,64 @@ fn rule12_lifecycle() {
     account.uninstall();
     assert_eq!(
         rejection(validate(&account, &o, &ctx())),
-        Rejection::NotInitialized
+        Rejection::SessionIsRevoked,
+        "an uninstall revokes every live session"
     );
     account.install().unwrap();
-    assert_eq!(
-        rejection(validate(&account, &o, &ctx())),
-        Rejection::SessionNotFound
-    );
-    account.create(ID, &s).unwrap();
-    assert_eq!(
-        account.session(ID).uses,
-        0,
-        "a reinstall never brings counters back"
-    );
-    account.revoke(ID).unwrap();
     assert_eq!(
         rejection(validate(&account, &o, &ctx())),
         Rejection::SessionIsRevoked
     );
+    assert_eq!(account.status(ID), Status::Revoked);
+    assert_eq!(
+        account.create(ID, &s),
+        Err(AdminError::SessionIsRevoked),
+        "a reinstall never brings a session or its counters back"
+    );
+    assert_eq!(
+        account.session(ID).uses,
+        1,
+        "the dead record keeps its counters"
+    );
+}
+
+#[test]
+fn rule12_live_sessions_are_bounded() {
+    let mut account = AccountState::default();
+    account.install().unwrap();
+    let id = |i: u8| B256::repeat_byte(i + 1);
+    for i in 0..MAX_LIVE_SESSIONS as u8 {
+        account.create(id(i), &base_session()).unwrap();
+    }
+    let extra = id(MAX_LIVE_SESSIONS as u8);
+    assert_eq!(
+        account.create(extra, &base_session()),
+        Err(AdminError::TooManyLiveSessions)
+    );
+    account.revoke(id(3)).unwrap();
+    account.create(extra, &base_session()).unwrap();
     account.uninstall();
     account.install().unwrap();
-    assert_eq!(account.create(ID, &s), Err(AdminError::SessionIsRevoked));
-    assert_eq!(account.status(ID), Status::Revoked);
+    assert_eq!(account.live_count(), 0);
+    assert_eq!(account.status(extra), Status::Revoked);
+}
+
+#[test]
+fn rule13_enable_needs_the_module_installed() {
+    let s = base_session();
+    let mut account = AccountState::default();
+    let mut o = op(&s, single(TARGET, 0, &[]));
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.flags = 1;
+        env.enable_nonce = U256::from(5);
+        env.enable_signature_valid = true;
+    }
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::NotInitialized
+    );
+    account.install().unwrap();
+    assert!(matches!(validate(&account, &o, &ctx()), Verdict::Accept(_)));
 }
 
 #[test]
