@@ -98,11 +98,27 @@ library PermissionChecks {
         bool direct,
         address account
     ) internal view returns (Charges memory charges) {
-        (, uint256 tokenCount) = SessionCalldata.list(s, SessionCalldata.TOKENS);
-        (, uint256 periodicCount) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
-        charges.tokens = new uint256[](tokenCount);
-        charges.periodic = new uint256[](periodicCount);
-        bool root = SessionCalldata.word(s, SessionCalldata.ROOT) != 0;
+        bool root;
+        assembly ("memory-safe") {
+            // `Charges` (native, tokens, notModule... in field order) followed by its two arrays, sized from the
+            // proven session's `tokens` and `periodic` lists (at most 8 each) and zero-filled (memory past the
+            // free pointer may be dirty; calldatacopy from the end of calldata writes zeros).
+            let tokenCount := calldataload(add(s, calldataload(add(s, 0x1a0)))) // TOKENS = 13
+            let periodicCount := calldataload(add(s, calldataload(add(s, 0x1c0)))) // PERIODIC = 14
+            root := iszero(iszero(calldataload(add(s, 0x80)))) // ROOT = 4
+            charges := mload(0x40)
+            let tokens := add(charges, 0x80)
+            let periodic := add(tokens, shl(5, add(tokenCount, 1)))
+            mstore(charges, 0)
+            mstore(add(charges, 0x20), tokens)
+            mstore(add(charges, 0x40), periodic)
+            mstore(add(charges, 0x60), 0)
+            mstore(tokens, tokenCount)
+            mstore(periodic, periodicCount)
+            calldatacopy(add(tokens, 0x20), calldatasize(), shl(5, tokenCount))
+            calldatacopy(add(periodic, 0x20), calldatasize(), shl(5, periodicCount))
+            mstore(0x40, add(periodic, shl(5, add(periodicCount, 1))))
+        }
         if (direct) {
             bytes4 selector = calls[0].selector;
             if (selector == EXECUTE_FROM_EXECUTOR || selector == EXECUTE_USER_OP) {
@@ -121,7 +137,9 @@ library PermissionChecks {
         }
     }
 
-    /// @dev Checks one call of an `execute` and adds what it spends to `charges`.
+    /// @dev Checks one call of an `execute` and adds what it spends to `charges`: call matching and the hard
+    ///      denials (`_matchCall`), the installed-module query of an ANY-target match, value and token charges
+    ///      (`_chargeCall`), then Permit2. Failures revert in that order, each with its own error.
     function _checkCall(
         uint256 s,
         bool root,
@@ -131,62 +149,202 @@ library PermissionChecks {
         address account,
         Charges memory charges
     ) private view {
-        address target = call.target == address(0) ? account : call.target;
-        bool self = target == account;
-        bool explicit = root;
-        if (!root) {
-            bytes4 selector = call.selector;
-            if (_isDenied(target, self, selector)) revert CallDenied(index, target, selector);
-            if (self) {
-                if (!_hasSelector(s, selector)) {
-                    revert CallNotGranted(index, target, selector);
-                }
-            } else {
-                (bool exact, bool anyTarget, bool named) = _matchGrants(s, target, selector);
-                if (!exact) {
-                    if (!anyTarget) revert CallNotGranted(index, target, selector);
-                    if (target != charges.notModule) {
-                        if (_isInstalledModule(account, target, selector)) {
-                            revert CallToInstalledModule(index, target);
-                        }
-                        charges.notModule = target;
-                    }
-                }
-                explicit = named;
-            }
+        (address target, uint256 failure, bool explicit, bool askModule) = _matchCall(s, root, call, account);
+        if (failure == 1) revert CallDenied(index, target, call.selector);
+        if (failure == 2) revert CallNotGranted(index, target, call.selector);
+        if (askModule && target != charges.notModule) {
+            if (_isInstalledModule(account, target, call.selector)) revert CallToInstalledModule(index, target);
+            charges.notModule = target;
         }
-        uint256 value = call.value;
-        if (value != 0) {
-            if (SessionCalldata.word(s, SessionCalldata.NATIVE_ALLOWANCE) == 0) {
-                revert NativeValueNotAllowed(sessionId, value);
-            }
-            charges.native = SaturatingMath.add(charges.native, value);
-            uint256 p = _periodicIndex(s, NATIVE_ASSET);
-            if (p != NONE) charges.periodic[p] = SaturatingMath.add(charges.periodic[p], value);
-        }
-        if (self) return;
-        _chargeToken(s, call, index, target, account, explicit, charges);
-        if (target == PERMIT2) _chargePermit2(s, call, index, account, charges);
+        failure = _chargeCall(s, call, target, explicit, account, charges);
+        if (failure == 1) revert NativeValueNotAllowed(sessionId, call.value);
+        if (failure == 2) revert TokenCallNotExplicit(index, target, call.selector);
+        if (failure == 3) revert TokenCallMalformed(index, target, call.selector);
+        if (target == PERMIT2 && target != account) _chargePermit2(s, call, index, account, charges);
     }
 
-    /// @dev Rule 6 on a limited token: understood spending calls are charged, others need a named grant.
-    function _chargeToken(
-        uint256 s,
-        CallDecoder.Call memory call,
-        uint256 index,
-        address token,
-        address account,
-        bool explicit,
-        Charges memory charges
-    ) private pure {
-        (uint256 t, uint256 p) = _assetIndices(s, token);
-        if (t == NONE && p == NONE) return;
-        (bool understood, uint256 amount) = _erc20Spending(call, index, token, account);
-        if (!understood) {
-            if (!explicit) revert TokenCallNotExplicit(index, token, call.selector);
-            return;
+    /// @dev Matches a call against the session's grants (unless `root`) and applies the hard denials.
+    ///      `explicit`: a grant names both the target and the selector (or root); `askModule`: only an
+    ///      ANY-target grant matched, so the account must be asked whether the target is an installed module.
+    ///      `failure`: 0 none, 1 a hard denial (CallDenied), 2 no grant matches (CallNotGranted).
+    function _matchCall(uint256 s, bool root, CallDecoder.Call memory c, address account)
+        private
+        view
+        returns (address target, uint256 failure, bool explicit, bool askModule)
+    {
+        assembly ("memory-safe") {
+            // True when `sel` is in the proven session's accountSelectors (bytes4 elements, one left-aligned word
+            // each, at most 8).
+            function hasSelector(session, sel) -> found {
+                let list := add(session, calldataload(add(session, 0x180))) // ACCOUNT_SELECTORS = 12
+                for {
+                    let p := add(list, 0x20)
+                    let end := add(p, shl(5, calldataload(list)))
+                } lt(p, end) { p := add(p, 0x20) } {
+                    if eq(shr(224, calldataload(p)), sel) {
+                        found := 1
+                        break
+                    }
+                }
+            }
+            // Scans the proven session's call grants (target, selector left-aligned, flags; 3 words each, at
+            // most 16): `exact` = a grant names `tgt` and matches `sel`, `anyTarget` = an ANY-target grant
+            // matches `sel`, `named` = a grant names both.
+            function matchGrants(session, tgt, sel) -> exact, anyTarget, named {
+                let list := add(session, calldataload(add(session, 0x160))) // CALLS = 11
+                for {
+                    let g := add(list, 0x20)
+                    let end := add(g, mul(calldataload(list), 96))
+                } lt(g, end) { g := add(g, 96) } {
+                    let flags := calldataload(add(g, 64))
+                    let anySelector := and(flags, 2) // GRANT_ANY_SELECTOR
+                    if or(anySelector, eq(shr(224, calldataload(add(g, 32))), sel)) {
+                        switch and(flags, 1) // GRANT_ANY_TARGET
+                        case 0 {
+                            if eq(and(calldataload(g), 0xffffffffffffffffffffffffffffffffffffffff), tgt) {
+                                exact := 1
+                                if iszero(anySelector) { named := 1 }
+                            }
+                        }
+                        default { anyTarget := 1 }
+                    }
+                }
+            }
+            // The decoder wrote clean words: target (160 bits; 0 is the account), selector (top 4 bytes).
+            target := mload(c)
+            if iszero(target) { target := account }
+            explicit := root
+            if iszero(root) {
+                let sel := shr(224, mload(add(c, 0x40)))
+                let self := eq(target, account)
+                // Hard denials: the module; ENTRY_POINT_V06 / V07 / V08 (constants above); a self-call to EXECUTE
+                // 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964 or EXECUTE_USER_OP 0x8dd7712f.
+                switch or(
+                    or(
+                        eq(target, address()),
+                        or(
+                            or(
+                                eq(target, 0x0000000071727De22E5E9d8BAf0edAc6f37da032),
+                                eq(target, 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108)
+                            ),
+                            eq(target, 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789)
+                        )
+                    ),
+                    and(self, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))
+                )
+                case 1 { failure := 1 }
+                default {
+                    switch self
+                    case 1 { if iszero(hasSelector(s, sel)) { failure := 2 } }
+                    default {
+                        let exact, anyTarget, named := matchGrants(s, target, sel)
+                        explicit := named
+                        if iszero(exact) {
+                            switch anyTarget
+                            case 0 { failure := 2 }
+                            default { askModule := 1 }
+                        }
+                    }
+                }
+            }
         }
-        _addCharges(charges, t, p, amount);
+    }
+
+    /// @dev Rules 5 and 6 for one call: its native value (native allowance and the native periodic
+    ///      allowance) and, unless the call is to the account, on a limited token the understood spending calls
+    ///      (charged at their full amount) or the explicit grant any other call needs. `failure`: 0 none,
+    ///      1 NativeValueNotAllowed, 2 TokenCallNotExplicit, 3 TokenCallMalformed.
+    function _chargeCall(
+        uint256 s,
+        CallDecoder.Call memory c,
+        address target,
+        bool explicit,
+        address account,
+        Charges memory charges
+    ) private pure returns (uint256 failure) {
+        assembly ("memory-safe") {
+            // Index of `asset` in the proven session's (asset, amount) list at head offset `field` (at most 8
+            // elements of 2 words, the asset a clean address word), or not(0) (NONE).
+            function assetIndex(session, field, asset) -> found {
+                found := not(0)
+                let list := add(session, calldataload(add(session, field)))
+                let n := calldataload(list)
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    if eq(
+                        and(calldataload(add(list, add(0x20, shl(6, i)))), 0xffffffffffffffffffffffffffffffffffffffff),
+                        asset
+                    ) {
+                        found := i
+                        break
+                    }
+                }
+            }
+            // Adds `amount` to element `i` of the sums array `array` unless i is NONE, saturating at 2^256-1
+            // (see SaturatingMath). `i` was found in the list the array was sized from: the write is inside it.
+            function addTo(array, i, amount) {
+                if iszero(eq(i, not(0))) {
+                    let slot := add(add(array, 0x20), shl(5, i))
+                    let sum := add(mload(slot), amount)
+                    if lt(sum, amount) { sum := not(0) }
+                    mstore(slot, sum)
+                }
+            }
+            // An ERC-20 spending call: transfer, approve, increaseAllowance (exactly `(address, uint256)`) and
+            // transferFrom (exactly `(address, address, uint256)`, understood only when it moves `from`'s
+            // tokens); `malformed` for an understood selector with any other encoding. The decoder checked
+            // that the call's `size` data bytes lie in calldata; a shorter call is rejected by its size.
+            function erc20Spending(callPtr, from) -> malformed, understood, amount {
+                let sel := shr(224, mload(add(callPtr, 0x40)))
+                let data := mload(add(callPtr, 0x60))
+                let size := mload(add(callPtr, 0x80))
+                // ERC20_TRANSFER 0xa9059cbb, ERC20_APPROVE 0x095ea7b3, ERC20_INCREASE_ALLOWANCE 0x39509351
+                switch or(or(eq(sel, 0xa9059cbb), eq(sel, 0x095ea7b3)), eq(sel, 0x39509351))
+                case 1 {
+                    malformed := or(iszero(eq(size, 68)), iszero(iszero(shr(160, calldataload(add(data, 4))))))
+                    understood := iszero(malformed)
+                    amount := calldataload(add(data, 36))
+                }
+                default {
+                    // ERC20_TRANSFER_FROM 0x23b872dd
+                    if eq(sel, 0x23b872dd) {
+                        let owner := calldataload(add(data, 4))
+                        malformed :=
+                            or(iszero(eq(size, 100)), iszero(iszero(or(shr(160, owner), shr(160, calldataload(add(data, 36)))))))
+                        understood := and(iszero(malformed), eq(owner, from))
+                        amount := calldataload(add(data, 68))
+                    }
+                }
+            }
+            let value := mload(add(c, 0x20))
+            if value {
+                switch calldataload(add(s, 0x100)) // NATIVE_ALLOWANCE = 8
+                case 0 { failure := 1 }
+                default {
+                    let nativeSum := add(mload(charges), value)
+                    if lt(nativeSum, value) { nativeSum := not(0) }
+                    mstore(charges, nativeSum)
+                    // PERIODIC = 14; NATIVE_ASSET (SessionTypes)
+                    addTo(mload(add(charges, 0x40)), assetIndex(s, 0x1c0, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE), value)
+                }
+            }
+            if and(iszero(failure), iszero(eq(target, account))) {
+                let t := assetIndex(s, 0x1a0, target) // TOKENS = 13
+                let p := assetIndex(s, 0x1c0, target) // PERIODIC = 14
+                if iszero(and(eq(t, not(0)), eq(p, not(0)))) {
+                    let malformed, understood, amount := erc20Spending(c, account)
+                    switch malformed
+                    case 1 { failure := 3 }
+                    default {
+                        switch understood
+                        case 0 { if iszero(explicit) { failure := 2 } }
+                        default {
+                            addTo(mload(add(charges, 0x20)), t, amount)
+                            addTo(mload(add(charges, 0x40)), p, amount)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// @dev Adds `amount` to `charges.tokens[t]` (unless t is NONE) and to `charges.periodic[p]` (unless p is
@@ -256,61 +414,6 @@ library PermissionChecks {
         _addCharges(charges, t, p, amount);
     }
 
-    /// @dev Decodes an ERC-20 spending call; `understood` is false for any other call.
-    function _erc20Spending(CallDecoder.Call memory call, uint256 index, address token, address account)
-        private
-        pure
-        returns (bool understood, uint256 amount)
-    {
-        bytes4 selector = call.selector;
-        if (selector == ERC20_TRANSFER || selector == ERC20_APPROVE || selector == ERC20_INCREASE_ALLOWANCE) {
-            if (call.dataLength != 4 + 64 || _arg(call, 0) >> 160 != 0) {
-                revert TokenCallMalformed(index, token, selector);
-            }
-            return (true, _arg(call, 1));
-        }
-        if (selector == ERC20_TRANSFER_FROM) {
-            if (call.dataLength != 4 + 96 || _arg(call, 0) >> 160 != 0 || _arg(call, 1) >> 160 != 0) {
-                revert TokenCallMalformed(index, token, selector);
-            }
-            if (address(uint160(_arg(call, 0))) != account) return (false, 0);
-            return (true, _arg(call, 2));
-        }
-        return (false, 0);
-    }
-
-    /// @dev Scans the call grants: `exact` = a grant names this target and matches the selector,
-    ///      `anyTarget` = an ANY-target grant matches the selector, `named` = a grant names both.
-    function _matchGrants(uint256 s, address target, bytes4 selector)
-        private
-        pure
-        returns (bool exact, bool anyTarget, bool named)
-    {
-        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.CALLS);
-        assembly ("memory-safe") {
-            // CallGrant elements: target, selector (left-aligned), flags, 3 words each. The session is the
-            // proven canonical encoding (SessionCalldata), so all `length` (<= 16) elements lie inside it:
-            // every read is in bounds and no position overflows. Words are masked exactly as the Solidity
-            // conversions `address(uint160(w))` / `bytes4(bytes32(w))` would (and the arguments cleaned).
-            let sel := shr(224, selector)
-            let tgt := and(target, 0xffffffffffffffffffffffffffffffffffffffff)
-            for { let g := start } lt(g, add(start, mul(length, 96))) { g := add(g, 96) } {
-                let flags := calldataload(add(g, 64))
-                let anySelector := and(flags, GRANT_ANY_SELECTOR)
-                if or(anySelector, eq(shr(224, calldataload(add(g, 32))), sel)) {
-                    switch and(flags, GRANT_ANY_TARGET)
-                    case 0 {
-                        if eq(and(calldataload(g), 0xffffffffffffffffffffffffffffffffffffffff), tgt) {
-                            exact := 1
-                            if iszero(anySelector) { named := 1 }
-                        }
-                    }
-                    default { anyTarget := 1 }
-                }
-            }
-        }
-    }
-
     /// @dev True when the account reports `target` as an installed validator, executor, hook, or as the
     ///      fallback handler of `selector`.
     function _isInstalledModule(address account, address target, bytes4 selector)
@@ -323,22 +426,6 @@ library PermissionChecks {
             || config.isModuleInstalled(MODULE_TYPE_EXECUTOR, target, "")
             || config.isModuleInstalled(MODULE_TYPE_HOOK, target, "")
             || config.isModuleInstalled(MODULE_TYPE_FALLBACK, target, abi.encodePacked(selector));
-    }
-
-    /// @dev Hard denial of a non-root call: the module itself, a canonical EntryPoint, or a self-call to a
-    ///      wrapper (`execute`, `executeFromExecutor`, `executeUserOp`).
-    function _isDenied(address target, bool self, bytes4 selector) private view returns (bool denied) {
-        address v06 = ENTRY_POINT_V06;
-        address v07 = ENTRY_POINT_V07;
-        address v08 = ENTRY_POINT_V08;
-        assembly ("memory-safe") {
-            let t := and(target, 0xffffffffffffffffffffffffffffffffffffffff)
-            let sel := shr(224, selector)
-            let entryPoint := or(or(eq(t, v07), eq(t, v08)), eq(t, v06))
-            // EXECUTE 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964, EXECUTE_USER_OP 0x8dd7712f (constants above).
-            let wrapper := or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f))
-            denied := or(or(eq(t, address()), entryPoint), and(iszero(iszero(self)), wrapper))
-        }
     }
 
     /// @dev True when `selector` is in the session's `accountSelectors`.
@@ -364,11 +451,6 @@ library PermissionChecks {
     function _assetIndices(uint256 s, address asset) private pure returns (uint256 t, uint256 p) {
         return
             (_assetIndex(s, SessionCalldata.TOKENS, asset), _assetIndex(s, SessionCalldata.PERIODIC, asset));
-    }
-
-    /// @dev Index of `asset` in the session's `periodic`, or NONE.
-    function _periodicIndex(uint256 s, address asset) private pure returns (uint256) {
-        return _assetIndex(s, SessionCalldata.PERIODIC, asset);
     }
 
     /// @dev Index of `asset` in the (asset, amount) list `field`, or NONE.

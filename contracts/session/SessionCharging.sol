@@ -67,46 +67,65 @@ library SessionCharging {
         pure
         returns (Bill memory b)
     {
-        uint256 limits = uint256(userOp.accountGasLimits);
-        // Both 128-bit limits: their sum fits; `preVerificationGas` is a full word (the EntryPoint bounds it,
-        // a direct caller need not), so the rest saturates.
-        unchecked {
-            // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of accountGasLimits are callGasLimit (ERC-4337 packing)
-            b.gas = SaturatingMath.add((limits >> 128) + uint128(limits), userOp.preVerificationGas);
-        }
         bytes calldata paymasterAndData = userOp.paymasterAndData;
-        if (paymasterAndData.length == 0) {
-            if (SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) == 0) {
-                revert UnsponsoredNotAllowed(sessionId);
-            }
-            b.fee = SaturatingMath.mul(b.gas, uint128(uint256(userOp.gasFees)));
-            return b;
-        }
-        if (paymasterAndData.length < 52) revert PaymasterDataMalformed(paymasterAndData.length);
+        uint256 failure; // 0 none, 1 UnsponsoredNotAllowed, 2 PaymasterDataMalformed, 3 PaymasterNotAllowed
         address paymaster;
-        uint256 paymasterGas;
         assembly ("memory-safe") {
-            let p := paymasterAndData.offset
-            paymaster := shr(96, calldataload(p))
-            paymasterGas := add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
-        }
-        b.paymaster = paymaster;
-        b.gas = SaturatingMath.add(b.gas, paymasterGas);
-        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PAYMASTERS);
-        bool listed;
-        assembly ("memory-safe") {
-            // address elements, one word each; the proven canonical session holds all `length` (<= 4) of
-            // them: every read is in bounds. Compared on the low 160 bits, as `address(uint160(w))` does.
-            let pm := and(paymaster, 0xffffffffffffffffffffffffffffffffffffffff)
-            for { let p := start } lt(p, add(start, shl(5, length))) { p := add(p, 32) } {
-                if eq(and(calldataload(p), 0xffffffffffffffffffffffffffffffffffffffff), pm) {
-                    listed := 1
-                    break
+            // Gas: verificationGasLimit + callGasLimit (two 128-bit halves of accountGasLimits, userOp word 4:
+            // their sum fits) + preVerificationGas (word 5, a full word the EntryPoint bounds but a direct caller
+            // need not: the sum saturates at 2^256-1, see SaturatingMath).
+            let limits := calldataload(add(userOp, 0x80))
+            let preVerificationGas := calldataload(add(userOp, 0xa0))
+            let gasSum := add(add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff)), preVerificationGas)
+            if lt(gasSum, preVerificationGas) { gasSum := not(0) }
+            b := mload(0x40)
+            mstore(0x40, add(b, 0x60))
+            mstore(add(b, 0x40), 0)
+            switch paymasterAndData.length
+            case 0 {
+                // Unsponsored: fee = gas * maxFeePerGas (low 128 bits of gasFees, word 6), saturating.
+                mstore(add(b, 0x20), gasSum)
+                switch calldataload(add(s, 0x120)) // FEE_BUDGET = 9
+                case 0 { failure := 1 }
+                default {
+                    let maxFee := and(calldataload(add(userOp, 0xc0)), 0xffffffffffffffffffffffffffffffff)
+                    let fee := mul(gasSum, maxFee)
+                    if iszero(or(iszero(gasSum), eq(div(fee, gasSum), maxFee))) { fee := not(0) }
+                    mstore(b, fee)
+                }
+            }
+            default {
+                mstore(b, 0)
+                switch lt(paymasterAndData.length, 52)
+                case 1 { failure := 2 }
+                default {
+                    // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data.
+                    let p := paymasterAndData.offset
+                    paymaster := shr(96, calldataload(p))
+                    let paymasterGas := add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
+                    let total := add(gasSum, paymasterGas)
+                    if lt(total, paymasterGas) { total := not(0) }
+                    mstore(add(b, 0x20), total)
+                    mstore(add(b, 0x40), paymaster)
+                    // paymasters: address elements, one clean word each, in the proven session (at most 4).
+                    let list := add(s, calldataload(add(s, 0x1e0))) // PAYMASTERS = 15
+                    let listed := 0
+                    for {
+                        let q := add(list, 0x20)
+                        let end := add(q, shl(5, calldataload(list)))
+                    } lt(q, end) { q := add(q, 0x20) } {
+                        if eq(and(calldataload(q), 0xffffffffffffffffffffffffffffffffffffffff), paymaster) {
+                            listed := 1
+                            break
+                        }
+                    }
+                    if iszero(listed) { failure := 3 }
                 }
             }
         }
-        if (!listed) revert PaymasterNotAllowed(sessionId, paymaster);
-        return b;
+        if (failure == 1) revert UnsponsoredNotAllowed(sessionId);
+        if (failure == 2) revert PaymasterDataMalformed(paymasterAndData.length);
+        if (failure == 3) revert PaymasterNotAllowed(sessionId, paymaster);
     }
 
     /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
@@ -115,18 +134,28 @@ library SessionCharging {
         internal
         returns (uint256 usage, uint256[] memory extras)
     {
-        SessionStorage.Layout storage l = SessionStorage.layout();
         usage = _chargeRecord(op, s, charges);
-        uint256 tokenCount = charges.tokens.length;
-        uint256 periodicCount = charges.periodic.length;
+        uint256 tokenCount;
+        uint256 periodicCount;
+        bool more;
         assembly ("memory-safe") {
             // Room for every possible extra (native, fee, gas, tokens[1..], periodic[..]; the lists hold at
             // most 8 each), claimed at the free memory pointer with length 0 and filled by `_push`, which
             // writes each word before raising the length (so no word is read before it is written).
+            tokenCount := mload(mload(add(charges, 0x20)))
+            periodicCount := mload(mload(add(charges, 0x40)))
             extras := mload(0x40)
             mstore(extras, 0)
             mstore(0x40, add(extras, shl(5, add(4, add(tokenCount, periodicCount)))))
+            // Anything beyond the record: more tokens, native value or a fee, a gas budget (GAS_BUDGET = 10),
+            // periodic allowances or a rate limit (RATE_LIMIT = 7).
+            more := or(
+                or(gt(tokenCount, 1), or(mload(charges), mload(b))),
+                or(or(calldataload(add(s, 0x140)), periodicCount), calldataload(add(s, 0xe0)))
+            )
         }
+        if (!more) return (usage, extras);
+        SessionStorage.Layout storage l = SessionStorage.layout();
         // Each charge below does nothing (and writes nothing) when its guard is false; the order of the
         // checks, and so the first error of an op breaking several limits, is unchanged.
         if (tokenCount > 1) _chargeTokens(l, op, s, charges.tokens, extras);
@@ -177,52 +206,49 @@ library SessionCharging {
         private
         returns (uint256 usage)
     {
-        (bytes32 sessionId, uint256 record) = (op.sessionId, op.record);
-        uint32 used = SessionStorage.uses(record);
-        uint32 maxUses = uint32(SessionCalldata.word(s, SessionCalldata.MAX_USES));
-        if ((maxUses != 0 && used >= maxUses) || used == type(uint32).max) {
-            revert UsesExhausted(sessionId, maxUses);
-        }
-        (uint256 amount, uint256 firstSpent) =
-            _chargeFirstToken(sessionId, s, charges.tokens, SessionStorage.firstTokenSpent(record));
-        uint32 usedAfter;
-        unchecked {
-            // used < type(uint32).max (checked above): no overflow.
-            usedAfter = used + 1;
-        }
-        // The record stays active at its live index; uses + 1 (< 2^32, checked above) and the new spent amount
-        // (<= the allowance < 2^128) replace their fields.
-        uint256 packed = (record & ((1 << 128) - 1)) + (1 << 8) | (firstSpent << 128);
-        uint256 slot = op.recordSlot;
+        uint256 failure; // 0 none, 1 UsesExhausted, 2 TokenAllowanceExceeded
+        uint256 maxUses;
+        uint256 amount;
+        uint256 left;
         assembly ("memory-safe") {
-            // `l.records[sessionId][account]`, computed when the record was read.
-            sstore(slot, packed)
+            let record := mload(add(op, 0x60))
+            let used := and(shr(8, record), 0xffffffff)
+            maxUses := and(calldataload(add(s, 0x60)), 0xffffffff) // MAX_USES = 3
+            // Out of uses: the session's limit reached, or the 32-bit counter full (any session).
+            switch or(and(iszero(iszero(maxUses)), iszero(lt(used, maxUses))), eq(used, 0xffffffff))
+            case 1 { failure := 1 }
+            default {
+                // tokens[0] (the first element of the proven session's `tokens`: token, amount) against what is
+                // left of it; its spent amount is the record's high 128 bits.
+                let spent := shr(128, record)
+                let tokenSums := mload(add(charges, 0x20))
+                if mload(tokenSums) {
+                    amount := mload(add(tokenSums, 0x20))
+                    let allowance := calldataload(add(add(s, calldataload(add(s, 0x1a0))), 0x40)) // TOKENS = 13
+                    // spent <= allowance always holds (every charge is within it); clamp rather than wrap.
+                    if lt(spent, allowance) { left := sub(allowance, spent) }
+                    switch gt(amount, left)
+                    case 1 { failure := 2 }
+                    default { spent := add(spent, amount) } // <= allowance < 2^128
+                }
+                if iszero(failure) {
+                    // The record stays active at its live index; uses + 1 (< 2^32, checked above) and the new
+                    // spent amount replace their fields. `l.records[sessionId][account]`, slot kept by _activeOp.
+                    sstore(
+                        mload(add(op, 0x80)),
+                        or(add(and(record, 0xffffffffffffffffffffffffffffffff), 0x100), shl(128, spent))
+                    )
+                    usage := or(or(shl(224, mload(add(op, 0x40))), shl(192, add(used, 1))), amount)
+                }
+            }
         }
-        usage = (uint256(op.periodIndex) << 224) | (uint256(usedAfter) << 192) | amount;
-    }
-
-    /// @dev The charge of `tokens[0]` (0 without tokens) against its allowance; returns it and the new spent
-    ///      amount kept in the record.
-    function _chargeFirstToken(bytes32 sessionId, uint256 s, uint256[] memory tokenCharges, uint256 spent)
-        private
-        pure
-        returns (uint256 amount, uint256 spentAfter)
-    {
-        if (tokenCharges.length == 0) return (0, spent);
-        (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
-        assembly ("memory-safe") {
-            // `tokenCharges` has at least one element (checked above).
-            amount := mload(add(tokenCharges, 0x20))
+        if (failure == 1) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- maxUses was masked to 32 bits above
+            revert UsesExhausted(op.sessionId, uint32(maxUses));
         }
-        uint256 left = SessionCalldata.load(tokens + 32) - spent;
-        if (amount > left) {
-            revert TokenAllowanceExceeded(
-                sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
-            );
-        }
-        // amount <= left = allowance - spent: the sum is at most the allowance, no overflow.
-        unchecked {
-            spentAfter = spent + amount;
+        if (failure == 2) {
+            (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+            revert TokenAllowanceExceeded(op.sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left);
         }
     }
 

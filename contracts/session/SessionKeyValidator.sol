@@ -109,13 +109,24 @@ contract SessionKeyValidator is SessionAdmin {
         returns (uint256)
     {
         address account = msg.sender;
-        if (userOp.sender != account) revert SenderMismatch(userOp.sender, account);
+        uint256 sender;
+        bytes calldata signature;
+        assembly ("memory-safe") {
+            // userOp.sender (word 0) must be the caller (a dirty word cannot equal it); userOp.signature: its
+            // offset is word 8 of the op. Reads past the calldata give zeros, and the envelope is bounds-checked
+            // against its own length before anything is taken from it.
+            sender := calldataload(userOp)
+            let p := add(userOp, calldataload(add(userOp, 0x100)))
+            signature.offset := add(p, 0x20)
+            signature.length := calldataload(p)
+        }
+        if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
         (
             SignatureEnvelope.Envelope memory env,
             Session calldata session,
             bytes calldata enableSignature,
             bytes32 sessionId
-        ) = SignatureEnvelope.parse(userOp.signature);
+        ) = SignatureEnvelope.parse(signature);
         if (sessionId != env.sessionId) revert SessionIdMismatch(env.sessionId, sessionId);
         if (env.enable) {
             // The id an owner grants must be that of the canonical encoding, like every stored id, so that
@@ -126,15 +137,33 @@ contract SessionKeyValidator is SessionAdmin {
         }
         uint256 s = SessionCalldata.pointer(session);
         (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, env, s);
-        // ECDSA with OpenZeppelin's tryRecover semantics: high-s, a bad v and ecrecover == 0 are failures.
-        address signer = ecrecover(
-            SignatureEnvelope.opDigest(userOpHash, sessionId, env.periodIndex), env.v, env.r, env.s
-        );
-        uint256 failed = (uint256(env.s) > MAX_S || signer == address(0)
-                || signer != address(uint160(SessionCalldata.word(s, SessionCalldata.SIGNER))))
-            ? SIG_VALIDATION_FAILED
-            : 0;
+        uint256 failed = _signatureFailed(userOpHash, env, s);
         return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
+    }
+
+    /// @dev SIG_VALIDATION_FAILED unless the session key signed `opDigest(userOpHash, sessionId, periodIndex)`:
+    ///      ECDSA with OpenZeppelin's tryRecover semantics (high-s, a bad v and ecrecover == 0 are failures).
+    function _signatureFailed(bytes32 userOpHash, SignatureEnvelope.Envelope memory env, uint256 s)
+        private
+        view
+        returns (uint256 failed)
+    {
+        bytes32 digest = SignatureEnvelope.opDigest(userOpHash, env.sessionId, env.periodIndex);
+        (uint8 v, bytes32 r, bytes32 sigS) = (env.v, env.r, env.s);
+        assembly ("memory-safe") {
+            // The ecrecover precompile (address 1), called from scratch memory at the free pointer; it returns
+            // nothing for an invalid signature, so the output word is cleared first.
+            let m := mload(0x40)
+            mstore(m, digest)
+            mstore(add(m, 0x20), v)
+            mstore(add(m, 0x40), r)
+            mstore(add(m, 0x60), sigS)
+            mstore(0x00, 0)
+            pop(staticcall(gas(), 1, m, 0x80, 0x00, 0x20))
+            let signer := mload(0x00)
+            let expected := and(calldataload(s), 0xffffffffffffffffffffffffffffffffffffffff) // SIGNER = 0
+            failed := or(or(gt(sigS, MAX_S), iszero(signer)), iszero(eq(signer, expected))) // SIG_VALIDATION_FAILED = 1
+        }
     }
 
     /// @notice Always rejects: a session key has no ERC-1271 signing power (rule 11).
@@ -205,12 +234,32 @@ contract SessionKeyValidator is SessionAdmin {
             SessionCalldata.word(s, SessionCalldata.PERIOD),
             SessionCalldata.word(s, SessionCalldata.PERIOD_START)
         );
-        (CallDecoder.Call[] memory calls, bool direct) = CallDecoder.decode(userOp.callData, account);
+        CallDecoder.Call[] memory calls;
+        bool direct;
+        {
+            bytes calldata callData;
+            assembly ("memory-safe") {
+                // userOp.callData: its offset is word 3 of the op (reads past the calldata give zeros; the decoder
+                // checks every length against this one).
+                let p := add(userOp, calldataload(add(userOp, 0x60)))
+                callData.offset := add(p, 0x20)
+                callData.length := calldataload(p)
+            }
+            (calls, direct) = CallDecoder.decode(callData, account);
+        }
         PermissionChecks.Charges memory charges = PermissionChecks.check(s, sessionId, calls, direct, account);
         SessionCharging.Bill memory b = SessionCharging.bill(s, sessionId, userOp);
         (uint256 usage, uint256[] memory extras) = SessionCharging.charge(op, s, charges, b);
-        if (extras.length == 0) emit SessionUsed(account, sessionId, usage);
-        else emit SessionUsedAndCharged(account, sessionId, usage, extras);
+        if (extras.length == 0) {
+            bytes32 topic = SessionUsed.selector;
+            assembly ("memory-safe") {
+                // emit SessionUsed(account, sessionId, usage), the data word in scratch space.
+                mstore(0x00, usage)
+                log3(0x00, 0x20, topic, account, sessionId)
+            }
+        } else {
+            emit SessionUsedAndCharged(account, sessionId, usage, extras);
+        }
     }
 
     /// @dev Enable in the first op: the owner's grant, checked by the account's ERC-1271, creates the
@@ -244,12 +293,21 @@ contract SessionKeyValidator is SessionAdmin {
         assembly ("memory-safe") {
             record := sload(slot)
         }
-        uint8 status = SessionStorage.status(record);
-        if (status == SessionStorage.STATUS_ACTIVE) {
-            return SessionCharging.Op(account, sessionId, periodIndex, record, slot);
+        uint256 status = record & 0xff;
+        if (status != SessionStorage.STATUS_ACTIVE) {
+            if (status == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
+            if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
+            revert SessionNotFound(sessionId);
         }
-        if (status == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
-        if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
-        revert SessionNotFound(sessionId);
+        assembly ("memory-safe") {
+            // SessionCharging.Op {account, sessionId, periodIndex, record, recordSlot}, every field written.
+            op := mload(0x40)
+            mstore(0x40, add(op, 0xa0))
+            mstore(op, account)
+            mstore(add(op, 0x20), sessionId)
+            mstore(add(op, 0x40), and(periodIndex, 0xffffffff))
+            mstore(add(op, 0x60), record)
+            mstore(add(op, 0x80), slot)
+        }
     }
 }

@@ -130,8 +130,18 @@ library SignatureEnvelope {
     }
 
     /// @dev The digest the session key signs for an op.
-    function opDigest(bytes32 userOpHash, bytes32 id, uint32 periodIndex) internal pure returns (bytes32) {
-        return keccak256(abi.encode(SESSION_OP_TYPEHASH, userOpHash, id, periodIndex));
+    ///      `keccak256(abi.encode(SESSION_OP_TYPEHASH, userOpHash, id, periodIndex))`, hashed in scratch memory
+    ///      at the free pointer (not claimed: nothing else is allocated before it is used).
+    function opDigest(bytes32 userOpHash, bytes32 id, uint32 periodIndex) internal pure returns (bytes32 digest) {
+        bytes32 typeHash = SESSION_OP_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            mstore(add(m, 0x20), userOpHash)
+            mstore(add(m, 0x40), id)
+            mstore(add(m, 0x60), and(periodIndex, 0xffffffff))
+            digest := keccak256(m, 0x80)
+        }
     }
 
     /// @dev The EIP-712 digest an owner signs to enable session `id` on `account` with `nonce`.

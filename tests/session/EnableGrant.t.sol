@@ -8,7 +8,8 @@ import {Session} from "../../contracts/session/SessionTypes.sol";
 import {
     EnableNonceUsed,
     EnableSignatureInvalid,
-    SessionIsRevoked
+    SessionIsRevoked,
+    NotInitialized
 } from "../../contracts/session/SessionErrors.sol";
 
 /// @notice Enable in the first op (rule 13) and ERC-1271 (rule 11).
@@ -42,6 +43,22 @@ contract EnableGrantTest is SessionTestBase {
             submit(ep, sessionOp(ep, s, tokenTransfer(1 ether)));
         }
         assertEq(token.balanceOf(recipient), 4 ether);
+    }
+
+    /// @dev An account without the module cannot enable a session through it, even when it calls the module
+    ///      directly (an OpenZeppelin account would not route the op at all): nothing is created or consumed.
+    function test_enable_needsTheModuleInstalled() public {
+        Session memory s = tokenSession(100 ether);
+        address account = address(accountV07);
+        uninstall(accountV07);
+        PackedUserOperation memory op =
+            _enableOp(entryPointV07, s, NONCE, ownerEnableSignature(account, idOf(s), NONCE));
+        bytes32 userOpHash = UserOpLib.hash(entryPointV07, op);
+        vm.prank(account);
+        vm.expectRevert(abi.encodeWithSelector(NotInitialized.selector, account));
+        module.validateUserOp(op, userOpHash);
+        assertEq(module.sessionStatus(account, idOf(s)), 0);
+        assertFalse(module.isEnableNonceUsed(account, NONCE));
     }
 
     function test_enable_invalidatedNonceFails() public {

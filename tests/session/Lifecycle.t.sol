@@ -134,6 +134,29 @@ contract LifecycleTest is SessionTestBase {
         }
     }
 
+    /// @dev Revoking moves the last live id into the freed place; the moved session's record must learn its new
+    ///      place, or a later revoke would drop the wrong entry and an uninstall would leave a session alive.
+    function test_lifecycle_revokeKeepsTheLiveListExact() public {
+        TestAccount account = accountV08;
+        bytes32 a = create(account, _salted(0));
+        bytes32 b = create(account, _salted(1));
+        bytes32 c = create(account, _salted(2));
+        vm.startPrank(address(account));
+        module.revokeSession(a); // c moves to a's place
+        module.revokeSession(c); // b moves to c's new place
+        vm.stopPrank();
+        assertEq(module.sessionStatus(address(account), b), 1);
+        bytes32[] memory revokedSessions = new bytes32[](1);
+        revokedSessions[0] = b;
+        vm.expectEmit(address(module));
+        emit AccountReset(address(account), revokedSessions);
+        uninstall(account);
+        install(account);
+        assertEq(module.sessionStatus(address(account), a), 3);
+        assertEq(module.sessionStatus(address(account), b), 3);
+        assertEq(module.sessionStatus(address(account), c), 3);
+    }
+
     /// @dev A token session made distinct by its salt.
     function _salted(uint256 i) private view returns (Session memory s) {
         s = tokenSession(100 ether);

@@ -42,13 +42,13 @@ pub const MUTANTS: &[Mutant] = &[
         patches: &[
             Patch {
                 file: "PermissionChecks.sol",
-                original: "charges.native = SaturatingMath.add(charges.native, value);",
-                replacement: "charges.native = value;",
+                original: "let nativeSum := add(mload(charges), value)",
+                replacement: "let nativeSum := value",
             },
             Patch {
                 file: "PermissionChecks.sol",
-                original: "let tokenSum := add(mload(tokenSlot), amount)",
-                replacement: "let tokenSum := amount",
+                original: "let sum := add(mload(slot), amount)",
+                replacement: "let sum := amount",
             },
         ],
     },
@@ -57,8 +57,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "self-calls to execute/executeFromExecutor/executeUserOp are not denied",
         patches: &[Patch {
             file: "PermissionChecks.sol",
-            original: "and(iszero(iszero(self)), wrapper)",
-            replacement: "and(0, wrapper)",
+            original: "and(self, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))",
+            replacement: "and(0, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))",
         }],
     },
     Mutant {
@@ -84,8 +84,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "the op digest does not cover the period index",
         patches: &[Patch {
             file: "SessionKeyValidator.sol",
-            original: "SignatureEnvelope.opDigest(userOpHash, sessionId, env.periodIndex)",
-            replacement: "SignatureEnvelope.opDigest(userOpHash, sessionId, 0)",
+            original: "SignatureEnvelope.opDigest(userOpHash, env.sessionId, env.periodIndex)",
+            replacement: "SignatureEnvelope.opDigest(userOpHash, env.sessionId, 0)",
         }],
     },
     Mutant {
