@@ -153,7 +153,9 @@ library PermissionChecks {
         if (failure == 1) revert CallDenied(index, target, call.selector);
         if (failure == 2) revert CallNotGranted(index, target, call.selector);
         if (askModule && target != charges.notModule) {
-            if (_isInstalledModule(account, target, call.selector)) revert CallToInstalledModule(index, target);
+            if (_isInstalledModule(account, target, call.selector)) {
+                revert CallToInstalledModule(index, target);
+            }
             charges.notModule = target;
         }
         failure = _chargeCall(s, call, target, explicit, account, charges);
@@ -271,7 +273,10 @@ library PermissionChecks {
                 let n := calldataload(list)
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                     if eq(
-                        and(calldataload(add(list, add(0x20, shl(6, i)))), 0xffffffffffffffffffffffffffffffffffffffff),
+                        and(
+                            calldataload(add(list, add(0x20, shl(6, i)))),
+                            0xffffffffffffffffffffffffffffffffffffffff
+                        ),
                         asset
                     ) {
                         found := i
@@ -300,7 +305,10 @@ library PermissionChecks {
                 // ERC20_TRANSFER 0xa9059cbb, ERC20_APPROVE 0x095ea7b3, ERC20_INCREASE_ALLOWANCE 0x39509351
                 switch or(or(eq(sel, 0xa9059cbb), eq(sel, 0x095ea7b3)), eq(sel, 0x39509351))
                 case 1 {
-                    malformed := or(iszero(eq(size, 68)), iszero(iszero(shr(160, calldataload(add(data, 4))))))
+                    malformed := or(
+                        iszero(eq(size, 68)),
+                        iszero(iszero(shr(160, calldataload(add(data, 4)))))
+                    )
                     understood := iszero(malformed)
                     amount := calldataload(add(data, 36))
                 }
@@ -308,8 +316,10 @@ library PermissionChecks {
                     // ERC20_TRANSFER_FROM 0x23b872dd
                     if eq(sel, 0x23b872dd) {
                         let owner := calldataload(add(data, 4))
-                        malformed :=
-                            or(iszero(eq(size, 100)), iszero(iszero(or(shr(160, owner), shr(160, calldataload(add(data, 36)))))))
+                        malformed := or(
+                            iszero(eq(size, 100)),
+                            iszero(iszero(or(shr(160, owner), shr(160, calldataload(add(data, 36))))))
+                        )
                         understood := and(iszero(malformed), eq(owner, from))
                         amount := calldataload(add(data, 68))
                     }
@@ -324,7 +334,11 @@ library PermissionChecks {
                     if lt(nativeSum, value) { nativeSum := not(0) }
                     mstore(charges, nativeSum)
                     // PERIODIC = 14; NATIVE_ASSET (SessionTypes)
-                    addTo(mload(add(charges, 0x40)), assetIndex(s, 0x1c0, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE), value)
+                    addTo(
+                        mload(add(charges, 0x40)),
+                        assetIndex(s, 0x1c0, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE),
+                        value
+                    )
                 }
             }
             if and(iszero(failure), iszero(eq(target, account))) {

@@ -96,7 +96,9 @@ abstract contract SessionAdmin is ISessionKeyValidator {
 
     /// @dev Creates a checked session record for `account` (which has the module installed) and lists it
     ///      as live.
-    function _createSession(address account, bytes32 sessionId, Session calldata session, bool enabled) internal {
+    function _createSession(address account, bytes32 sessionId, Session calldata session, bool enabled)
+        internal
+    {
         SessionStorage.Layout storage l = SessionStorage.layout();
         mapping(address => uint256) storage slot = l.records[sessionId];
         uint8 status = SessionStorage.status(slot[account]);

@@ -76,7 +76,11 @@ library SessionCharging {
             // need not: the sum saturates at 2^256-1, see SaturatingMath).
             let limits := calldataload(add(userOp, 0x80))
             let preVerificationGas := calldataload(add(userOp, 0xa0))
-            let gasSum := add(add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff)), preVerificationGas)
+            let gasSum :=
+                add(
+                    add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff)),
+                    preVerificationGas
+                )
             if lt(gasSum, preVerificationGas) { gasSum := not(0) }
             b := mload(0x40)
             mstore(0x40, add(b, 0x60))
@@ -102,7 +106,8 @@ library SessionCharging {
                     // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data.
                     let p := paymasterAndData.offset
                     paymaster := shr(96, calldataload(p))
-                    let paymasterGas := add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
+                    let paymasterGas :=
+                        add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
                     let total := add(gasSum, paymasterGas)
                     if lt(total, paymasterGas) { total := not(0) }
                     mstore(add(b, 0x20), total)
@@ -179,8 +184,7 @@ library SessionCharging {
             uint256 amount = amounts[i];
             if (amount == 0) continue;
             address token = address(uint160(SessionCalldata.load(tokens + 64 * i)));
-            bytes32 key =
-                SessionStorage.counterKey(SessionStorage.KIND_TOKEN, op.sessionId, token, 0);
+            bytes32 key = SessionStorage.counterKey(SessionStorage.KIND_TOKEN, op.sessionId, token, 0);
             mapping(address => uint256) storage counter = l.counters[key];
             uint256 spent = counter[op.account];
             uint256 left = SessionCalldata.load(tokens + 64 * i + 32) - spent;
@@ -248,7 +252,9 @@ library SessionCharging {
         }
         if (failure == 2) {
             (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
-            revert TokenAllowanceExceeded(op.sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left);
+            revert TokenAllowanceExceeded(
+                op.sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
+            );
         }
     }
 
@@ -263,9 +269,8 @@ library SessionCharging {
     ) private {
         if (native == 0 && fee == 0) return;
         bytes32 sessionId = op.sessionId;
-        mapping(address => uint256) storage counter = l.counters[
-            SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, address(0), 0)
-        ];
+        mapping(address => uint256) storage counter =
+            l.counters[SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, address(0), 0)];
         uint256 packed = counter[op.account];
         // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
         uint256 nativeSpent = uint128(packed);
@@ -289,9 +294,8 @@ library SessionCharging {
     ) private {
         uint256 gasBudget = SessionCalldata.word(s, SessionCalldata.GAS_BUDGET);
         if (gasBudget == 0) return;
-        mapping(address => uint256) storage counter = l.counters[
-            SessionStorage.counterKey(SessionStorage.KIND_GAS, op.sessionId, address(0), 0)
-        ];
+        mapping(address => uint256) storage counter =
+            l.counters[SessionStorage.counterKey(SessionStorage.KIND_GAS, op.sessionId, address(0), 0)];
         uint256 spent = counter[op.account];
         uint256 left = gasBudget - spent;
         if (gas > left) revert GasBudgetExceeded(op.sessionId, gas, left);

@@ -109,31 +109,33 @@ contract SessionKeyValidator is SessionAdmin {
         returns (uint256)
     {
         address account = msg.sender;
-        uint256 sender;
-        bytes calldata signature;
-        assembly ("memory-safe") {
-            // userOp.sender (word 0) must be the caller (a dirty word cannot equal it); userOp.signature: its
-            // offset is word 8 of the op. Reads past the calldata give zeros, and the envelope is bounds-checked
-            // against its own length before anything is taken from it.
-            sender := calldataload(userOp)
-            let p := add(userOp, calldataload(add(userOp, 0x100)))
-            signature.offset := add(p, 0x20)
-            signature.length := calldataload(p)
-        }
-        if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
-        (
-            SignatureEnvelope.Envelope memory env,
-            Session calldata session,
-            bytes calldata enableSignature,
-            bytes32 sessionId
-        ) = SignatureEnvelope.parse(signature);
-        if (sessionId != env.sessionId) revert SessionIdMismatch(env.sessionId, sessionId);
-        if (env.enable) {
-            // The id an owner grants must be that of the canonical encoding, like every stored id, so that
-            // the in-place reads of SessionCalldata see exactly the granted session.
-            bytes32 encodedId = SignatureEnvelope.sessionId(session);
-            if (encodedId != sessionId) revert SessionIdMismatch(sessionId, encodedId);
-            _enable(account, sessionId, session, env.enableNonce, enableSignature);
+        uint256 env;
+        Session calldata session;
+        {
+            uint256 sender;
+            bytes calldata signature;
+            assembly ("memory-safe") {
+                // userOp.sender (word 0) must be the caller (a dirty word cannot equal it); userOp.signature: its
+                // offset is word 8 of the op. Reads past the calldata give zeros, and the envelope is
+                // bounds-checked against its own length before anything is taken from it.
+                sender := calldataload(userOp)
+                let p := add(userOp, calldataload(add(userOp, 0x100)))
+                signature.offset := add(p, 0x20)
+                signature.length := calldataload(p)
+            }
+            if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
+            bytes calldata enableSignature;
+            bytes32 sessionId;
+            (env, session, enableSignature, sessionId) = SignatureEnvelope.parse(signature);
+            bytes32 claimed = SignatureEnvelope.claimedId(env);
+            if (sessionId != claimed) revert SessionIdMismatch(claimed, sessionId);
+            if (SignatureEnvelope.isEnable(env)) {
+                // The id an owner grants must be that of the canonical encoding, like every stored id, so that
+                // the in-place reads of SessionCalldata see exactly the granted session.
+                bytes32 encodedId = SignatureEnvelope.sessionId(session);
+                if (encodedId != sessionId) revert SessionIdMismatch(sessionId, encodedId);
+                _enable(account, sessionId, session, SignatureEnvelope.enableNonce(env), enableSignature);
+            }
         }
         uint256 s = SessionCalldata.pointer(session);
         (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, env, s);
@@ -143,13 +145,15 @@ contract SessionKeyValidator is SessionAdmin {
 
     /// @dev SIG_VALIDATION_FAILED unless the session key signed `opDigest(userOpHash, sessionId, periodIndex)`:
     ///      ECDSA with OpenZeppelin's tryRecover semantics (high-s, a bad v and ecrecover == 0 are failures).
-    function _signatureFailed(bytes32 userOpHash, SignatureEnvelope.Envelope memory env, uint256 s)
+    function _signatureFailed(bytes32 userOpHash, uint256 env, uint256 s)
         private
         view
         returns (uint256 failed)
     {
-        bytes32 digest = SignatureEnvelope.opDigest(userOpHash, env.sessionId, env.periodIndex);
-        (uint8 v, bytes32 r, bytes32 sigS) = (env.v, env.r, env.s);
+        bytes32 digest = SignatureEnvelope.opDigest(
+            userOpHash, SignatureEnvelope.claimedId(env), SignatureEnvelope.claimedPeriod(env)
+        );
+        (uint8 v, bytes32 r, bytes32 sigS) = SignatureEnvelope.ecdsa(env);
         assembly ("memory-safe") {
             // The ecrecover precompile (address 1), called from scratch memory at the free pointer; it returns
             // nothing for an invalid signature, so the output word is cleared first.
@@ -218,17 +222,16 @@ contract SessionKeyValidator is SessionAdmin {
     // ----- Internal -----
 
     /// @dev Every permission check of an op and its charges (rules 1-9); returns the op's window.
-    function _authorize(
-        PackedUserOperation calldata userOp,
-        address account,
-        SignatureEnvelope.Envelope memory env,
-        uint256 s
-    ) private returns (uint48 validAfter, uint48 validUntil) {
-        bytes32 sessionId = env.sessionId;
-        SessionCharging.Op memory op = _activeOp(account, sessionId, env.periodIndex);
+    function _authorize(PackedUserOperation calldata userOp, address account, uint256 env, uint256 s)
+        private
+        returns (uint48 validAfter, uint48 validUntil)
+    {
+        bytes32 sessionId = SignatureEnvelope.claimedId(env);
+        uint32 periodIndex = SignatureEnvelope.claimedPeriod(env);
+        SessionCharging.Op memory op = _activeOp(account, sessionId, periodIndex);
         (validAfter, validUntil) = SessionWindow.periodWindow(
             sessionId,
-            env.periodIndex,
+            periodIndex,
             uint48(SessionCalldata.word(s, SessionCalldata.VALID_AFTER)),
             uint48(SessionCalldata.word(s, SessionCalldata.VALID_UNTIL)),
             SessionCalldata.word(s, SessionCalldata.PERIOD),

@@ -77,7 +77,11 @@ library SessionStorage {
 
     /// @dev The key of a counter: `kind` of session `sessionId`, for asset `a` (token or periodic asset, or 0)
     ///      and period `b` (or 0).
-    function counterKey(uint256 kind, bytes32 sessionId, address a, uint256 b) internal pure returns (bytes32 key) {
+    function counterKey(uint256 kind, bytes32 sessionId, address a, uint256 b)
+        internal
+        pure
+        returns (bytes32 key)
+    {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, kind)

@@ -77,15 +77,12 @@ library SessionWindow {
         r.feeLeft = session.feeBudget - (lifetime >> 128);
         r.gasLeft = session.gasBudget == 0
             ? type(uint256).max
-            : session.gasBudget
-                - _counter(l, account, SessionStorage.KIND_GAS, sessionId, address(0), 0);
+            : session.gasBudget - _counter(l, account, SessionStorage.KIND_GAS, sessionId, address(0), 0);
         r.tokensLeft = new uint256[](session.tokens.length);
         for (uint256 i; i < session.tokens.length; ++i) {
             uint256 spent = i == 0
                 ? SessionStorage.firstTokenSpent(record)
-                : _counter(
-                    l, account, SessionStorage.KIND_TOKEN, sessionId, session.tokens[i].token, 0
-                );
+                : _counter(l, account, SessionStorage.KIND_TOKEN, sessionId, session.tokens[i].token, 0);
             r.tokensLeft[i] = session.tokens[i].amount - spent;
         }
         r.periodicLeft = new uint256[](session.periodic.length);

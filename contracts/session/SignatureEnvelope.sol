@@ -39,30 +39,16 @@ library SignatureEnvelope {
     /// @dev keccak256("1")
     bytes32 internal constant VERSION_HASH = keccak256("1");
 
-    /// @dev The parsed envelope. `session` and `enableSignature` point into calldata.
-    struct Envelope {
-        bool enable;
-        bytes32 sessionId;
-        uint32 periodIndex;
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        uint256 enableNonce;
-    }
-
-    /// @dev Parses `signature`; reverts on a malformed envelope. `sessionId` is the id of the session as
-    ///      carried: keccak256(0x20 ‖ the bytes from the session's tail to the enable signature's tail),
-    ///      which equals `keccak256(abi.encode(session))` exactly when those bytes are the canonical
-    ///      encoding of the session (and then the values read through `session` are that session's).
+    /// @dev Parses `signature`; reverts on a malformed envelope. The envelope stays in calldata: `env` is the
+    ///      position of its first byte, read by the accessors below (its fixed part lies inside the signature,
+    ///      checked here). `sessionId` is the id of the session as carried: keccak256(0x20 ‖ the bytes from the
+    ///      session's tail to the enable signature's tail), which equals `keccak256(abi.encode(session))`
+    ///      exactly when those bytes are the canonical encoding of the session (and then the values read
+    ///      through `session` are that session's).
     function parse(bytes calldata signature)
         internal
         pure
-        returns (
-            Envelope memory env,
-            Session calldata session,
-            bytes calldata enableSignature,
-            bytes32 sessionId_
-        )
+        returns (uint256 env, Session calldata session, bytes calldata enableSignature, bytes32 sessionId_)
     {
         if (signature.length < FIXED_LENGTH + 0x60) {
             revert MalformedEnvelope();
@@ -73,25 +59,18 @@ library SignatureEnvelope {
         uint256 sessionOffset;
         uint256 signatureOffset;
         assembly ("memory-safe") {
-            let p := signature.offset
-            let head := calldataload(p)
+            env := signature.offset
+            let head := calldataload(env)
             version := byte(0, head)
             flags := byte(1, head)
-            mstore(add(env, 0x20), calldataload(add(p, 2))) // sessionId
-            mstore(add(env, 0x40), shr(224, calldataload(add(p, 34)))) // periodIndex
-            mstore(add(env, 0x60), calldataload(add(p, 38))) // r
-            mstore(add(env, 0x80), calldataload(add(p, 70))) // s
-            mstore(add(env, 0xa0), byte(0, calldataload(add(p, 102)))) // v
-            tail := add(p, FIXED_LENGTH)
+            tail := add(env, FIXED_LENGTH)
             sessionOffset := calldataload(tail)
-            mstore(add(env, 0xc0), calldataload(add(tail, 0x20))) // enableNonce
             signatureOffset := calldataload(add(tail, 0x40))
         }
         // forge-lint: disable-next-line(unsafe-typecast) -- `version` was read with `byte`, so it is below 256
         if (version != VERSION) revert UnsupportedEnvelopeVersion(uint8(version));
         // forge-lint: disable-next-line(unsafe-typecast) -- `flags` was read with `byte`, so it is below 256
         if (flags & ~uint256(FLAG_ENABLE) != 0) revert UnsupportedEnvelopeFlags(uint8(flags));
-        env.enable = flags == FLAG_ENABLE;
         // Each subtraction below runs only after the comparison before it proved it cannot underflow
         // (signature.length >= FIXED_LENGTH + 0x60; signatureOffset <= tailLength, then >= 32 apart;
         // sessionOffset <= signatureOffset), so it runs unchecked.
@@ -124,6 +103,43 @@ library SignatureEnvelope {
         }
     }
 
+    /// @dev Whether the parsed envelope at `env` carries an owner enable grant (flags bit 0).
+    function isEnable(uint256 env) internal pure returns (bool enable) {
+        assembly ("memory-safe") {
+            enable := byte(1, calldataload(env))
+        }
+    }
+
+    /// @dev The session id the parsed envelope at `env` names (bytes 2..33).
+    function claimedId(uint256 env) internal pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            id := calldataload(add(env, 2))
+        }
+    }
+
+    /// @dev The period index of the parsed envelope at `env` (bytes 34..37, big-endian).
+    function claimedPeriod(uint256 env) internal pure returns (uint32 index) {
+        assembly ("memory-safe") {
+            index := shr(224, calldataload(add(env, 34)))
+        }
+    }
+
+    /// @dev The session key's ECDSA signature in the parsed envelope at `env` (r 38..69, s 70..101, v 102).
+    function ecdsa(uint256 env) internal pure returns (uint8 v, bytes32 r, bytes32 s) {
+        assembly ("memory-safe") {
+            r := calldataload(add(env, 38))
+            s := calldataload(add(env, 70))
+            v := byte(0, calldataload(add(env, 102)))
+        }
+    }
+
+    /// @dev The enable nonce of the parsed envelope at `env` (the second word of its ABI tail).
+    function enableNonce(uint256 env) internal pure returns (uint256 nonce) {
+        assembly ("memory-safe") {
+            nonce := calldataload(add(env, add(FIXED_LENGTH, 0x20)))
+        }
+    }
+
     /// @dev The session id: `keccak256(abi.encode(session))`.
     function sessionId(Session calldata session) internal pure returns (bytes32) {
         return keccak256(abi.encode(session));
@@ -132,7 +148,11 @@ library SignatureEnvelope {
     /// @dev The digest the session key signs for an op.
     ///      `keccak256(abi.encode(SESSION_OP_TYPEHASH, userOpHash, id, periodIndex))`, hashed in scratch memory
     ///      at the free pointer (not claimed: nothing else is allocated before it is used).
-    function opDigest(bytes32 userOpHash, bytes32 id, uint32 periodIndex) internal pure returns (bytes32 digest) {
+    function opDigest(bytes32 userOpHash, bytes32 id, uint32 periodIndex)
+        internal
+        pure
+        returns (bytes32 digest)
+    {
         bytes32 typeHash = SESSION_OP_TYPEHASH;
         assembly ("memory-safe") {
             let m := mload(0x40)

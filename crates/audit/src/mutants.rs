@@ -57,8 +57,10 @@ pub const MUTANTS: &[Mutant] = &[
         description: "self-calls to execute/executeFromExecutor/executeUserOp are not denied",
         patches: &[Patch {
             file: "PermissionChecks.sol",
-            original: "and(self, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))",
-            replacement: "and(0, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))",
+            original:
+                "and(self, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))",
+            replacement:
+                "and(0, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))",
         }],
     },
     Mutant {
@@ -84,8 +86,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "the op digest does not cover the period index",
         patches: &[Patch {
             file: "SessionKeyValidator.sol",
-            original: "SignatureEnvelope.opDigest(userOpHash, env.sessionId, env.periodIndex)",
-            replacement: "SignatureEnvelope.opDigest(userOpHash, env.sessionId, 0)",
+            original: "SignatureEnvelope.claimedId(env), SignatureEnvelope.claimedPeriod(env)",
+            replacement: "SignatureEnvelope.claimedId(env), 0",
         }],
     },
     Mutant {
