@@ -112,7 +112,9 @@ fn settings() -> MultiCompilerSettings {
     let settings = Settings {
         optimizer,
         evm_version: Some(EvmVersion::Cancun),
-        via_ir: Some(false),
+        // The IR pipeline, as foundry.toml sets `via_ir = true` (it inlines the validation path's many
+        // small functions: about 860 gas less per session op than the legacy pipeline).
+        via_ir: Some(true),
         // No metadata hash and no CBOR trailer: the bytecode then depends on the code alone, so the
         // Rust build and forge produce the same bytes and the same CREATE2 address (foundry.toml
         // sets `bytecode_hash = "none"` and `cbor_metadata = false` to match).
