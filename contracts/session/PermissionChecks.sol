@@ -81,13 +81,34 @@ library PermissionChecks {
     /// @dev Index meaning "not in the list".
     uint256 internal constant NONE = type(uint256).max;
 
-    /// @dev What an op spends: native value, and per entry of `session.tokens` / `session.periodic`.
-    struct Charges {
-        uint256 native;
-        uint256[] tokens;
-        uint256[] periodic;
-        /// Last target the account reported as not an installed module (saves repeated queries in a batch).
-        address notModule;
+    /// @dev What an op spends, in a memory block of four words at `charges` (a raw pointer rather than a
+    ///      struct: no zero-filled allocation on the validation path). Word 0: native value; word 1: pointer to
+    ///      the `uint256[]` of sums per entry of `session.tokens`; word 2: pointer to the `uint256[]` of sums per
+    ///      entry of `session.periodic`; word 3: the last target the account reported as not an installed
+    ///      module (saves repeated queries in a batch).
+    uint256 internal constant CHARGES_TOKENS = 0x20;
+    uint256 internal constant CHARGES_PERIODIC = 0x40;
+    uint256 internal constant CHARGES_NOT_MODULE = 0x60;
+
+    /// @dev The native value an op spends (word 0 of `charges`).
+    function nativeOf(uint256 charges) internal pure returns (uint256 native) {
+        assembly ("memory-safe") {
+            native := mload(charges)
+        }
+    }
+
+    /// @dev The sums per entry of `session.tokens` (word 1 of `charges`).
+    function tokensOf(uint256 charges) internal pure returns (uint256[] memory tokens) {
+        assembly ("memory-safe") {
+            tokens := mload(add(charges, CHARGES_TOKENS))
+        }
+    }
+
+    /// @dev The sums per entry of `session.periodic` (word 2 of `charges`).
+    function periodicOf(uint256 charges) internal pure returns (uint256[] memory periodic) {
+        assembly ("memory-safe") {
+            periodic := mload(add(charges, CHARGES_PERIODIC))
+        }
     }
 
     /// @dev Checks every call of the op against the session at `s` and returns the summed amounts.
@@ -97,7 +118,7 @@ library PermissionChecks {
         CallDecoder.Call[] memory calls,
         bool direct,
         address account
-    ) internal view returns (Charges memory charges) {
+    ) internal view returns (uint256 charges) {
         bool root;
         assembly ("memory-safe") {
             // `Charges` (native, tokens, notModule... in field order) followed by its two arrays, sized from the
@@ -147,16 +168,24 @@ library PermissionChecks {
         CallDecoder.Call memory call,
         uint256 index,
         address account,
-        Charges memory charges
+        uint256 charges
     ) private view {
         (address target, uint256 failure, bool explicit, bool askModule) = _matchCall(s, root, call, account);
         if (failure == 1) revert CallDenied(index, target, call.selector);
         if (failure == 2) revert CallNotGranted(index, target, call.selector);
-        if (askModule && target != charges.notModule) {
-            if (_isInstalledModule(account, target, call.selector)) {
-                revert CallToInstalledModule(index, target);
+        if (askModule) {
+            address notModule;
+            assembly ("memory-safe") {
+                notModule := mload(add(charges, CHARGES_NOT_MODULE))
             }
-            charges.notModule = target;
+            if (target != notModule) {
+                if (_isInstalledModule(account, target, call.selector)) {
+                    revert CallToInstalledModule(index, target);
+                }
+                assembly ("memory-safe") {
+                    mstore(add(charges, CHARGES_NOT_MODULE), target)
+                }
+            }
         }
         failure = _chargeCall(s, call, target, explicit, account, charges);
         if (failure == 1) revert NativeValueNotAllowed(sessionId, call.value);
@@ -169,49 +198,13 @@ library PermissionChecks {
     ///      `explicit`: a grant names both the target and the selector (or root); `askModule`: only an
     ///      ANY-target grant matched, so the account must be asked whether the target is an installed module.
     ///      `failure`: 0 none, 1 a hard denial (CallDenied), 2 no grant matches (CallNotGranted).
+    ///      One flat pass (no helper calls): the validation path's hottest code.
     function _matchCall(uint256 s, bool root, CallDecoder.Call memory c, address account)
         private
         view
         returns (address target, uint256 failure, bool explicit, bool askModule)
     {
         assembly ("memory-safe") {
-            // True when `sel` is in the proven session's accountSelectors (bytes4 elements, one left-aligned word
-            // each, at most 8).
-            function hasSelector(session, sel) -> found {
-                let list := add(session, calldataload(add(session, 0x180))) // ACCOUNT_SELECTORS = 12
-                for {
-                    let p := add(list, 0x20)
-                    let end := add(p, shl(5, calldataload(list)))
-                } lt(p, end) { p := add(p, 0x20) } {
-                    if eq(shr(224, calldataload(p)), sel) {
-                        found := 1
-                        break
-                    }
-                }
-            }
-            // Scans the proven session's call grants (target, selector left-aligned, flags; 3 words each, at
-            // most 16): `exact` = a grant names `tgt` and matches `sel`, `anyTarget` = an ANY-target grant
-            // matches `sel`, `named` = a grant names both.
-            function matchGrants(session, tgt, sel) -> exact, anyTarget, named {
-                let list := add(session, calldataload(add(session, 0x160))) // CALLS = 11
-                for {
-                    let g := add(list, 0x20)
-                    let end := add(g, mul(calldataload(list), 96))
-                } lt(g, end) { g := add(g, 96) } {
-                    let flags := calldataload(add(g, 64))
-                    let anySelector := and(flags, 2) // GRANT_ANY_SELECTOR
-                    if or(anySelector, eq(shr(224, calldataload(add(g, 32))), sel)) {
-                        switch and(flags, 1) // GRANT_ANY_TARGET
-                        case 0 {
-                            if eq(and(calldataload(g), 0xffffffffffffffffffffffffffffffffffffffff), tgt) {
-                                exact := 1
-                                if iszero(anySelector) { named := 1 }
-                            }
-                        }
-                        default { anyTarget := 1 }
-                    }
-                }
-            }
             // The decoder wrote clean words: target (160 bits; 0 is the account), selector (top 4 bytes).
             target := mload(c)
             if iszero(target) { target := account }
@@ -221,7 +214,7 @@ library PermissionChecks {
                 let self := eq(target, account)
                 // Hard denials: the module; ENTRY_POINT_V06 / V07 / V08 (constants above); a self-call to EXECUTE
                 // 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964 or EXECUTE_USER_OP 0x8dd7712f.
-                switch or(
+                failure := or(
                     or(
                         eq(target, address()),
                         or(
@@ -234,18 +227,52 @@ library PermissionChecks {
                     ),
                     and(self, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))
                 )
-                case 1 { failure := 1 }
-                default {
+                if iszero(failure) {
                     switch self
-                    case 1 { if iszero(hasSelector(s, sel)) { failure := 2 } }
-                    default {
-                        let exact, anyTarget, named := matchGrants(s, target, sel)
-                        explicit := named
-                        if iszero(exact) {
-                            switch anyTarget
-                            case 0 { failure := 2 }
-                            default { askModule := 1 }
+                    case 1 {
+                        // accountSelectors: bytes4 elements, one left-aligned word each (at most 8).
+                        failure := 2
+                        let list := add(s, calldataload(add(s, 0x180))) // ACCOUNT_SELECTORS = 12
+                        let p := add(list, 0x20)
+                        for { let end := add(p, shl(5, calldataload(list))) } lt(p, end) { p := add(p, 0x20) }
+                        {
+                            if eq(shr(224, calldataload(p)), sel) {
+                                failure := 0
+                                break
+                            }
                         }
+                    }
+                    default {
+                        // CallGrant elements: target, selector (left-aligned), flags; 3 words each (at most 16).
+                        // exact: a grant names the target and matches the selector; anyTarget: an ANY-target grant
+                        // matches the selector; explicit: a grant names both.
+                        let exact := 0
+                        let anyTarget := 0
+                        let list := add(s, calldataload(add(s, 0x160))) // CALLS = 11
+                        let g := add(list, 0x20)
+                        for { let end := add(g, mul(calldataload(list), 96)) } lt(g, end) { g := add(g, 96) }
+                        {
+                            let flags := calldataload(add(g, 64))
+                            let anySelector := and(flags, 2) // GRANT_ANY_SELECTOR
+                            if or(anySelector, eq(shr(224, calldataload(add(g, 32))), sel)) {
+                                switch and(flags, 1) // GRANT_ANY_TARGET
+                                case 0 {
+                                    if eq(
+                                        and(calldataload(g), 0xffffffffffffffffffffffffffffffffffffffff),
+                                        target
+                                    ) {
+                                        exact := 1
+                                        if iszero(anySelector) { explicit := 1 }
+                                    }
+                                }
+                                default { anyTarget := 1 }
+                            }
+                        }
+                        if iszero(exact) {
+                            failure := iszero(anyTarget) // 1 -> 2 below
+                            askModule := anyTarget
+                        }
+                        failure := shl(1, failure)
                     }
                 }
             }
@@ -255,76 +282,20 @@ library PermissionChecks {
     /// @dev Rules 5 and 6 for one call: its native value (native allowance and the native periodic
     ///      allowance) and, unless the call is to the account, on a limited token the understood spending calls
     ///      (charged at their full amount) or the explicit grant any other call needs. `failure`: 0 none,
-    ///      1 NativeValueNotAllowed, 2 TokenCallNotExplicit, 3 TokenCallMalformed.
+    ///      1 NativeValueNotAllowed, 2 TokenCallNotExplicit, 3 TokenCallMalformed. One flat pass (no helper
+    ///      calls). Sums saturate at 2^256-1 (see SaturatingMath); every index written was found in the list
+    ///      the sums array was sized from, so every write is inside it.
     function _chargeCall(
         uint256 s,
         CallDecoder.Call memory c,
         address target,
         bool explicit,
         address account,
-        Charges memory charges
+        uint256 charges
     ) private pure returns (uint256 failure) {
         assembly ("memory-safe") {
-            // Index of `asset` in the proven session's (asset, amount) list at head offset `field` (at most 8
-            // elements of 2 words, the asset a clean address word), or not(0) (NONE).
-            function assetIndex(session, field, asset) -> found {
-                found := not(0)
-                let list := add(session, calldataload(add(session, field)))
-                let n := calldataload(list)
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    if eq(
-                        and(
-                            calldataload(add(list, add(0x20, shl(6, i)))),
-                            0xffffffffffffffffffffffffffffffffffffffff
-                        ),
-                        asset
-                    ) {
-                        found := i
-                        break
-                    }
-                }
-            }
-            // Adds `amount` to element `i` of the sums array `array` unless i is NONE, saturating at 2^256-1
-            // (see SaturatingMath). `i` was found in the list the array was sized from: the write is inside it.
-            function addTo(array, i, amount) {
-                if iszero(eq(i, not(0))) {
-                    let slot := add(add(array, 0x20), shl(5, i))
-                    let sum := add(mload(slot), amount)
-                    if lt(sum, amount) { sum := not(0) }
-                    mstore(slot, sum)
-                }
-            }
-            // An ERC-20 spending call: transfer, approve, increaseAllowance (exactly `(address, uint256)`) and
-            // transferFrom (exactly `(address, address, uint256)`, understood only when it moves `from`'s
-            // tokens); `malformed` for an understood selector with any other encoding. The decoder checked
-            // that the call's `size` data bytes lie in calldata; a shorter call is rejected by its size.
-            function erc20Spending(callPtr, from) -> malformed, understood, amount {
-                let sel := shr(224, mload(add(callPtr, 0x40)))
-                let data := mload(add(callPtr, 0x60))
-                let size := mload(add(callPtr, 0x80))
-                // ERC20_TRANSFER 0xa9059cbb, ERC20_APPROVE 0x095ea7b3, ERC20_INCREASE_ALLOWANCE 0x39509351
-                switch or(or(eq(sel, 0xa9059cbb), eq(sel, 0x095ea7b3)), eq(sel, 0x39509351))
-                case 1 {
-                    malformed := or(
-                        iszero(eq(size, 68)),
-                        iszero(iszero(shr(160, calldataload(add(data, 4)))))
-                    )
-                    understood := iszero(malformed)
-                    amount := calldataload(add(data, 36))
-                }
-                default {
-                    // ERC20_TRANSFER_FROM 0x23b872dd
-                    if eq(sel, 0x23b872dd) {
-                        let owner := calldataload(add(data, 4))
-                        malformed := or(
-                            iszero(eq(size, 100)),
-                            iszero(iszero(or(shr(160, owner), shr(160, calldataload(add(data, 36))))))
-                        )
-                        understood := and(iszero(malformed), eq(owner, from))
-                        amount := calldataload(add(data, 68))
-                    }
-                }
-            }
+            let periodicList := add(s, calldataload(add(s, 0x1c0))) // PERIODIC = 14
+            let periodicCount := calldataload(periodicList)
             let value := mload(add(c, 0x20))
             if value {
                 switch calldataload(add(s, 0x100)) // NATIVE_ALLOWANCE = 8
@@ -333,27 +304,105 @@ library PermissionChecks {
                     let nativeSum := add(mload(charges), value)
                     if lt(nativeSum, value) { nativeSum := not(0) }
                     mstore(charges, nativeSum)
-                    // PERIODIC = 14; NATIVE_ASSET (SessionTypes)
-                    addTo(
-                        mload(add(charges, 0x40)),
-                        assetIndex(s, 0x1c0, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE),
-                        value
-                    )
+                    // The native periodic allowance (asset NATIVE_ASSET, SessionTypes), if any.
+                    for { let i := 0 } lt(i, periodicCount) { i := add(i, 1) } {
+                        if eq(
+                            and(
+                                calldataload(add(periodicList, add(0x20, shl(6, i)))),
+                                0xffffffffffffffffffffffffffffffffffffffff
+                            ),
+                            0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
+                        ) {
+                            let slot := add(add(mload(add(charges, 0x40)), 0x20), shl(5, i))
+                            let nativePeriodicSum := add(mload(slot), value)
+                            if lt(nativePeriodicSum, value) { nativePeriodicSum := not(0) }
+                            mstore(slot, nativePeriodicSum)
+                            break
+                        }
+                    }
                 }
             }
             if and(iszero(failure), iszero(eq(target, account))) {
-                let t := assetIndex(s, 0x1a0, target) // TOKENS = 13
-                let p := assetIndex(s, 0x1c0, target) // PERIODIC = 14
+                // Indices of the target in `tokens` and in `periodic` ((asset, amount) elements, 2 words each,
+                // the asset a clean address word; at most 8 each), not(0) when absent.
+                let t := not(0)
+                let tokenList := add(s, calldataload(add(s, 0x1a0))) // TOKENS = 13
+                let n := calldataload(tokenList)
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    if eq(
+                        and(
+                            calldataload(add(tokenList, add(0x20, shl(6, i)))),
+                            0xffffffffffffffffffffffffffffffffffffffff
+                        ),
+                        target
+                    ) {
+                        t := i
+                        break
+                    }
+                }
+                let p := not(0)
+                for { let i := 0 } lt(i, periodicCount) { i := add(i, 1) } {
+                    if eq(
+                        and(
+                            calldataload(add(periodicList, add(0x20, shl(6, i)))),
+                            0xffffffffffffffffffffffffffffffffffffffff
+                        ),
+                        target
+                    ) {
+                        p := i
+                        break
+                    }
+                }
                 if iszero(and(eq(t, not(0)), eq(p, not(0)))) {
-                    let malformed, understood, amount := erc20Spending(c, account)
-                    switch malformed
-                    case 1 { failure := 3 }
+                    // A limited token. Understood spending calls: transfer, approve, increaseAllowance (exactly
+                    // `(address, uint256)`) and transferFrom (exactly `(address, address, uint256)`, understood only
+                    // when it moves the account's tokens); `malformed` for an understood selector with any other
+                    // encoding. The decoder checked that the call's `size` data bytes lie in calldata; a shorter
+                    // call reads zeros past them and is rejected by its size.
+                    let sel := shr(224, mload(add(c, 0x40)))
+                    let data := mload(add(c, 0x60))
+                    let size := mload(add(c, 0x80))
+                    let understood := 0
+                    let amount := 0
+                    // ERC20_TRANSFER 0xa9059cbb, ERC20_APPROVE 0x095ea7b3, ERC20_INCREASE_ALLOWANCE 0x39509351
+                    switch or(or(eq(sel, 0xa9059cbb), eq(sel, 0x095ea7b3)), eq(sel, 0x39509351))
+                    case 1 {
+                        if or(iszero(eq(size, 68)), shr(160, calldataload(add(data, 4)))) {
+                            failure := 3
+                        }
+                        understood := 1
+                        amount := calldataload(add(data, 36))
+                    }
                     default {
+                        // ERC20_TRANSFER_FROM 0x23b872dd
+                        if eq(sel, 0x23b872dd) {
+                            let owner := calldataload(add(data, 4))
+                            if or(
+                                iszero(eq(size, 100)),
+                                or(shr(160, owner), shr(160, calldataload(add(data, 36))))
+                            ) {
+                                failure := 3
+                            }
+                            understood := eq(owner, account)
+                            amount := calldataload(add(data, 68))
+                        }
+                    }
+                    if iszero(failure) {
                         switch understood
                         case 0 { if iszero(explicit) { failure := 2 } }
                         default {
-                            addTo(mload(add(charges, 0x20)), t, amount)
-                            addTo(mload(add(charges, 0x40)), p, amount)
+                            if iszero(eq(t, not(0))) {
+                                let slot := add(add(mload(add(charges, 0x20)), 0x20), shl(5, t))
+                                let tokenSum := add(mload(slot), amount)
+                                if lt(tokenSum, amount) { tokenSum := not(0) }
+                                mstore(slot, tokenSum)
+                            }
+                            if iszero(eq(p, not(0))) {
+                                let slot := add(add(mload(add(charges, 0x40)), 0x20), shl(5, p))
+                                let periodicSum := add(mload(slot), amount)
+                                if lt(periodicSum, amount) { periodicSum := not(0) }
+                                mstore(slot, periodicSum)
+                            }
                         }
                     }
                 }
@@ -363,9 +412,9 @@ library PermissionChecks {
 
     /// @dev Adds `amount` to `charges.tokens[t]` (unless t is NONE) and to `charges.periodic[p]` (unless p is
     ///      NONE), each sum saturating at 2^256-1 (see SaturatingMath).
-    function _addCharges(Charges memory charges, uint256 t, uint256 p, uint256 amount) private pure {
-        uint256[] memory tokens = charges.tokens;
-        uint256[] memory periodic = charges.periodic;
+    function _addCharges(uint256 charges, uint256 t, uint256 p, uint256 amount) private pure {
+        uint256[] memory tokens = tokensOf(charges);
+        uint256[] memory periodic = periodicOf(charges);
         assembly ("memory-safe") {
             // `t` / `p` are indices found in the session's `tokens` / `periodic` lists, from whose lengths the
             // two arrays were sized (PermissionChecks.check): each slot written is inside its array.
@@ -392,7 +441,7 @@ library PermissionChecks {
         CallDecoder.Call memory call,
         uint256 index,
         address account,
-        Charges memory charges
+        uint256 charges
     ) private pure {
         bytes4 selector = call.selector;
         address token;

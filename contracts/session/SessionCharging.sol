@@ -54,64 +54,53 @@ library SessionCharging {
         uint256 recordSlot;
     }
 
-    /// @dev Everything one op consumes.
-    struct Bill {
-        uint256 fee;
-        uint256 gas;
-        address paymaster;
-    }
-
-    /// @dev The op's fee and gas and its paymaster, checked against the session's fee rules.
+    /// @dev The op's fee (0 when sponsored) and gas, checked against the session's fee and paymaster rules.
     function bill(uint256 s, bytes32 sessionId, PackedUserOperation calldata userOp)
         internal
         pure
-        returns (Bill memory b)
+        returns (uint256 fee, uint256 gasUnits)
     {
-        bytes calldata paymasterAndData = userOp.paymasterAndData;
         uint256 failure; // 0 none, 1 UnsponsoredNotAllowed, 2 PaymasterDataMalformed, 3 PaymasterNotAllowed
         address paymaster;
+        uint256 paymasterDataLength;
         assembly ("memory-safe") {
             // Gas: verificationGasLimit + callGasLimit (two 128-bit halves of accountGasLimits, userOp word 4:
             // their sum fits) + preVerificationGas (word 5, a full word the EntryPoint bounds but a direct caller
             // need not: the sum saturates at 2^256-1, see SaturatingMath).
             let limits := calldataload(add(userOp, 0x80))
             let preVerificationGas := calldataload(add(userOp, 0xa0))
-            let gasSum :=
-                add(
-                    add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff)),
-                    preVerificationGas
-                )
-            if lt(gasSum, preVerificationGas) { gasSum := not(0) }
-            b := mload(0x40)
-            mstore(0x40, add(b, 0x60))
-            mstore(add(b, 0x40), 0)
-            switch paymasterAndData.length
+            gasUnits := add(
+                add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff)),
+                preVerificationGas
+            )
+            if lt(gasUnits, preVerificationGas) { gasUnits := not(0) }
+            // userOp.paymasterAndData: its offset is word 7 of the op (reads past the calldata give zeros).
+            let pm := add(userOp, calldataload(add(userOp, 0xe0)))
+            paymasterDataLength := calldataload(pm)
+            switch paymasterDataLength
             case 0 {
                 // Unsponsored: fee = gas * maxFeePerGas (low 128 bits of gasFees, word 6), saturating.
-                mstore(add(b, 0x20), gasSum)
                 switch calldataload(add(s, 0x120)) // FEE_BUDGET = 9
                 case 0 { failure := 1 }
                 default {
                     let maxFee := and(calldataload(add(userOp, 0xc0)), 0xffffffffffffffffffffffffffffffff)
-                    let fee := mul(gasSum, maxFee)
-                    if iszero(or(iszero(gasSum), eq(div(fee, gasSum), maxFee))) { fee := not(0) }
-                    mstore(b, fee)
+                    fee := mul(gasUnits, maxFee)
+                    if iszero(or(iszero(gasUnits), eq(div(fee, gasUnits), maxFee))) {
+                        fee := not(0)
+                    }
                 }
             }
             default {
-                mstore(b, 0)
-                switch lt(paymasterAndData.length, 52)
+                switch lt(paymasterDataLength, 52)
                 case 1 { failure := 2 }
                 default {
                     // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data.
-                    let p := paymasterAndData.offset
+                    let p := add(pm, 0x20)
                     paymaster := shr(96, calldataload(p))
                     let paymasterGas :=
                         add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
-                    let total := add(gasSum, paymasterGas)
-                    if lt(total, paymasterGas) { total := not(0) }
-                    mstore(add(b, 0x20), total)
-                    mstore(add(b, 0x40), paymaster)
+                    gasUnits := add(gasUnits, paymasterGas)
+                    if lt(gasUnits, paymasterGas) { gasUnits := not(0) }
                     // paymasters: address elements, one clean word each, in the proven session (at most 4).
                     let list := add(s, calldataload(add(s, 0x1e0))) // PAYMASTERS = 15
                     let listed := 0
@@ -129,17 +118,25 @@ library SessionCharging {
             }
         }
         if (failure == 1) revert UnsponsoredNotAllowed(sessionId);
-        if (failure == 2) revert PaymasterDataMalformed(paymasterAndData.length);
+        if (failure == 2) revert PaymasterDataMalformed(paymasterDataLength);
         if (failure == 3) revert PaymasterNotAllowed(sessionId, paymaster);
     }
 
     /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
     ///      its `extras` (empty when the op charged nothing but `tokens[0]`).
-    function charge(Op memory op, uint256 s, PermissionChecks.Charges memory charges, Bill memory b)
-        internal
-        returns (uint256 usage, uint256[] memory extras)
-    {
-        usage = _chargeRecord(op, s, charges);
+    ///      `record` and `recordSlot` are the session record and its slot, read by the caller.
+    function charge(
+        address account,
+        bytes32 sessionId,
+        uint32 periodIndex,
+        uint256 record,
+        uint256 recordSlot,
+        uint256 s,
+        uint256 charges,
+        uint256 fee,
+        uint256 gas
+    ) internal returns (uint256 usage, uint256[] memory extras) {
+        usage = _chargeRecord(sessionId, periodIndex, record, recordSlot, s, charges);
         uint256 tokenCount;
         uint256 periodicCount;
         bool more;
@@ -155,19 +152,21 @@ library SessionCharging {
             // Anything beyond the record: more tokens, native value or a fee, a gas budget (GAS_BUDGET = 10),
             // periodic allowances or a rate limit (RATE_LIMIT = 7).
             more := or(
-                or(gt(tokenCount, 1), or(mload(charges), mload(b))),
+                or(gt(tokenCount, 1), or(mload(charges), fee)),
                 or(or(calldataload(add(s, 0x140)), periodicCount), calldataload(add(s, 0xe0)))
             )
         }
         if (!more) return (usage, extras);
+        Op memory op = Op(account, sessionId, periodIndex, record, recordSlot);
         SessionStorage.Layout storage l = SessionStorage.layout();
         // Each charge below does nothing (and writes nothing) when its guard is false; the order of the
         // checks, and so the first error of an op breaking several limits, is unchanged.
-        if (tokenCount > 1) _chargeTokens(l, op, s, charges.tokens, extras);
-        if (charges.native != 0 || b.fee != 0) _chargeNativeAndFee(l, op, s, charges.native, b.fee, extras);
-        if (SessionCalldata.word(s, SessionCalldata.GAS_BUDGET) != 0) _chargeGas(l, op, s, b.gas, extras);
+        uint256 native = PermissionChecks.nativeOf(charges);
+        if (tokenCount > 1) _chargeTokens(l, op, s, PermissionChecks.tokensOf(charges), extras);
+        if (native != 0 || fee != 0) _chargeNativeAndFee(l, op, s, native, fee, extras);
+        if (SessionCalldata.word(s, SessionCalldata.GAS_BUDGET) != 0) _chargeGas(l, op, s, gas, extras);
         if (periodicCount != 0 || SessionCalldata.word(s, SessionCalldata.RATE_LIMIT) != 0) {
-            _chargePeriodic(l, op, s, charges, extras);
+            _chargePeriodic(l, op, s, PermissionChecks.periodicOf(charges), extras);
         }
     }
 
@@ -206,16 +205,19 @@ library SessionCharging {
     }
 
     /// @dev The session record: status, uses and the spent amount of `tokens[0]`; returns `usage`.
-    function _chargeRecord(Op memory op, uint256 s, PermissionChecks.Charges memory charges)
-        private
-        returns (uint256 usage)
-    {
+    function _chargeRecord(
+        bytes32 sessionId,
+        uint32 periodIndex,
+        uint256 record,
+        uint256 recordSlot,
+        uint256 s,
+        uint256 charges
+    ) private returns (uint256 usage) {
         uint256 failure; // 0 none, 1 UsesExhausted, 2 TokenAllowanceExceeded
         uint256 maxUses;
         uint256 amount;
         uint256 left;
         assembly ("memory-safe") {
-            let record := mload(add(op, 0x60))
             let used := and(shr(8, record), 0xffffffff)
             maxUses := and(calldataload(add(s, 0x60)), 0xffffffff) // MAX_USES = 3
             // Out of uses: the session's limit reached, or the 32-bit counter full (any session).
@@ -237,23 +239,23 @@ library SessionCharging {
                 }
                 if iszero(failure) {
                     // The record stays active at its live index; uses + 1 (< 2^32, checked above) and the new
-                    // spent amount replace their fields. `l.records[sessionId][account]`, slot kept by _activeOp.
+                    // spent amount replace their fields. `l.records[sessionId][account]`, slot kept by the caller.
                     sstore(
-                        mload(add(op, 0x80)),
+                        recordSlot,
                         or(add(and(record, 0xffffffffffffffffffffffffffffffff), 0x100), shl(128, spent))
                     )
-                    usage := or(or(shl(224, mload(add(op, 0x40))), shl(192, add(used, 1))), amount)
+                    usage := or(or(shl(224, and(periodIndex, 0xffffffff)), shl(192, add(used, 1))), amount)
                 }
             }
         }
         if (failure == 1) {
             // forge-lint: disable-next-line(unsafe-typecast) -- maxUses was masked to 32 bits above
-            revert UsesExhausted(op.sessionId, uint32(maxUses));
+            revert UsesExhausted(sessionId, uint32(maxUses));
         }
         if (failure == 2) {
             (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
             revert TokenAllowanceExceeded(
-                op.sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
+                sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
             );
         }
     }
@@ -308,12 +310,12 @@ library SessionCharging {
         SessionStorage.Layout storage l,
         Op memory op,
         uint256 s,
-        PermissionChecks.Charges memory charges,
+        uint256[] memory amounts,
         uint256[] memory extras
     ) private {
         (uint256 periodic,) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
-        for (uint256 i; i < charges.periodic.length; ++i) {
-            uint256 amount = charges.periodic[i];
+        for (uint256 i; i < amounts.length; ++i) {
+            uint256 amount = amounts[i];
             if (amount == 0) continue;
             _chargePeriodicAsset(l, op, periodic + 64 * i, amount);
             _push(extras, EXTRA_PERIODIC, i, amount);

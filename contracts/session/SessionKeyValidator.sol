@@ -228,7 +228,7 @@ contract SessionKeyValidator is SessionAdmin {
     {
         bytes32 sessionId = SignatureEnvelope.claimedId(env);
         uint32 periodIndex = SignatureEnvelope.claimedPeriod(env);
-        SessionCharging.Op memory op = _activeOp(account, sessionId, periodIndex);
+        (uint256 record, uint256 recordSlot) = _activeRecord(account, sessionId);
         (validAfter, validUntil) = SessionWindow.periodWindow(
             sessionId,
             periodIndex,
@@ -250,9 +250,10 @@ contract SessionKeyValidator is SessionAdmin {
             }
             (calls, direct) = CallDecoder.decode(callData, account);
         }
-        PermissionChecks.Charges memory charges = PermissionChecks.check(s, sessionId, calls, direct, account);
-        SessionCharging.Bill memory b = SessionCharging.bill(s, sessionId, userOp);
-        (uint256 usage, uint256[] memory extras) = SessionCharging.charge(op, s, charges, b);
+        uint256 charges = PermissionChecks.check(s, sessionId, calls, direct, account);
+        (uint256 fee, uint256 gas) = SessionCharging.bill(s, sessionId, userOp);
+        (uint256 usage, uint256[] memory extras) =
+            SessionCharging.charge(account, sessionId, periodIndex, record, recordSlot, s, charges, fee, gas);
         if (extras.length == 0) {
             bytes32 topic = SessionUsed.selector;
             assembly ("memory-safe") {
@@ -283,16 +284,14 @@ contract SessionKeyValidator is SessionAdmin {
         _createSession(account, sessionId, session, true);
     }
 
-    /// @dev The op to charge, with the record of an active session and its storage slot (kept so that
-    ///      charging writes it without hashing the keys again); reverts for a missing, paused or revoked
-    ///      session.
-    function _activeOp(address account, bytes32 sessionId, uint32 periodIndex)
+    /// @dev The record of an active session and its storage slot (kept so that charging writes it without
+    ///      hashing the keys again); reverts for a missing, paused or revoked session.
+    function _activeRecord(address account, bytes32 sessionId)
         private
         view
-        returns (SessionCharging.Op memory op)
+        returns (uint256 record, uint256 slot)
     {
-        uint256 slot = SessionStorage.recordSlot(sessionId, account);
-        uint256 record;
+        slot = SessionStorage.recordSlot(sessionId, account);
         assembly ("memory-safe") {
             record := sload(slot)
         }
@@ -301,16 +300,6 @@ contract SessionKeyValidator is SessionAdmin {
             if (status == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
             if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
             revert SessionNotFound(sessionId);
-        }
-        assembly ("memory-safe") {
-            // SessionCharging.Op {account, sessionId, periodIndex, record, recordSlot}, every field written.
-            op := mload(0x40)
-            mstore(0x40, add(op, 0xa0))
-            mstore(op, account)
-            mstore(add(op, 0x20), sessionId)
-            mstore(add(op, 0x40), and(periodIndex, 0xffffffff))
-            mstore(add(op, 0x60), record)
-            mstore(add(op, 0x80), slot)
         }
     }
 }

@@ -47,8 +47,8 @@ pub const MUTANTS: &[Mutant] = &[
             },
             Patch {
                 file: "PermissionChecks.sol",
-                original: "let sum := add(mload(slot), amount)",
-                replacement: "let sum := amount",
+                original: "let tokenSum := add(mload(slot), amount)",
+                replacement: "let tokenSum := amount",
             },
         ],
     },
