@@ -96,7 +96,7 @@ pub const MUTANTS: &[Mutant] = &[
         patches: &[Patch {
             file: "SessionCharging.sol",
             original: "revert PaymasterNotAllowed(sessionId, paymaster);",
-            replacement: "return b;",
+            replacement: "return (fee, gasUnits);",
         }],
     },
     Mutant {
