@@ -21,6 +21,13 @@ sol! {
     error TooManyLiveSessions(address account, uint256 max);
     error EnableNonceUsed(address account, uint256 nonce);
     error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
+    error SessionSignerZero();
+    error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
+    error SessionListTooLong(uint8 field, uint256 length, uint256 max);
+    error SessionAmountTooLarge(uint256 amount);
+    error SessionAssetInvalid(address asset);
+    error SessionPeriodRequired();
+    error SessionGrantFlagsInvalid(uint8 flags);
     error CallDataTooShort(uint256 length);
     error WrapperSelectorDenied(bytes4 selector);
     error UnsupportedCallType(uint8 callType);
@@ -101,6 +108,28 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     ));
     try_decode!(EnableSignatureInvalid, |_e| Rejection::Enable(
         AdminError::EnableSignatureInvalid
+    ));
+    // The format checks of a session an enable grant creates.
+    try_decode!(SessionSignerZero, |_e| Rejection::Enable(
+        AdminError::SessionSignerZero
+    ));
+    try_decode!(SessionWindowInvalid, |_e| Rejection::Enable(
+        AdminError::SessionWindowInvalid
+    ));
+    try_decode!(SessionListTooLong, |e| Rejection::Enable(
+        AdminError::SessionListTooLong(e.field)
+    ));
+    try_decode!(SessionAmountTooLarge, |_e| Rejection::Enable(
+        AdminError::SessionAmountTooLarge
+    ));
+    try_decode!(SessionAssetInvalid, |_e| Rejection::Enable(
+        AdminError::SessionAssetInvalid
+    ));
+    try_decode!(SessionPeriodRequired, |_e| Rejection::Enable(
+        AdminError::SessionPeriodRequired
+    ));
+    try_decode!(SessionGrantFlagsInvalid, |_e| Rejection::Enable(
+        AdminError::SessionGrantFlagsInvalid
     ));
     try_decode!(CallDataTooShort, |e| Rejection::CallDataTooShort(index(
         e.length
@@ -202,4 +231,45 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     ));
     try_decode!(WindowEmpty, |e| Rejection::WindowEmpty(e.periodIndex));
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejection;
+    use alloy::primitives::Bytes;
+
+    /// Errors the module raises only outside validation (install and resume), which no op can see.
+    const OUTSIDE_VALIDATION: &[&str] = &[
+        "AlreadyInitialized",
+        "MalformedInstallData",
+        "SessionNotPaused",
+    ];
+
+    /// The declarations above are a hand copy of SessionErrors.sol: every error of the module's
+    /// ABI that validation can raise must decode here, so an error added to or changed in the
+    /// contract (its selector moves with its parameters) fails this test instead of silently
+    /// falling out of the model comparison.
+    #[test]
+    fn every_validation_error_of_the_module_decodes() {
+        let module = leash_contracts::artifact("SessionKeyValidator").expect("module artifact");
+        let mut checked = 0;
+        for error in module.abi.errors() {
+            if OUTSIDE_VALIDATION.contains(&error.name.as_str()) {
+                continue;
+            }
+            // Every parameter of the module's errors is static: one zero word each decodes.
+            let mut data = error.selector().to_vec();
+            data.resize(4 + 32 * error.inputs.len(), 0);
+            assert!(
+                rejection(&Bytes::from(data)).is_some(),
+                "{} is not decoded by leash-audit's revert.rs",
+                error.signature()
+            );
+            checked += 1;
+        }
+        assert!(
+            checked >= 40,
+            "the module ABI lists only {checked} validation errors"
+        );
+    }
 }
