@@ -11,7 +11,6 @@ import {
 import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
-import {SaturatingMath} from "./SaturatingMath.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,

@@ -60,66 +60,48 @@ library SessionCharging {
         pure
         returns (uint256 fee, uint256 gasUnits)
     {
-        uint256 failure; // 0 none, 1 UnsponsoredNotAllowed, 2 PaymasterDataMalformed, 3 PaymasterNotAllowed
-        address paymaster;
+        uint256 accountGas;
+        uint256 preVerificationGas;
+        uint256 maxFeePerGas;
         uint256 paymasterDataLength;
+        address paymaster;
+        uint256 paymasterGas;
         assembly ("memory-safe") {
-            // Gas: verificationGasLimit + callGasLimit (two 128-bit halves of accountGasLimits, userOp word 4:
-            // their sum fits) + preVerificationGas (word 5, a full word the EntryPoint bounds but a direct caller
-            // need not: the sum saturates at 2^256-1, see SaturatingMath).
+            // verificationGasLimit + callGasLimit: the two 128-bit halves of accountGasLimits (userOp word 4),
+            // whose sum fits; preVerificationGas (word 5) is a full word the EntryPoint bounds but a direct
+            // caller need not; maxFeePerGas: the low 128 bits of gasFees (word 6).
             let limits := calldataload(add(userOp, 0x80))
-            let preVerificationGas := calldataload(add(userOp, 0xa0))
-            gasUnits := add(
-                add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff)),
-                preVerificationGas
-            )
-            if lt(gasUnits, preVerificationGas) { gasUnits := not(0) }
-            // userOp.paymasterAndData: its offset is word 7 of the op (reads past the calldata give zeros).
+            accountGas := add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff))
+            preVerificationGas := calldataload(add(userOp, 0xa0))
+            maxFeePerGas := and(calldataload(add(userOp, 0xc0)), 0xffffffffffffffffffffffffffffffff)
+            // userOp.paymasterAndData: its offset is word 7 of the op (reads past the calldata give zeros):
+            // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data.
             let pm := add(userOp, calldataload(add(userOp, 0xe0)))
             paymasterDataLength := calldataload(pm)
-            switch paymasterDataLength
-            case 0 {
-                // Unsponsored: fee = gas * maxFeePerGas (low 128 bits of gasFees, word 6), saturating.
-                switch calldataload(add(s, 0x120)) // FEE_BUDGET = 9
-                case 0 { failure := 1 }
-                default {
-                    let maxFee := and(calldataload(add(userOp, 0xc0)), 0xffffffffffffffffffffffffffffffff)
-                    fee := mul(gasUnits, maxFee)
-                    if iszero(or(iszero(gasUnits), eq(div(fee, gasUnits), maxFee))) {
-                        fee := not(0)
-                    }
-                }
+            paymaster := shr(96, calldataload(add(pm, 0x20)))
+            paymasterGas := add(shr(128, calldataload(add(pm, 52))), shr(128, calldataload(add(pm, 68))))
+        }
+        gasUnits = SaturatingMath.add(accountGas, preVerificationGas);
+        if (paymasterDataLength == 0) {
+            if (SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) == 0) {
+                revert UnsponsoredNotAllowed(sessionId);
             }
-            default {
-                switch lt(paymasterDataLength, 52)
-                case 1 { failure := 2 }
-                default {
-                    // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data.
-                    let p := add(pm, 0x20)
-                    paymaster := shr(96, calldataload(p))
-                    let paymasterGas :=
-                        add(shr(128, calldataload(add(p, 20))), shr(128, calldataload(add(p, 36))))
-                    gasUnits := add(gasUnits, paymasterGas)
-                    if lt(gasUnits, paymasterGas) { gasUnits := not(0) }
-                    // paymasters: address elements, one clean word each, in the proven session (at most 4).
-                    let list := add(s, calldataload(add(s, 0x1e0))) // PAYMASTERS = 15
-                    let listed := 0
-                    for {
-                        let q := add(list, 0x20)
-                        let end := add(q, shl(5, calldataload(list)))
-                    } lt(q, end) { q := add(q, 0x20) } {
-                        if eq(and(calldataload(q), 0xffffffffffffffffffffffffffffffffffffffff), paymaster) {
-                            listed := 1
-                            break
-                        }
-                    }
-                    if iszero(listed) { failure := 3 }
+            return (SaturatingMath.mul(gasUnits, maxFeePerGas), gasUnits);
+        }
+        if (paymasterDataLength < 52) revert PaymasterDataMalformed(paymasterDataLength);
+        gasUnits = SaturatingMath.add(gasUnits, paymasterGas);
+        bool listed;
+        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PAYMASTERS);
+        assembly ("memory-safe") {
+            // address elements, one clean word each, in the proven session (at most 4).
+            for { let q := start } lt(q, add(start, shl(5, length))) { q := add(q, 0x20) } {
+                if eq(and(calldataload(q), 0xffffffffffffffffffffffffffffffffffffffff), paymaster) {
+                    listed := 1
+                    break
                 }
             }
         }
-        if (failure == 1) revert UnsponsoredNotAllowed(sessionId);
-        if (failure == 2) revert PaymasterDataMalformed(paymasterDataLength);
-        if (failure == 3) revert PaymasterNotAllowed(sessionId, paymaster);
+        if (!listed) revert PaymasterNotAllowed(sessionId, paymaster);
     }
 
     /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
