@@ -11,6 +11,7 @@ import {
 import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
+import {SessionPacking} from "./SessionPacking.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -123,9 +124,12 @@ library PermissionChecks {
             // `Charges` (native, tokens, notModule... in field order) followed by its two arrays, sized from the
             // proven session's `tokens` and `periodic` lists (at most 8 each) and zero-filled (memory past the
             // free pointer may be dirty; calldatacopy from the end of calldata writes zeros).
-            let tokenCount := calldataload(add(s, calldataload(add(s, 0x1a0)))) // TOKENS = 13
-            let periodicCount := calldataload(add(s, calldataload(add(s, 0x1c0)))) // PERIODIC = 14
-            root := iszero(iszero(calldataload(add(s, 0x80)))) // ROOT = 4
+            // Packed header word (bytes 32..63): byte 20 flags (bit 0 root), bytes 22 and 23 the lengths of
+            // `tokens` and `periodic` (SessionCalldata).
+            let header := calldataload(add(s, 32))
+            let tokenCount := byte(22, header)
+            let periodicCount := byte(23, header)
+            root := and(byte(20, header), 1)
             charges := mload(0x40)
             let tokens := add(charges, 0x80)
             let periodic := add(tokens, shl(5, add(tokenCount, 1)))
@@ -203,6 +207,7 @@ library PermissionChecks {
         view
         returns (address target, uint256 failure, bool explicit, bool askModule)
     {
+        (uint256 grants, uint256 grantCount) = SessionCalldata.calls(s);
         assembly ("memory-safe") {
             // The decoder wrote clean words: target (160 bits; 0 is the account), selector (top 4 bytes).
             target := mload(c)
@@ -229,12 +234,18 @@ library PermissionChecks {
                 if iszero(failure) {
                     switch self
                     case 1 {
-                        // accountSelectors: bytes4 elements, one left-aligned word each (at most 8).
+                        // accountSelectors: 4-byte entries after the calls (25 bytes each), tokens and periodic
+                        // (52 each) and paymasters (20 each), lengths at header bytes 21..25; at most 8.
                         failure := 2
-                        let list := add(s, calldataload(add(s, 0x180))) // ACCOUNT_SELECTORS = 12
-                        let p := add(list, 0x20)
-                        for { let end := add(p, shl(5, calldataload(list))) } lt(p, end) { p := add(p, 0x20) }
-                        {
+                        let h := calldataload(add(s, 32))
+                        let p :=
+                            add(
+                                add(add(grants, mul(grantCount, 25)), mul(add(byte(22, h), byte(23, h)), 52)),
+                                mul(byte(24, h), 20)
+                            )
+                        for { let end := add(p, shl(2, byte(25, h))) } lt(p, end) {
+                            p := add(p, 4)
+                        } {
                             if eq(shr(224, calldataload(p)), sel) {
                                 failure := 0
                                 break
@@ -242,24 +253,22 @@ library PermissionChecks {
                         }
                     }
                     default {
-                        // CallGrant elements: target, selector (left-aligned), flags; 3 words each (at most 16).
-                        // exact: a grant names the target and matches the selector; anyTarget: an ANY-target grant
-                        // matches the selector; explicit: a grant names both.
+                        // Call grants: target (20) ‖ selector (4) ‖ flags (1), 25 bytes each (at most 16), read as
+                        // one word. exact: a grant names the target and matches the selector; anyTarget: an
+                        // ANY-target grant matches the selector; explicit: a grant names both.
                         let exact := 0
                         let anyTarget := 0
-                        let list := add(s, calldataload(add(s, 0x160))) // CALLS = 11
-                        let g := add(list, 0x20)
-                        for { let end := add(g, mul(calldataload(list), 96)) } lt(g, end) { g := add(g, 96) }
-                        {
-                            let flags := calldataload(add(g, 64))
+                        for {
+                            let g := grants
+                            let end := add(g, mul(grantCount, 25))
+                        } lt(g, end) { g := add(g, 25) } {
+                            let w := calldataload(g)
+                            let flags := byte(24, w)
                             let anySelector := and(flags, 2) // GRANT_ANY_SELECTOR
-                            if or(anySelector, eq(shr(224, calldataload(add(g, 32))), sel)) {
+                            if or(anySelector, eq(and(shr(64, w), 0xffffffff), sel)) {
                                 switch and(flags, 1) // GRANT_ANY_TARGET
                                 case 0 {
-                                    if eq(
-                                        and(calldataload(g), 0xffffffffffffffffffffffffffffffffffffffff),
-                                        target
-                                    ) {
+                                    if eq(shr(96, w), target) {
                                         exact := 1
                                         if iszero(anySelector) { explicit := 1 }
                                     }
@@ -293,23 +302,26 @@ library PermissionChecks {
         uint256 charges
     ) private pure returns (uint256 failure) {
         assembly ("memory-safe") {
-            let periodicList := add(s, calldataload(add(s, 0x1c0))) // PERIODIC = 14
-            let periodicCount := calldataload(periodicList)
+            // The packed session's `tokens` and `periodic` lists (SessionCalldata.tokens / .periodic): after the
+            // 58-byte header and the calls (25 bytes each); lengths at header bytes 21, 22, 23.
+            let h := calldataload(add(s, 32))
+            let tokenList := add(add(s, 58), mul(byte(21, h), 25))
+            let tokenCount := byte(22, h)
+            let periodicList := add(tokenList, mul(tokenCount, 52))
+            let periodicCount := byte(23, h)
             let value := mload(add(c, 0x20))
             if value {
-                switch calldataload(add(s, 0x100)) // NATIVE_ALLOWANCE = 8
+                switch and(byte(20, h), 2) // FLAG_NATIVE: a native allowance is granted
                 case 0 { failure := 1 }
                 default {
                     let nativeSum := add(mload(charges), value)
                     if lt(nativeSum, value) { nativeSum := not(0) }
                     mstore(charges, nativeSum)
-                    // The native periodic allowance (asset NATIVE_ASSET, SessionTypes), if any.
+                    // The native periodic allowance (asset NATIVE_ASSET, SessionTypes), if any; entries are
+                    // asset (20) ‖ amount (32).
                     for { let i := 0 } lt(i, periodicCount) { i := add(i, 1) } {
                         if eq(
-                            and(
-                                calldataload(add(periodicList, add(0x20, shl(6, i)))),
-                                0xffffffffffffffffffffffffffffffffffffffff
-                            ),
+                            shr(96, calldataload(add(periodicList, mul(i, 52)))),
                             0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
                         ) {
                             let slot := add(add(mload(add(charges, 0x40)), 0x20), shl(5, i))
@@ -322,32 +334,18 @@ library PermissionChecks {
                 }
             }
             if and(iszero(failure), iszero(eq(target, account))) {
-                // Indices of the target in `tokens` and in `periodic` ((asset, amount) elements, 2 words each,
-                // the asset a clean address word; at most 8 each), not(0) when absent.
+                // Indices of the target in `tokens` and in `periodic` (asset (20) ‖ amount (32) entries; at most 8
+                // each), not(0) when absent.
                 let t := not(0)
-                let tokenList := add(s, calldataload(add(s, 0x1a0))) // TOKENS = 13
-                let n := calldataload(tokenList)
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    if eq(
-                        and(
-                            calldataload(add(tokenList, add(0x20, shl(6, i)))),
-                            0xffffffffffffffffffffffffffffffffffffffff
-                        ),
-                        target
-                    ) {
+                for { let i := 0 } lt(i, tokenCount) { i := add(i, 1) } {
+                    if eq(shr(96, calldataload(add(tokenList, mul(i, 52)))), target) {
                         t := i
                         break
                     }
                 }
                 let p := not(0)
                 for { let i := 0 } lt(i, periodicCount) { i := add(i, 1) } {
-                    if eq(
-                        and(
-                            calldataload(add(periodicList, add(0x20, shl(6, i)))),
-                            0xffffffffffffffffffffffffffffffffffffffff
-                        ),
-                        target
-                    ) {
+                    if eq(shr(96, calldataload(add(periodicList, mul(i, 52)))), target) {
                         p := i
                         break
                     }
@@ -492,14 +490,12 @@ library PermissionChecks {
 
     /// @dev True when `selector` is in the session's `accountSelectors`.
     function _hasSelector(uint256 s, bytes4 selector) private pure returns (bool) {
-        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.ACCOUNT_SELECTORS);
+        (uint256 start, uint256 length) = SessionCalldata.accountSelectors(s);
         bool found;
         assembly ("memory-safe") {
-            // bytes4 elements, one left-aligned clean word each; the proven canonical session holds all
-            // `length` (<= 8) of them: every read is in bounds. Compared on the top 4 bytes, as
-            // `bytes4(bytes32(w))` does.
+            // 4-byte entries; the proven packed session holds all `length` (<= 8) of them.
             let sel := shr(224, selector)
-            for { let p := start } lt(p, add(start, shl(5, length))) { p := add(p, 32) } {
+            for { let p := start } lt(p, add(start, shl(2, length))) { p := add(p, 4) } {
                 if eq(shr(224, calldataload(p)), sel) {
                     found := 1
                     break
@@ -511,24 +507,19 @@ library PermissionChecks {
 
     /// @dev Index of `asset` in the session's `tokens` and in its `periodic`, each NONE when absent.
     function _assetIndices(uint256 s, address asset) private pure returns (uint256 t, uint256 p) {
-        return
-            (_assetIndex(s, SessionCalldata.TOKENS, asset), _assetIndex(s, SessionCalldata.PERIODIC, asset));
+        (uint256 tokenList, uint256 tokenCount) = SessionCalldata.tokens(s);
+        (uint256 periodicList, uint256 periodicCount) = SessionCalldata.periodic(s);
+        return (_assetIndex(tokenList, tokenCount, asset), _assetIndex(periodicList, periodicCount, asset));
     }
 
-    /// @dev Index of `asset` in the (asset, amount) list `field`, or NONE.
-    function _assetIndex(uint256 s, uint256 field, address asset) private pure returns (uint256) {
-        (uint256 start, uint256 length) = SessionCalldata.list(s, field);
+    /// @dev Index of `asset` in the (asset, amount) list of `length` entries at `start`, or NONE.
+    function _assetIndex(uint256 start, uint256 length, address asset) private pure returns (uint256) {
         uint256 index = NONE;
         assembly ("memory-safe") {
-            // (asset, amount) elements, 2 words each, asset a clean address word; the proven canonical
-            // session holds all `length` (<= 8) of them: every read is in bounds. Compared on the low
-            // 160 bits, as `address(uint160(w))` does.
+            // asset (20) ‖ amount (32) entries; the proven packed session holds all `length` (<= 8) of them.
             let a := and(asset, 0xffffffffffffffffffffffffffffffffffffffff)
             for { let i := 0 } lt(i, length) { i := add(i, 1) } {
-                if eq(
-                    and(calldataload(add(start, shl(6, i))), 0xffffffffffffffffffffffffffffffffffffffff),
-                    a
-                ) {
+                if eq(shr(96, calldataload(add(start, mul(i, 52)))), a) {
                     index := i
                     break
                 }
@@ -539,11 +530,13 @@ library PermissionChecks {
 
     /// @dev True when the session limits at least one ERC-20 token.
     function _limitsAnyToken(uint256 s) private pure returns (bool) {
-        (, uint256 tokenCount) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+        (, uint256 tokenCount) = SessionCalldata.tokens(s);
         if (tokenCount != 0) return true;
-        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
+        (uint256 start, uint256 length) = SessionCalldata.periodic(s);
         for (uint256 i; i < length; ++i) {
-            if (address(uint160(SessionCalldata.load(start + 64 * i))) != NATIVE_ASSET) return true;
+            if (SessionCalldata.addressAt(start + SessionPacking.ASSET_SIZE * i) != NATIVE_ASSET) {
+                return true;
+            }
         }
         return false;
     }

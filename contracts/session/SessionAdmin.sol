@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Session, NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
 import {SessionStorage} from "./SessionStorage.sol";
-import {SignatureEnvelope} from "./SignatureEnvelope.sol";
+import {SessionPacking} from "./SessionPacking.sol";
 import {
     NotInitialized,
     SessionNotFound,
@@ -54,25 +54,29 @@ abstract contract SessionAdmin is ISessionKeyValidator {
     ///      MAX_LIVE_SESSIONS live sessions, or the session breaks a documented cap.
     function createSession(Session calldata session) external returns (bytes32 sessionId) {
         _requireInitialized(msg.sender);
-        sessionId = SignatureEnvelope.sessionId(session);
+        sessionId = SessionPacking.id(session);
         _createSession(msg.sender, sessionId, session, false);
     }
 
     /// @notice Pauses an active session of the calling account; ops fail until it is resumed.
     function pauseSession(bytes32 sessionId) external {
-        (mapping(address => uint256) storage slot, uint256 record) = _liveRecord(msg.sender, sessionId);
+        uint256 record = _liveRecord(msg.sender, sessionId);
         if (SessionStorage.status(record) == SessionStorage.STATUS_PAUSED) revert SessionIsPaused(sessionId);
-        slot[msg.sender] = SessionStorage.withStatus(record, SessionStorage.STATUS_PAUSED);
+        SessionStorage.storeRecord(
+            sessionId, msg.sender, SessionStorage.withStatus(record, SessionStorage.STATUS_PAUSED)
+        );
         emit SessionPaused(msg.sender, sessionId);
     }
 
     /// @notice Resumes a paused session of the calling account.
     function resumeSession(bytes32 sessionId) external {
-        (mapping(address => uint256) storage slot, uint256 record) = _liveRecord(msg.sender, sessionId);
+        uint256 record = _liveRecord(msg.sender, sessionId);
         if (SessionStorage.status(record) != SessionStorage.STATUS_PAUSED) {
             revert SessionNotPaused(sessionId);
         }
-        slot[msg.sender] = SessionStorage.withStatus(record, SessionStorage.STATUS_ACTIVE);
+        SessionStorage.storeRecord(
+            sessionId, msg.sender, SessionStorage.withStatus(record, SessionStorage.STATUS_ACTIVE)
+        );
         emit SessionResumed(msg.sender, sessionId);
     }
 
@@ -80,12 +84,13 @@ abstract contract SessionAdmin is ISessionKeyValidator {
     ///         enabled or used again, even after the module is reinstalled.
     function revokeSession(bytes32 sessionId) external {
         _requireInitialized(msg.sender);
-        mapping(address => uint256) storage slot = SessionStorage.layout().records[sessionId];
-        uint256 record = slot[msg.sender];
+        uint256 record = SessionStorage.loadRecord(sessionId, msg.sender);
         uint8 status = SessionStorage.status(record);
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
         if (status != SessionStorage.STATUS_NONE) _removeLive(msg.sender, SessionStorage.liveIndex(record));
-        slot[msg.sender] = SessionStorage.withStatus(record, SessionStorage.STATUS_REVOKED);
+        SessionStorage.storeRecord(
+            sessionId, msg.sender, SessionStorage.withStatus(record, SessionStorage.STATUS_REVOKED)
+        );
         emit SessionRevoked(msg.sender, sessionId);
     }
 
@@ -100,8 +105,7 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         internal
     {
         SessionStorage.Layout storage l = SessionStorage.layout();
-        mapping(address => uint256) storage slot = l.records[sessionId];
-        uint8 status = SessionStorage.status(slot[account]);
+        uint8 status = SessionStorage.status(SessionStorage.loadRecord(sessionId, account));
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
         if (status != SessionStorage.STATUS_NONE) revert SessionAlreadyExists(sessionId);
         _checkFormat(session);
@@ -113,7 +117,7 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         state.live[index] = sessionId;
         // forge-lint: disable-next-line(unsafe-typecast) -- index < MAX_LIVE_SESSIONS = 64, checked above
         state.liveCount = uint8(index + 1);
-        slot[account] = SessionStorage.newRecord(index);
+        SessionStorage.storeRecord(sessionId, account, SessionStorage.newRecord(index));
         emit SessionCreated(account, sessionId, enabled, session);
     }
 
@@ -126,8 +130,13 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         ids = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             bytes32 sessionId = state.live[i];
-            mapping(address => uint256) storage slot = l.records[sessionId];
-            slot[account] = SessionStorage.withStatus(slot[account], SessionStorage.STATUS_REVOKED);
+            SessionStorage.storeRecord(
+                sessionId,
+                account,
+                SessionStorage.withStatus(
+                    SessionStorage.loadRecord(sessionId, account), SessionStorage.STATUS_REVOKED
+                )
+            );
             ids[i] = sessionId;
         }
         state.liveCount = 0;
@@ -142,8 +151,9 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         if (index != last) {
             bytes32 moved = state.live[last];
             state.live[index] = moved;
-            mapping(address => uint256) storage slot = l.records[moved];
-            slot[account] = SessionStorage.withLiveIndex(slot[account], index);
+            SessionStorage.storeRecord(
+                moved, account, SessionStorage.withLiveIndex(SessionStorage.loadRecord(moved, account), index)
+            );
         }
         // forge-lint: disable-next-line(unsafe-typecast) -- last < liveCount <= MAX_LIVE_SESSIONS = 64
         state.liveCount = uint8(last);
@@ -165,15 +175,10 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         if (!SessionStorage.layout().accounts[account].initialized) revert NotInitialized(account);
     }
 
-    /// @dev The record slot and value of a live (active or paused) session of `account`.
-    function _liveRecord(address account, bytes32 sessionId)
-        private
-        view
-        returns (mapping(address => uint256) storage slot, uint256 record)
-    {
+    /// @dev The record of a live (active or paused) session of `account`.
+    function _liveRecord(address account, bytes32 sessionId) private view returns (uint256 record) {
         _requireInitialized(account);
-        slot = SessionStorage.layout().records[sessionId];
-        record = slot[account];
+        record = SessionStorage.loadRecord(sessionId, account);
         uint8 status = SessionStorage.status(record);
         if (status == SessionStorage.STATUS_NONE) revert SessionNotFound(sessionId);
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);

@@ -1,66 +1,181 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Session} from "./SessionTypes.sol";
+import {SessionPacking} from "./SessionPacking.sol";
 
 /// @title SessionCalldata
-/// @notice Reads a `Session` in place from calldata by fixed ABI offsets, without Solidity's per-access
-///         offset and cleanliness checks, for the validation path.
+/// @notice Reads a packed session (SessionPacking) in place from calldata, for the validation path.
 /// @dev Note:
-///      - Use ONLY on a session whose id was proven: validation reads a session after the record of
-///        `keccak256(0x20 ‖ bytes)` was found active, and every stored id is `keccak256(abi.encode(s))` of a
-///        checked session (created by the module from decoded calldata, or enabled after the envelope was
-///        re-encoded and compared). So the bytes are the canonical encoding: every head offset points inside
-///        the session, every value is clean, and a raw read equals what Solidity's accessor would return.
-///      - `s` is the absolute calldata position of the session's head (17 words, in `Session` field order).
+///      - Use the field readers ONLY on a session whose id was proven: validation reads a session after the
+///        record of `keccak256(bytes)` was found active, and every stored id is `SessionPacking.id` of a
+///        checked session. So the bytes are the canonical packing of that session: every length and flag is
+///        the session's and every list lies inside the bytes the id covers.
+///      - `size` is the one reader used before that proof (to find where the session ends in the envelope);
+///        it reads only the header, which the caller has bounds-checked, and its result is bounded (< 2^16).
+///      - `s` is the absolute calldata position of the packed session's first byte.
 library SessionCalldata {
-    /// @dev Head word indices of the `Session` fields.
-    uint256 internal constant SIGNER = 0;
-    uint256 internal constant VALID_AFTER = 1;
-    uint256 internal constant VALID_UNTIL = 2;
-    uint256 internal constant MAX_USES = 3;
-    uint256 internal constant ROOT = 4;
-    uint256 internal constant PERIOD = 5;
-    uint256 internal constant PERIOD_START = 6;
-    uint256 internal constant RATE_LIMIT = 7;
-    uint256 internal constant NATIVE_ALLOWANCE = 8;
-    uint256 internal constant FEE_BUDGET = 9;
-    uint256 internal constant GAS_BUDGET = 10;
-    uint256 internal constant CALLS = 11;
-    uint256 internal constant ACCOUNT_SELECTORS = 12;
-    uint256 internal constant TOKENS = 13;
-    uint256 internal constant PERIODIC = 14;
-    uint256 internal constant PAYMASTERS = 15;
+    /// @dev Mask of a 48-bit field.
+    uint256 private constant MASK_48 = 0xffffffffffff;
+    /// @dev Mask of a 32-bit field.
+    uint256 private constant MASK_32 = 0xffffffff;
 
-    /// @dev The calldata position of `session`.
-    function pointer(Session calldata session) internal pure returns (uint256 s) {
+    /// @dev The session key (bytes 0..19).
+    function signer(uint256 s) internal pure returns (address a) {
         assembly ("memory-safe") {
-            s := session
+            a := shr(96, calldataload(s))
         }
     }
 
-    /// @dev Head word `field` of the session at `s` (a static field's value).
-    function word(uint256 s, uint256 field) internal pure returns (uint256 w) {
+    /// @dev `validAfter` (bytes 20..25) and `validUntil` (bytes 26..31).
+    function window(uint256 s) internal pure returns (uint48 validAfter, uint48 validUntil) {
         assembly ("memory-safe") {
-            w := calldataload(add(s, shl(5, field)))
+            let w := calldataload(s)
+            validAfter := and(shr(48, w), MASK_48)
+            validUntil := and(w, MASK_48)
         }
     }
 
-    /// @dev The dynamic list `field` of the session at `s`: position of its first element and its length.
-    ///      Elements are `CallGrant` (3 words: target, selector, flags), `bytes4` (1 word, left-aligned),
-    ///      `TokenAllowance` / `PeriodicAllowance` (2 words: asset, amount) or `address` (1 word).
-    function list(uint256 s, uint256 field) internal pure returns (uint256 start, uint256 length) {
+    /// @dev `period` (bytes 32..37) and `periodStart` (bytes 38..43).
+    function schedule(uint256 s) internal pure returns (uint256 period, uint256 periodStart) {
         assembly ("memory-safe") {
-            let p := add(s, calldataload(add(s, shl(5, field))))
-            length := calldataload(p)
-            start := add(p, 0x20)
+            let w := calldataload(add(s, 32))
+            period := shr(208, w)
+            periodStart := and(shr(160, w), MASK_48)
         }
     }
 
-    /// @dev The word at absolute calldata position `position`.
-    function load(uint256 position) internal pure returns (uint256 w) {
+    /// @dev `maxUses` (bytes 44..47).
+    function maxUses(uint256 s) internal pure returns (uint256 uses) {
         assembly ("memory-safe") {
-            w := calldataload(position)
+            uses := and(shr(128, calldataload(add(s, 32))), MASK_32)
+        }
+    }
+
+    /// @dev `rateLimit` (bytes 48..51).
+    function rateLimit(uint256 s) internal pure returns (uint256 limit) {
+        assembly ("memory-safe") {
+            limit := and(shr(96, calldataload(add(s, 32))), MASK_32)
+        }
+    }
+
+    /// @dev The flags byte (52): FLAG_ROOT and the FLAG_NATIVE / FLAG_FEE / FLAG_GAS presence bits of the budgets.
+    function flags(uint256 s) internal pure returns (uint256 f) {
+        assembly ("memory-safe") {
+            f := byte(20, calldataload(add(s, 32)))
+        }
+    }
+
+    /// @dev `root` (flags bit 0, byte 52).
+    function isRoot(uint256 s) internal pure returns (bool root) {
+        assembly ("memory-safe") {
+            root := and(byte(20, calldataload(add(s, 32))), 1) // FLAG_ROOT
+        }
+    }
+
+    /// @dev `nativeAllowance` (0 when its flag is clear).
+    function nativeAllowance(uint256 s) internal pure returns (uint256 amount) {
+        return _budget(s, SessionPacking.FLAG_NATIVE);
+    }
+
+    /// @dev `feeBudget` (0 when its flag is clear).
+    function feeBudget(uint256 s) internal pure returns (uint256 amount) {
+        return _budget(s, SessionPacking.FLAG_FEE);
+    }
+
+    /// @dev `gasBudget` (0 when its flag is clear).
+    function gasBudget(uint256 s) internal pure returns (uint256 amount) {
+        return _budget(s, SessionPacking.FLAG_GAS);
+    }
+
+    /// @dev The `calls` list: position of its first entry (target 20, selector 4, flags 1) and its length.
+    function calls(uint256 s) internal pure returns (uint256 start, uint256 length) {
+        assembly ("memory-safe") {
+            start := add(s, 58) // HEADER_LENGTH
+            length := byte(21, calldataload(add(s, 32)))
+        }
+    }
+
+    /// @dev The `tokens` list: position of its first entry (token 20, amount 32) and its length.
+    function tokens(uint256 s) internal pure returns (uint256 start, uint256 length) {
+        assembly ("memory-safe") {
+            let h := calldataload(add(s, 32))
+            start := add(add(s, 58), mul(byte(21, h), 25))
+            length := byte(22, h)
+        }
+    }
+
+    /// @dev The `periodic` list: position of its first entry (asset 20, amount 32) and its length.
+    function periodic(uint256 s) internal pure returns (uint256 start, uint256 length) {
+        assembly ("memory-safe") {
+            let h := calldataload(add(s, 32))
+            start := add(add(add(s, 58), mul(byte(21, h), 25)), mul(byte(22, h), 52))
+            length := byte(23, h)
+        }
+    }
+
+    /// @dev The `paymasters` list: position of its first entry (20 bytes each) and its length.
+    function paymasters(uint256 s) internal pure returns (uint256 start, uint256 length) {
+        assembly ("memory-safe") {
+            let h := calldataload(add(s, 32))
+            start := add(add(add(s, 58), mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52))
+            length := byte(24, h)
+        }
+    }
+
+    /// @dev The `accountSelectors` list: position of its first entry (4 bytes each) and its length.
+    function accountSelectors(uint256 s) internal pure returns (uint256 start, uint256 length) {
+        assembly ("memory-safe") {
+            let h := calldataload(add(s, 32))
+            start := add(
+                add(add(add(s, 58), mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52)),
+                mul(byte(24, h), 20)
+            )
+            length := byte(25, h)
+        }
+    }
+
+    /// @dev The length in bytes of the packed session whose header (58 bytes) is at `s`, computed from the
+    ///      header alone: at most 58 + 255*(25 + 52 + 52 + 20 + 4) + 3*32 + 32 < 2^16.
+    function size(uint256 s) internal pure returns (uint256 length) {
+        (uint256 start, uint256 count) = accountSelectors(s);
+        assembly ("memory-safe") {
+            // One word per present budget (flags bits 1..3 as a 3-bit number x; popcount(x) = x - x/2 - x/4), then
+            // the salt.
+            let x := and(shr(1, byte(20, calldataload(add(s, 32)))), 7)
+            length := add(
+                sub(add(start, shl(2, count)), s),
+                add(shl(5, sub(sub(x, shr(1, x)), shr(2, x))), 32)
+            )
+        }
+    }
+
+    /// @dev The 20-byte address at calldata position `entry` (an entry of a list above).
+    function addressAt(uint256 entry) internal pure returns (address a) {
+        assembly ("memory-safe") {
+            a := shr(96, calldataload(entry))
+        }
+    }
+
+    /// @dev The amount of the (asset, amount) entry at `entry` (bytes 20..51).
+    function amountAt(uint256 entry) internal pure returns (uint256 amount) {
+        assembly ("memory-safe") {
+            amount := calldataload(add(entry, 20))
+        }
+    }
+
+    /// @dev The budget word of `flag` (FLAG_NATIVE, FLAG_FEE or FLAG_GAS), 0 when absent: after the lists, one
+    ///      word per present budget in flag order.
+    function _budget(uint256 s, uint256 flag) private pure returns (uint256 amount) {
+        (uint256 start, uint256 count) = accountSelectors(s);
+        assembly ("memory-safe") {
+            let f := byte(20, calldataload(add(s, 32)))
+            if and(f, flag) {
+                // The present budgets before this one: their bits are below `flag` (and above bit 0).
+                let x := and(shr(1, and(f, sub(flag, 1))), 7)
+                amount := calldataload(
+                    add(add(start, shl(2, count)), shl(5, sub(sub(x, shr(1, x)), shr(2, x))))
+                )
+            }
         }
     }
 }

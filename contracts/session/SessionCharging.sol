@@ -5,6 +5,7 @@ import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.s
 import {SessionStorage} from "./SessionStorage.sol";
 import {PermissionChecks} from "./PermissionChecks.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
+import {SessionPacking} from "./SessionPacking.sol";
 import {SaturatingMath} from "./SaturatingMath.sol";
 import {
     UsesExhausted,
@@ -50,58 +51,81 @@ library SessionCharging {
         bytes32 sessionId;
         uint32 periodIndex;
         uint256 record;
-        /// Storage slot of the record (`records[sessionId][account]`).
+        /// Storage slot of the record (SessionStorage.recordSlot).
         uint256 recordSlot;
     }
 
     /// @dev The op's fee (0 when sponsored) and gas, checked against the session's fee and paymaster rules.
+    ///      `gasUnits` (the sum of the op's five gas limits) is computed only where something is charged with it:
+    ///      for the fee of an unsponsored op, or for a session with a gas budget; it is 0 otherwise.
     function bill(uint256 s, bytes32 sessionId, PackedUserOperation calldata userOp)
         internal
         pure
         returns (uint256 fee, uint256 gasUnits)
     {
-        uint256 accountGas;
-        uint256 preVerificationGas;
-        uint256 maxFeePerGas;
+        uint256 flags = SessionCalldata.flags(s);
         uint256 paymasterDataLength;
         address paymaster;
-        uint256 paymasterGas;
         assembly ("memory-safe") {
-            // verificationGasLimit + callGasLimit: the two 128-bit halves of accountGasLimits (userOp word 4),
-            // whose sum fits; preVerificationGas (word 5) is a full word the EntryPoint bounds but a direct
-            // caller need not; maxFeePerGas: the low 128 bits of gasFees (word 6).
-            let limits := calldataload(add(userOp, 0x80))
-            accountGas := add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff))
-            preVerificationGas := calldataload(add(userOp, 0xa0))
-            maxFeePerGas := and(calldataload(add(userOp, 0xc0)), 0xffffffffffffffffffffffffffffffff)
             // userOp.paymasterAndData: its offset is word 7 of the op (reads past the calldata give zeros):
             // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data.
             let pm := add(userOp, calldataload(add(userOp, 0xe0)))
             paymasterDataLength := calldataload(pm)
             paymaster := shr(96, calldataload(add(pm, 0x20)))
-            paymasterGas := add(shr(128, calldataload(add(pm, 52))), shr(128, calldataload(add(pm, 68))))
         }
-        gasUnits = SaturatingMath.add(accountGas, preVerificationGas);
         if (paymasterDataLength == 0) {
-            if (SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) == 0) {
-                revert UnsponsoredNotAllowed(sessionId);
-            }
+            if (flags & SessionPacking.FLAG_FEE == 0) revert UnsponsoredNotAllowed(sessionId);
+            uint256 maxFeePerGas;
+            (gasUnits, maxFeePerGas) = _accountGas(userOp);
             return (SaturatingMath.mul(gasUnits, maxFeePerGas), gasUnits);
         }
         if (paymasterDataLength < 52) revert PaymasterDataMalformed(paymasterDataLength);
-        gasUnits = SaturatingMath.add(gasUnits, paymasterGas);
         bool listed;
-        (uint256 start, uint256 length) = SessionCalldata.list(s, SessionCalldata.PAYMASTERS);
         assembly ("memory-safe") {
-            // address elements, one clean word each, in the proven session (at most 4).
-            for { let q := start } lt(q, add(start, shl(5, length))) { q := add(q, 0x20) } {
-                if eq(and(calldataload(q), 0xffffffffffffffffffffffffffffffffffffffff), paymaster) {
+            // 20-byte address entries in the proven packed session (at most 4), after the calls (25 bytes each),
+            // tokens and periodic (52 each); lengths at header bytes 21..24 (SessionCalldata.paymasters).
+            let h := calldataload(add(s, 32))
+            let start := add(add(add(s, 58), mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52))
+            for { let q := start } lt(q, add(start, mul(byte(24, h), 20))) { q := add(q, 20) } {
+                if eq(shr(96, calldataload(q)), paymaster) {
                     listed := 1
                     break
                 }
             }
         }
         if (!listed) revert PaymasterNotAllowed(sessionId, paymaster);
+        if (flags & SessionPacking.FLAG_GAS != 0) {
+            (gasUnits,) = _accountGas(userOp);
+            uint256 paymasterGas;
+            assembly ("memory-safe") {
+                // paymasterVerificationGasLimit + paymasterPostOpGasLimit (bytes 20..35 and 36..51 of
+                // paymasterAndData, whose length is at least 52: checked above).
+                let pm := add(userOp, calldataload(add(userOp, 0xe0)))
+                paymasterGas := add(shr(128, calldataload(add(pm, 52))), shr(128, calldataload(add(pm, 68))))
+            }
+            gasUnits = SaturatingMath.add(gasUnits, paymasterGas);
+        }
+    }
+
+    /// @dev verificationGasLimit + callGasLimit + preVerificationGas of `userOp` (saturating), and its
+    ///      maxFeePerGas.
+    function _accountGas(PackedUserOperation calldata userOp)
+        private
+        pure
+        returns (uint256 gasUnits, uint256 maxFeePerGas)
+    {
+        uint256 accountGas;
+        uint256 preVerificationGas;
+        assembly ("memory-safe") {
+            // The two 128-bit halves of accountGasLimits (userOp word 4), whose sum fits; preVerificationGas
+            // (word 5) is a full word the EntryPoint bounds but a direct caller need not; maxFeePerGas: the low
+            // 128 bits of gasFees (word 6).
+            let limits := calldataload(add(userOp, 0x80))
+            accountGas := add(shr(128, limits), and(limits, 0xffffffffffffffffffffffffffffffff))
+            preVerificationGas := calldataload(add(userOp, 0xa0))
+            maxFeePerGas := and(calldataload(add(userOp, 0xc0)), 0xffffffffffffffffffffffffffffffff)
+        }
+        gasUnits = SaturatingMath.add(accountGas, preVerificationGas);
     }
 
     /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
@@ -123,22 +147,26 @@ library SessionCharging {
         uint256 periodicCount;
         bool more;
         assembly ("memory-safe") {
+            tokenCount := mload(mload(add(charges, 0x20)))
+            periodicCount := mload(mload(add(charges, 0x40)))
+            // Anything beyond the record: more tokens, native value or a fee, a gas budget (packed flags bit 3,
+            // header byte 20), periodic allowances or a rate limit (packed bytes 48..51).
+            let header := calldataload(add(s, 32))
+            more := or(
+                or(gt(tokenCount, 1), or(mload(charges), fee)),
+                or(or(and(byte(20, header), 8), periodicCount), and(shr(96, header), 0xffffffff))
+            )
+        }
+        // Nothing beyond the record: `extras` stays the empty array (nothing allocated).
+        if (!more) return (usage, extras);
+        assembly ("memory-safe") {
             // Room for every possible extra (native, fee, gas, tokens[1..], periodic[..]; the lists hold at
             // most 8 each), claimed at the free memory pointer with length 0 and filled by `_push`, which
             // writes each word before raising the length (so no word is read before it is written).
-            tokenCount := mload(mload(add(charges, 0x20)))
-            periodicCount := mload(mload(add(charges, 0x40)))
             extras := mload(0x40)
             mstore(extras, 0)
             mstore(0x40, add(extras, shl(5, add(4, add(tokenCount, periodicCount)))))
-            // Anything beyond the record: more tokens, native value or a fee, a gas budget (GAS_BUDGET = 10),
-            // periodic allowances or a rate limit (RATE_LIMIT = 7).
-            more := or(
-                or(gt(tokenCount, 1), or(mload(charges), fee)),
-                or(or(calldataload(add(s, 0x140)), periodicCount), calldataload(add(s, 0xe0)))
-            )
         }
-        if (!more) return (usage, extras);
         Op memory op = Op(account, sessionId, periodIndex, record, recordSlot);
         SessionStorage.Layout storage l = SessionStorage.layout();
         // Each charge below does nothing (and writes nothing) when its guard is false; the order of the
@@ -146,8 +174,8 @@ library SessionCharging {
         uint256 native = PermissionChecks.nativeOf(charges);
         if (tokenCount > 1) _chargeTokens(l, op, s, PermissionChecks.tokensOf(charges), extras);
         if (native != 0 || fee != 0) _chargeNativeAndFee(l, op, s, native, fee, extras);
-        if (SessionCalldata.word(s, SessionCalldata.GAS_BUDGET) != 0) _chargeGas(l, op, s, gas, extras);
-        if (periodicCount != 0 || SessionCalldata.word(s, SessionCalldata.RATE_LIMIT) != 0) {
+        if (SessionCalldata.flags(s) & SessionPacking.FLAG_GAS != 0) _chargeGas(l, op, s, gas, extras);
+        if (periodicCount != 0 || SessionCalldata.rateLimit(s) != 0) {
             _chargePeriodic(l, op, s, PermissionChecks.periodicOf(charges), extras);
         }
     }
@@ -160,15 +188,16 @@ library SessionCharging {
         uint256[] memory amounts,
         uint256[] memory extras
     ) private {
-        (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
+        (uint256 tokens,) = SessionCalldata.tokens(s);
         for (uint256 i = 1; i < amounts.length; ++i) {
             uint256 amount = amounts[i];
             if (amount == 0) continue;
-            address token = address(uint160(SessionCalldata.load(tokens + 64 * i)));
+            uint256 entry = tokens + SessionPacking.ASSET_SIZE * i;
+            address token = SessionCalldata.addressAt(entry);
             bytes32 key = SessionStorage.counterKey(SessionStorage.KIND_TOKEN, op.sessionId, token, 0);
             mapping(address => uint256) storage counter = l.counters[key];
             uint256 spent = counter[op.account];
-            uint256 left = SessionCalldata.load(tokens + 64 * i + 32) - spent;
+            uint256 left = SessionCalldata.amountAt(entry) - spent;
             if (amount > left) revert TokenAllowanceExceeded(op.sessionId, token, amount, left);
             counter[op.account] = spent + amount;
             _push(extras, EXTRA_TOKEN, i, amount);
@@ -199,20 +228,25 @@ library SessionCharging {
         uint256 maxUses;
         uint256 amount;
         uint256 left;
+        uint256 firstToken;
         assembly ("memory-safe") {
+            // Packed header word (bytes 32..63): maxUses at its bytes 12..15; the first token entry follows the
+            // 58-byte header and the calls (25 bytes each, their count at byte 21) (SessionCalldata).
+            let h := calldataload(add(s, 32))
+            maxUses := and(shr(128, h), 0xffffffff)
+            firstToken := add(add(s, 58), mul(byte(21, h), 25))
             let used := and(shr(8, record), 0xffffffff)
-            maxUses := and(calldataload(add(s, 0x60)), 0xffffffff) // MAX_USES = 3
             // Out of uses: the session's limit reached, or the 32-bit counter full (any session).
             switch or(and(iszero(iszero(maxUses)), iszero(lt(used, maxUses))), eq(used, 0xffffffff))
             case 1 { failure := 1 }
             default {
-                // tokens[0] (the first element of the proven session's `tokens`: token, amount) against what is
-                // left of it; its spent amount is the record's high 128 bits.
+                // tokens[0] (the first entry of the proven session's `tokens`: token (20) ‖ amount (32)) against
+                // what is left of it; its spent amount is the record's high 128 bits.
                 let spent := shr(128, record)
                 let tokenSums := mload(add(charges, 0x20))
                 if mload(tokenSums) {
                     amount := mload(add(tokenSums, 0x20))
-                    let allowance := calldataload(add(add(s, calldataload(add(s, 0x1a0))), 0x40)) // TOKENS = 13
+                    let allowance := calldataload(add(firstToken, 20))
                     // spent <= allowance always holds (every charge is within it); clamp rather than wrap.
                     if lt(spent, allowance) { left := sub(allowance, spent) }
                     switch gt(amount, left)
@@ -221,7 +255,7 @@ library SessionCharging {
                 }
                 if iszero(failure) {
                     // The record stays active at its live index; uses + 1 (< 2^32, checked above) and the new
-                    // spent amount replace their fields. `l.records[sessionId][account]`, slot kept by the caller.
+                    // spent amount replace their fields. SessionStorage.recordSlot, kept by the caller.
                     sstore(
                         recordSlot,
                         or(add(and(record, 0xffffffffffffffffffffffffffffffff), 0x100), shl(128, spent))
@@ -235,10 +269,7 @@ library SessionCharging {
             revert UsesExhausted(sessionId, uint32(maxUses));
         }
         if (failure == 2) {
-            (uint256 tokens,) = SessionCalldata.list(s, SessionCalldata.TOKENS);
-            revert TokenAllowanceExceeded(
-                sessionId, address(uint160(SessionCalldata.load(tokens))), amount, left
-            );
+            revert TokenAllowanceExceeded(sessionId, SessionCalldata.addressAt(firstToken), amount, left);
         }
     }
 
@@ -259,9 +290,9 @@ library SessionCharging {
         // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
         uint256 nativeSpent = uint128(packed);
         uint256 feeSpent = packed >> 128;
-        uint256 nativeLeft = SessionCalldata.word(s, SessionCalldata.NATIVE_ALLOWANCE) - nativeSpent;
+        uint256 nativeLeft = SessionCalldata.nativeAllowance(s) - nativeSpent;
         if (native > nativeLeft) revert NativeAllowanceExceeded(sessionId, native, nativeLeft);
-        uint256 feeLeft = SessionCalldata.word(s, SessionCalldata.FEE_BUDGET) - feeSpent;
+        uint256 feeLeft = SessionCalldata.feeBudget(s) - feeSpent;
         if (fee > feeLeft) revert FeeBudgetExceeded(sessionId, fee, feeLeft);
         counter[op.account] = (nativeSpent + native) | ((feeSpent + fee) << 128);
         if (native != 0) _push(extras, EXTRA_NATIVE, 0, native);
@@ -276,7 +307,7 @@ library SessionCharging {
         uint256 gas,
         uint256[] memory extras
     ) private {
-        uint256 gasBudget = SessionCalldata.word(s, SessionCalldata.GAS_BUDGET);
+        uint256 gasBudget = SessionCalldata.gasBudget(s);
         if (gasBudget == 0) return;
         mapping(address => uint256) storage counter =
             l.counters[SessionStorage.counterKey(SessionStorage.KIND_GAS, op.sessionId, address(0), 0)];
@@ -295,14 +326,15 @@ library SessionCharging {
         uint256[] memory amounts,
         uint256[] memory extras
     ) private {
-        (uint256 periodic,) = SessionCalldata.list(s, SessionCalldata.PERIODIC);
+        (uint256 periodic,) = SessionCalldata.periodic(s);
         for (uint256 i; i < amounts.length; ++i) {
             uint256 amount = amounts[i];
             if (amount == 0) continue;
-            _chargePeriodicAsset(l, op, periodic + 64 * i, amount);
+            _chargePeriodicAsset(l, op, periodic + SessionPacking.ASSET_SIZE * i, amount);
             _push(extras, EXTRA_PERIODIC, i, amount);
         }
-        uint32 rateLimit = uint32(SessionCalldata.word(s, SessionCalldata.RATE_LIMIT));
+        // forge-lint: disable-next-line(unsafe-typecast) -- rateLimit is a 32-bit field, masked by the reader
+        uint32 rateLimit = uint32(SessionCalldata.rateLimit(s));
         if (rateLimit != 0) {
             mapping(address => uint256) storage counter = l.counters[
                 SessionStorage.counterKey(SessionStorage.KIND_RATE, op.sessionId, address(0), op.periodIndex)
@@ -313,19 +345,19 @@ library SessionCharging {
         }
     }
 
-    /// @dev One periodic allowance (`entry` = calldata position of its (asset, amount) element).
+    /// @dev One periodic allowance (`entry` = calldata position of its asset (20) ‖ amount (32) entry).
     function _chargePeriodicAsset(
         SessionStorage.Layout storage l,
         Op memory op,
         uint256 entry,
         uint256 amount
     ) private {
-        address asset = address(uint160(SessionCalldata.load(entry)));
+        address asset = SessionCalldata.addressAt(entry);
         mapping(address => uint256) storage counter = l.counters[
             SessionStorage.counterKey(SessionStorage.KIND_PERIODIC, op.sessionId, asset, op.periodIndex)
         ];
         uint256 spent = counter[op.account];
-        uint256 left = SessionCalldata.load(entry + 32) - spent;
+        uint256 left = SessionCalldata.amountAt(entry) - spent;
         if (amount > left) {
             revert PeriodicAllowanceExceeded(op.sessionId, asset, op.periodIndex, amount, left);
         }

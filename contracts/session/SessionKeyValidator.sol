@@ -9,6 +9,7 @@ import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
 import {SessionStorage} from "./SessionStorage.sol";
 import {SessionAdmin} from "./SessionAdmin.sol";
 import {SignatureEnvelope} from "./SignatureEnvelope.sol";
+import {SessionPacking} from "./SessionPacking.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 import {PermissionChecks} from "./PermissionChecks.sol";
 import {SessionCharging} from "./SessionCharging.sol";
@@ -29,7 +30,7 @@ import {AccountInitialized, AccountReset, SessionUsed, SessionUsedAndCharged} fr
 /// @title SessionKeyValidator
 /// @notice ERC-7579 validator module that lets an account grant scoped session keys (see SPEC.md and
 ///         docs/session-key-validator.md). Each op carries its session in the signature envelope,
-///         proven by `sessionId = keccak256(abi.encode(session))`; storage holds status and counters.
+///         proven by `sessionId = keccak256(SessionPacking.pack(session))`; storage holds status and counters.
 /// @dev Note (security assumptions):
 ///      - The account calls `validateUserOp` only for ops whose validator (OpenZeppelin: the first 20
 ///        bytes of the nonce key) is this module, passes the EntryPoint's userOpHash (or a hash that
@@ -74,7 +75,7 @@ contract SessionKeyValidator is SessionAdmin {
             sessions.length := count
         }
         for (uint256 i; i < sessions.length; ++i) {
-            _createSession(msg.sender, SignatureEnvelope.sessionId(sessions[i]), sessions[i], false);
+            _createSession(msg.sender, SessionPacking.id(sessions[i]), sessions[i], false);
         }
     }
 
@@ -110,7 +111,7 @@ contract SessionKeyValidator is SessionAdmin {
     {
         address account = msg.sender;
         uint256 env;
-        Session calldata session;
+        uint256 s;
         {
             uint256 sender;
             bytes calldata signature;
@@ -124,20 +125,20 @@ contract SessionKeyValidator is SessionAdmin {
                 signature.length := calldataload(p)
             }
             if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
-            bytes calldata enableSignature;
             bytes32 sessionId;
-            (env, session, enableSignature, sessionId) = SignatureEnvelope.parse(signature);
+            (env, s, sessionId) = SignatureEnvelope.parse(signature);
             bytes32 claimed = SignatureEnvelope.claimedId(env);
             if (sessionId != claimed) revert SessionIdMismatch(claimed, sessionId);
             if (SignatureEnvelope.isEnable(env)) {
-                // The id an owner grants must be that of the canonical encoding, like every stored id, so that
-                // the in-place reads of SessionCalldata see exactly the granted session.
-                bytes32 encodedId = SignatureEnvelope.sessionId(session);
+                // The owner grants the ABI-encoded session; the packed bytes that validation reads must be its
+                // packing, like those of every stored id.
+                (Session calldata session, uint256 nonce, bytes calldata enableSignature) =
+                    SignatureEnvelope.grant(signature);
+                bytes32 encodedId = SessionPacking.id(session);
                 if (encodedId != sessionId) revert SessionIdMismatch(sessionId, encodedId);
-                _enable(account, sessionId, session, SignatureEnvelope.enableNonce(env), enableSignature);
+                _enable(account, sessionId, session, nonce, enableSignature);
             }
         }
-        uint256 s = SessionCalldata.pointer(session);
         (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, env, s);
         uint256 failed = _signatureFailed(userOpHash, env, s);
         return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
@@ -165,7 +166,7 @@ contract SessionKeyValidator is SessionAdmin {
             mstore(0x00, 0)
             pop(staticcall(gas(), 1, m, 0x80, 0x00, 0x20))
             let signer := mload(0x00)
-            let expected := and(calldataload(s), 0xffffffffffffffffffffffffffffffffffffffff) // SIGNER = 0
+            let expected := shr(96, calldataload(s)) // signer: packed bytes 0..19
             failed := or(or(gt(sigS, MAX_S), iszero(signer)), iszero(eq(signer, expected))) // SIG_VALIDATION_FAILED = 1
         }
     }
@@ -179,13 +180,18 @@ contract SessionKeyValidator is SessionAdmin {
 
     /// @inheritdoc ISessionKeyValidator
     function getSessionId(Session calldata session) external pure returns (bytes32) {
-        return SignatureEnvelope.sessionId(session);
+        return SessionPacking.id(session);
+    }
+
+    /// @inheritdoc ISessionKeyValidator
+    function packSession(Session calldata session) external pure returns (bytes memory) {
+        return SessionPacking.pack(session);
     }
 
     /// @inheritdoc ISessionKeyValidator
     function sessionStatus(address account, bytes32 sessionId) public view returns (uint8) {
         // A record is live only while the module is installed (an uninstall revokes every live one).
-        return SessionStorage.status(SessionStorage.layout().records[sessionId][account]);
+        return SessionStorage.status(SessionStorage.loadRecord(sessionId, account));
     }
 
     /// @inheritdoc ISessionKeyValidator
@@ -194,7 +200,7 @@ contract SessionKeyValidator is SessionAdmin {
         view
         returns (Remaining memory r)
     {
-        bytes32 sessionId = SignatureEnvelope.sessionId(session);
+        bytes32 sessionId = SessionPacking.id(session);
         r = SessionWindow.remaining(account, session, sessionId, periodIndex);
         r.status = sessionStatus(account, sessionId);
     }
@@ -229,14 +235,13 @@ contract SessionKeyValidator is SessionAdmin {
         bytes32 sessionId = SignatureEnvelope.claimedId(env);
         uint32 periodIndex = SignatureEnvelope.claimedPeriod(env);
         (uint256 record, uint256 recordSlot) = _activeRecord(account, sessionId);
-        (validAfter, validUntil) = SessionWindow.periodWindow(
-            sessionId,
-            periodIndex,
-            uint48(SessionCalldata.word(s, SessionCalldata.VALID_AFTER)),
-            uint48(SessionCalldata.word(s, SessionCalldata.VALID_UNTIL)),
-            SessionCalldata.word(s, SessionCalldata.PERIOD),
-            SessionCalldata.word(s, SessionCalldata.PERIOD_START)
-        );
+        {
+            (uint48 sessionAfter, uint48 sessionUntil) = SessionCalldata.window(s);
+            (uint256 period, uint256 periodStart) = SessionCalldata.schedule(s);
+            (validAfter, validUntil) = SessionWindow.periodWindow(
+                sessionId, periodIndex, sessionAfter, sessionUntil, period, periodStart
+            );
+        }
         CallDecoder.Call[] memory calls;
         bool direct;
         {

@@ -7,7 +7,9 @@ pragma solidity ^0.8.28;
 ///      - ERC-7562: every slot the module touches during validation is associated with the account.
 ///        Each map is `mapping(K key => mapping(address account => V))` or `mapping(address account => V)`,
 ///        so a slot is `keccak256(pad32(account) ‖ x) + n` with n < 128 (n = 0 for a uint256 value,
-///        0 <= n <= MAX_LIVE_SESSIONS for the `AccountState` struct).
+///        0 <= n <= MAX_LIVE_SESSIONS for the `AccountState` struct). Session records are stored at
+///        `keccak256(pad32(account) ‖ sessionId ‖ LAYOUT_SLOT)` (one hash of 96 bytes; every mapping slot
+///        hashes 64 bytes, so no record can share a slot with a mapping entry).
 ///      - No install generation: validation reads no per-account word. Records and counters are keyed by
 ///        `(sessionId, account)`, and a record is never deleted: once a session ends (revoked, or killed by
 ///        an uninstall, which revokes every live session of the account) its id stays revoked, so its
@@ -46,10 +48,9 @@ library SessionStorage {
         bytes32[MAX_LIVE_SESSIONS] live;
     }
 
-    /// @dev The module's whole storage.
+    /// @dev The module's whole storage (besides the session records, see `recordSlot`).
     struct Layout {
         mapping(address account => AccountState) accounts;
-        mapping(bytes32 sessionId => mapping(address account => uint256)) records;
         mapping(bytes32 counterKey => mapping(address account => uint256)) counters;
         mapping(uint256 nonceWord => mapping(address account => uint256)) enableNonces;
     }
@@ -62,16 +63,32 @@ library SessionStorage {
         }
     }
 
-    /// @dev The storage slot of the record of `sessionId` on `account`: `records[sessionId][account]`, as
-    ///      Solidity computes it (keccak256(pad32(account) ‖ keccak256(sessionId ‖ records.slot))).
-    function recordSlot(bytes32 sessionId, address account) internal view returns (uint256 slot) {
-        mapping(bytes32 => mapping(address => uint256)) storage records = layout().records;
+    /// @dev The storage slot of the record of `sessionId` on `account`:
+    ///      `keccak256(pad32(account) ‖ sessionId ‖ LAYOUT_SLOT)`, hashed in scratch memory at the free pointer
+    ///      (not claimed).
+    function recordSlot(bytes32 sessionId, address account) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
-            mstore(0x00, sessionId)
-            mstore(0x20, records.slot)
-            mstore(0x20, keccak256(0x00, 0x40))
-            mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
-            slot := keccak256(0x00, 0x40)
+            let m := mload(0x40)
+            mstore(m, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x20), sessionId)
+            mstore(add(m, 0x40), LAYOUT_SLOT)
+            slot := keccak256(m, 0x60)
+        }
+    }
+
+    /// @dev The record of `sessionId` on `account` (0 when it was never created).
+    function loadRecord(bytes32 sessionId, address account) internal view returns (uint256 record) {
+        uint256 slot = recordSlot(sessionId, account);
+        assembly ("memory-safe") {
+            record := sload(slot)
+        }
+    }
+
+    /// @dev Writes the record of `sessionId` on `account`.
+    function storeRecord(bytes32 sessionId, address account, uint256 record) internal {
+        uint256 slot = recordSlot(sessionId, account);
+        assembly ("memory-safe") {
+            sstore(slot, record)
         }
     }
 

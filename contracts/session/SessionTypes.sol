@@ -4,8 +4,9 @@ pragma solidity ^0.8.28;
 /// @title SessionTypes
 /// @notice The data a session is made of. One file, shared by the module, its tests and the Rust
 ///         bindings (crates/contracts), so the on-chain and off-chain formats cannot drift.
-/// @dev The session id is `keccak256(abi.encode(session))`: it commits to every field, so a session
-///      carried in an op's signature envelope is proven equal to the granted one by its id alone.
+/// @dev The session id is `keccak256(SessionPacking.pack(session))`: the packed encoding is canonical and
+///      commits to every field, so a session carried in an op's signature envelope (packed) is proven equal to
+///      the granted one by its id alone.
 ///      `salt` lets an owner grant the same permissions twice under different ids.
 
 /// @dev Sentinel asset address that stands for the chain's native token in periodic allowances.

@@ -68,7 +68,7 @@ library SessionWindow {
         returns (ISessionKeyValidator.Remaining memory r)
     {
         SessionStorage.Layout storage l = SessionStorage.layout();
-        uint256 record = l.records[sessionId][account];
+        uint256 record = SessionStorage.loadRecord(sessionId, account);
         r.usesLeft =
             session.maxUses == 0 ? type(uint256).max : uint256(session.maxUses) - SessionStorage.uses(record);
         uint256 lifetime = _counter(l, account, SessionStorage.KIND_LIFETIME, sessionId, address(0), 0);

@@ -2,18 +2,22 @@
 pragma solidity ^0.8.28;
 
 import {Session} from "./SessionTypes.sol";
+import {SessionPacking} from "./SessionPacking.sol";
+import {SessionCalldata} from "./SessionCalldata.sol";
 import {MalformedEnvelope, UnsupportedEnvelopeVersion, UnsupportedEnvelopeFlags} from "./SessionErrors.sol";
 
 /// @title SignatureEnvelope
 /// @notice Parses the v1 signature envelope and computes the digests a session key and an owner sign.
 /// @dev Note:
 ///      - Layout (byte offsets): 0 version (0x01) | 1 flags (bit0 ENABLE) | 2 sessionId (32) |
-///        34 periodIndex (uint32 BE) | 38 r (32) | 70 s (32) | 102 v (1) |
-///        103 abi.encode(Session session, uint256 enableNonce, bytes enableSignature).
-///      - The session is read in place from calldata. Its id is the hash of its bytes as carried, which
-///        equals a stored id (always that of a canonical `abi.encode`) only for the canonical encoding of
-///        the granted session; an enable grant re-encodes and compares before creating the session. The
-///        three head words and the enable signature are bounds-checked against the envelope.
+///        34 periodIndex (uint32 BE) | 38 r (32) | 70 s (32) | 102 v (1) | 103 the packed session
+///        (SessionPacking; its length follows from its own header) | only with ENABLE, after it:
+///        abi.encode(Session session, uint256 enableNonce, bytes enableSignature).
+///      - Without ENABLE the envelope ends exactly where the packed session ends (no trailing bytes).
+///      - The packed session is read in place from calldata. Its id is the hash of its bytes as carried, which
+///        equals a stored id (always `SessionPacking.id` of a checked session) only for the packing of the
+///        granted session. An enable grant's ABI session is packed by the module and must give the same id;
+///        its three head words and the enable signature are bounds-checked against the envelope.
 ///      - The session key signs `opDigest` raw (no EIP-191 prefix): it covers the userOpHash (chain,
 ///        EntryPoint, sender and every op field but the signature) and the envelope fields the
 ///        userOpHash cannot cover (session id, period index).
@@ -22,7 +26,7 @@ library SignatureEnvelope {
     uint8 internal constant VERSION = 0x01;
     /// @dev Flag: an owner enable grant is carried.
     uint8 internal constant FLAG_ENABLE = 0x01;
-    /// @dev Length of the fixed part before the ABI tail.
+    /// @dev Length of the fixed part before the packed session.
     uint256 internal constant FIXED_LENGTH = 103;
 
     /// @dev keccak256("LeashSessionOp(bytes32 userOpHash,bytes32 sessionId,uint32 periodIndex)")
@@ -40,44 +44,80 @@ library SignatureEnvelope {
     bytes32 internal constant VERSION_HASH = keccak256("1");
 
     /// @dev Parses `signature`; reverts on a malformed envelope. The envelope stays in calldata: `env` is the
-    ///      position of its first byte, read by the accessors below (its fixed part lies inside the signature,
-    ///      checked here). `sessionId` is the id of the session as carried: keccak256(0x20 ‖ the bytes from the
-    ///      session's tail to the enable signature's tail), which equals `keccak256(abi.encode(session))`
-    ///      exactly when those bytes are the canonical encoding of the session (and then the values read
-    ///      through `session` are that session's).
+    ///      position of its first byte, read by the accessors below, and `s` that of the packed session (both
+    ///      inside the signature, checked here). `sessionId` is the id of the session as carried:
+    ///      keccak256 of its packed bytes, which equals `SessionPacking.id(session)` exactly when they are the
+    ///      packing of `session`.
     function parse(bytes calldata signature)
         internal
         pure
-        returns (uint256 env, Session calldata session, bytes calldata enableSignature, bytes32 sessionId_)
+        returns (uint256 env, uint256 s, bytes32 sessionId)
     {
-        if (signature.length < FIXED_LENGTH + 0x60) {
-            revert MalformedEnvelope();
-        }
+        if (signature.length < FIXED_LENGTH + SessionPacking.HEADER_LENGTH) revert MalformedEnvelope();
         uint256 version;
         uint256 flags;
-        uint256 tail;
-        uint256 sessionOffset;
-        uint256 signatureOffset;
         assembly ("memory-safe") {
             env := signature.offset
             let head := calldataload(env)
             version := byte(0, head)
             flags := byte(1, head)
-            tail := add(env, FIXED_LENGTH)
-            sessionOffset := calldataload(tail)
-            signatureOffset := calldataload(add(tail, 0x40))
+            s := add(env, FIXED_LENGTH)
         }
         // forge-lint: disable-next-line(unsafe-typecast) -- `version` was read with `byte`, so it is below 256
         if (version != VERSION) revert UnsupportedEnvelopeVersion(uint8(version));
         // forge-lint: disable-next-line(unsafe-typecast) -- `flags` was read with `byte`, so it is below 256
         if (flags & ~uint256(FLAG_ENABLE) != 0) revert UnsupportedEnvelopeFlags(uint8(flags));
-        // Each subtraction below runs only after the comparison before it proved it cannot underflow
-        // (signature.length >= FIXED_LENGTH + 0x60; signatureOffset <= tailLength, then >= 32 apart;
-        // sessionOffset <= signatureOffset), so it runs unchecked.
+        uint256 size;
+        assembly ("memory-safe") {
+            // The packed session's length from its header (in the signature: length checked above), as
+            // SessionCalldata.size computes it: 58-byte header, the lists (lengths at header word bytes 21..25:
+            // calls 25 bytes each, tokens and periodic 52, paymasters 20, accountSelectors 4), one word per
+            // budget bit (flags bits 1..3 as x; popcount(x) = x - x/2 - x/4) and the salt. Below 2^16.
+            let h := calldataload(add(s, 32))
+            let x := and(shr(1, byte(20, h)), 7)
+            size := add(
+                add(add(90, mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52)),
+                add(add(mul(byte(24, h), 20), shl(2, byte(25, h))), shl(5, sub(sub(x, shr(1, x)), shr(2, x))))
+            )
+        }
         unchecked {
-            uint256 tailLength = signature.length - FIXED_LENGTH;
-            // The session's static head (17 words) and the signature's length word must lie in the tail, the
-            // session before the signature.
+            uint256 end = FIXED_LENGTH + size;
+            // Without a grant nothing may follow the session; with one, its ABI tail does (checked by `grant`).
+            if (flags == 0 ? signature.length != end : signature.length < end) revert MalformedEnvelope();
+        }
+        assembly ("memory-safe") {
+            // Hashed in scratch memory at the free pointer (not claimed: nothing is allocated before it is used).
+            let m := mload(0x40)
+            calldatacopy(m, s, size)
+            sessionId := keccak256(m, size)
+        }
+    }
+
+    /// @dev The enable grant of a parsed envelope with the ENABLE flag: the ABI tail after the packed session.
+    ///      Reverts `MalformedEnvelope` unless its three head words, the session's static head (17 words) and
+    ///      the enable signature lie inside the envelope, the session before the signature.
+    function grant(bytes calldata signature)
+        internal
+        pure
+        returns (Session calldata session, uint256 nonce, bytes calldata enableSignature)
+    {
+        uint256 tail;
+        uint256 tailLength;
+        uint256 sessionOffset;
+        uint256 signatureOffset;
+        // `parse` checked that the signature holds the fixed part and the packed session (end <= length, both
+        // below 2^16 + 103), so the subtraction cannot underflow; each one below runs only after the comparison
+        // before it proved it safe.
+        unchecked {
+            uint256 end = FIXED_LENGTH + SessionCalldata.size(_sessionPosition(signature));
+            tailLength = signature.length - end;
+            if (tailLength < 0x60) revert MalformedEnvelope();
+            assembly ("memory-safe") {
+                tail := add(signature.offset, end)
+                sessionOffset := calldataload(tail)
+                nonce := calldataload(add(tail, 0x20))
+                signatureOffset := calldataload(add(tail, 0x40))
+            }
             if (
                 sessionOffset > signatureOffset || signatureOffset > tailLength
                     || tailLength - signatureOffset < 32
@@ -94,11 +134,6 @@ library SignatureEnvelope {
                 session := add(tail, sessionOffset)
                 enableSignature.offset := add(add(tail, signatureOffset), 32)
                 enableSignature.length := signatureLength
-                let m := mload(0x40)
-                let size := sub(signatureOffset, sessionOffset)
-                mstore(m, 0x20)
-                calldatacopy(add(m, 0x20), session, size)
-                sessionId_ := keccak256(m, add(size, 0x20))
             }
         }
     }
@@ -133,16 +168,11 @@ library SignatureEnvelope {
         }
     }
 
-    /// @dev The enable nonce of the parsed envelope at `env` (the second word of its ABI tail).
-    function enableNonce(uint256 env) internal pure returns (uint256 nonce) {
+    /// @dev Calldata position of the packed session of `signature` (after the fixed part).
+    function _sessionPosition(bytes calldata signature) private pure returns (uint256 s) {
         assembly ("memory-safe") {
-            nonce := calldataload(add(env, add(FIXED_LENGTH, 0x20)))
+            s := add(signature.offset, FIXED_LENGTH)
         }
-    }
-
-    /// @dev The session id: `keccak256(abi.encode(session))`.
-    function sessionId(Session calldata session) internal pure returns (bytes32) {
-        return keccak256(abi.encode(session));
     }
 
     /// @dev The digest the session key signs for an op.

@@ -47,8 +47,12 @@ interface ISessionKeyValidator is IERC7579Validator {
     /// @notice Marks an enable nonce of the calling account as used, so no grant with it can work.
     function invalidateEnableNonce(uint256 nonce) external;
 
-    /// @notice The id of `session`: `keccak256(abi.encode(session))`.
+    /// @notice The id of `session`: `keccak256(packSession(session))`.
     function getSessionId(Session calldata session) external pure returns (bytes32);
+
+    /// @notice The packed encoding of `session` (SessionPacking): the bytes its id hashes and an op's
+    ///         envelope carries. Reverts `SessionListTooLong(field, length, 255)` for a list of over 255 entries.
+    function packSession(Session calldata session) external pure returns (bytes memory);
 
     /// @notice The status of a session: 0 none, 1 active, 2 paused, 3 revoked.
     function sessionStatus(address account, bytes32 sessionId) external view returns (uint8);
