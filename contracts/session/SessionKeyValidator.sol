@@ -112,6 +112,7 @@ contract SessionKeyValidator is SessionAdmin {
         address account = msg.sender;
         uint256 env;
         uint256 s;
+        bytes32 sessionId;
         {
             uint256 sender;
             bytes calldata signature;
@@ -125,7 +126,6 @@ contract SessionKeyValidator is SessionAdmin {
                 signature.length := calldataload(p)
             }
             if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
-            bytes32 sessionId;
             (env, s, sessionId) = SignatureEnvelope.parse(signature);
             bytes32 claimed = SignatureEnvelope.claimedId(env);
             if (sessionId != claimed) revert SessionIdMismatch(claimed, sessionId);
@@ -139,21 +139,24 @@ contract SessionKeyValidator is SessionAdmin {
                 _enable(account, sessionId, session, nonce, enableSignature);
             }
         }
-        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, env, s);
-        uint256 failed = _signatureFailed(userOpHash, env, s);
+        uint32 periodIndex = SignatureEnvelope.claimedPeriod(env);
+        // The signature is checked first but only reported at the end: a bad one still runs every check and
+        // writes every counter (the EntryPoint then reverts the bundle), so estimation costs what the op costs.
+        uint256 failed = _signatureFailed(userOpHash, sessionId, periodIndex, env, s);
+        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, sessionId, periodIndex, s);
         return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
     }
 
     /// @dev SIG_VALIDATION_FAILED unless the session key signed `opDigest(userOpHash, sessionId, periodIndex)`:
     ///      ECDSA with OpenZeppelin's tryRecover semantics (high-s, a bad v and ecrecover == 0 are failures).
-    function _signatureFailed(bytes32 userOpHash, uint256 env, uint256 s)
-        private
-        view
-        returns (uint256 failed)
-    {
-        bytes32 digest = SignatureEnvelope.opDigest(
-            userOpHash, SignatureEnvelope.claimedId(env), SignatureEnvelope.claimedPeriod(env)
-        );
+    function _signatureFailed(
+        bytes32 userOpHash,
+        bytes32 sessionId,
+        uint32 periodIndex,
+        uint256 env,
+        uint256 s
+    ) private view returns (uint256 failed) {
+        bytes32 digest = SignatureEnvelope.opDigest(userOpHash, sessionId, periodIndex);
         (uint8 v, bytes32 r, bytes32 sigS) = SignatureEnvelope.ecdsa(env);
         assembly ("memory-safe") {
             // The ecrecover precompile (address 1), called from scratch memory at the free pointer; it returns
@@ -228,12 +231,13 @@ contract SessionKeyValidator is SessionAdmin {
     // ----- Internal -----
 
     /// @dev Every permission check of an op and its charges (rules 1-9); returns the op's window.
-    function _authorize(PackedUserOperation calldata userOp, address account, uint256 env, uint256 s)
-        private
-        returns (uint48 validAfter, uint48 validUntil)
-    {
-        bytes32 sessionId = SignatureEnvelope.claimedId(env);
-        uint32 periodIndex = SignatureEnvelope.claimedPeriod(env);
+    function _authorize(
+        PackedUserOperation calldata userOp,
+        address account,
+        bytes32 sessionId,
+        uint32 periodIndex,
+        uint256 s
+    ) private returns (uint48 validAfter, uint48 validUntil) {
         (uint256 record, uint256 recordSlot) = _activeRecord(account, sessionId);
         {
             (uint48 sessionAfter, uint48 sessionUntil) = SessionCalldata.window(s);
