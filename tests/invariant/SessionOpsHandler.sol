@@ -8,6 +8,7 @@ import {MockERC20} from "../fixtures/MockERC20.sol";
 import {SessionKeyValidator} from "../../contracts/session/SessionKeyValidator.sol";
 import {ISessionKeyValidator} from "../../contracts/session/interfaces/ISessionKeyValidator.sol";
 import {Session} from "../../contracts/session/SessionTypes.sol";
+import {SessionPacking} from "../../contracts/session/SessionPacking.sol";
 
 /// @title SessionOpsHandler
 /// @notice TEST ONLY. The forge invariant campaign's actor: every call sends exactly one session op (an
@@ -32,6 +33,7 @@ contract SessionOpsHandler {
     uint256 private immutable _sessionKey;
     address payable private immutable _beneficiary;
     bytes private _sessionBlob;
+    bytes private _packedSession;
     bytes private _paymasterAndData;
 
     /// @notice Ops sent through `handleOps`.
@@ -73,7 +75,8 @@ contract SessionOpsHandler {
         _sessionKey = sessionKey_;
         _beneficiary = beneficiary_;
         _sessionBlob = abi.encode(session_);
-        sessionId = keccak256(abi.encode(session_));
+        _packedSession = SessionPacking.pack(session_);
+        sessionId = keccak256(_packedSession);
         _paymasterAndData =
             UserOpLib.packPaymasterAndData(paymaster_, PM_VERIFICATION_GAS, PM_POST_OP_GAS, "");
         ISessionKeyValidator.Remaining memory left = module_.remaining(account_, session_, 0);
@@ -132,7 +135,7 @@ contract SessionOpsHandler {
         op.paymasterAndData = _paymasterAndData;
         bytes memory sig =
             UserOpLib.signDigest(_sessionKey, module.opDigest(UserOpLib.hash(entryPoint, op), sessionId, 0));
-        op.signature = abi.encodePacked(uint8(1), uint8(0), sessionId, uint32(0), sig, abi.encode(s, 0, ""));
+        op.signature = abi.encodePacked(uint8(1), uint8(0), sessionId, uint32(0), sig, _packedSession);
         PackedUserOperation[] memory ops = new PackedUserOperation[](1);
         ops[0] = op;
         ++opsSent;

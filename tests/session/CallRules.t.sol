@@ -304,12 +304,12 @@ contract CallRulesTest is SessionTestBase {
         bytes memory sig = op.signature;
         uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
         uint256 sv;
-        assembly {
+        assembly ("memory-safe") {
             sv := mload(add(sig, add(32, 70)))
         }
         uint256 flipped = n - sv;
         uint8 v = uint8(sig[102]) == 27 ? 28 : 27;
-        assembly {
+        assembly ("memory-safe") {
             mstore(add(sig, add(32, 70)), flipped)
         }
         sig[102] = bytes1(v);

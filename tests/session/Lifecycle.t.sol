@@ -64,6 +64,26 @@ contract LifecycleTest is SessionTestBase {
         module.createSession(s);
     }
 
+    /// @dev Sessions passed to `onInstall` get the same id as `createSession` and `getSessionId` give
+    ///      (`keccak256(pack(session))`), so their ops validate with the packed session in the envelope.
+    function test_lifecycle_installWithSessionsUsesPackedIds() public {
+        TestAccount account = accountV07;
+        uninstall(account);
+        Session[] memory sessions = new Session[](2);
+        sessions[0] = tokenSession(100 ether);
+        sessions[1] = nativeSession(1 ether);
+        vm.prank(address(account));
+        account.installModule(1, address(module), abi.encode(sessions));
+        for (uint256 i; i < 2; ++i) {
+            assertEq(module.getSessionId(sessions[i]), keccak256(packOf(sessions[i])));
+            assertEq(module.sessionStatus(address(account), idOf(sessions[i])), 1);
+        }
+        submit(entryPointV07, sessionOp(entryPointV07, sessions[0], tokenTransfer(1 ether)));
+        submit(entryPointV07, sessionOp(entryPointV07, sessions[1], single(recipient, 1 ether, "")));
+        assertEq(token.balanceOf(recipient), 1 ether);
+        assertEq(recipient.balance, 1 ether);
+    }
+
     function test_lifecycle_uninstallKillsSessionsAndCounters() public {
         Session memory s = tokenSession(100 ether);
         IEntryPoint ep = entryPointV08;

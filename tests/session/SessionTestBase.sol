@@ -8,6 +8,7 @@ import {UserOpLib} from "../utils/UserOpLib.sol";
 import {TestAccount} from "../fixtures/TestAccount.sol";
 import {AcceptAllPaymaster} from "../fixtures/AcceptAllPaymaster.sol";
 import {SessionKeyValidator} from "../../contracts/session/SessionKeyValidator.sol";
+import {SessionPacking} from "../../contracts/session/SessionPacking.sol";
 import {
     Session,
     CallGrant,
@@ -105,9 +106,14 @@ abstract contract SessionTestBase is AccountTestBase {
         id = module.createSession(s);
     }
 
-    /// @dev `keccak256(abi.encode(s))`.
+    /// @dev The session id: `keccak256(pack(s))` (the packed encoding is pinned by PackedSession.t.sol).
     function idOf(Session memory s) internal pure returns (bytes32) {
-        return keccak256(abi.encode(s));
+        return SessionPacking.id(s);
+    }
+
+    /// @dev The packed encoding of `s`, the bytes an op's envelope carries after its fixed part.
+    function packOf(Session memory s) internal pure returns (bytes memory) {
+        return SessionPacking.pack(s);
     }
 
     // ----- Ops -----
@@ -163,7 +169,8 @@ abstract contract SessionTestBase is AccountTestBase {
         op.signature = envelope(id, flags, periodIndex, sig, s, enableNonce, enableSignature);
     }
 
-    /// @dev The v1 envelope bytes.
+    /// @dev The v1 envelope bytes: the fixed part, `pack(s)`, and only with the ENABLE flag the ABI tail
+    ///      `abi.encode(s, enableNonce, enableSignature)`.
     function envelope(
         bytes32 id,
         uint8 flags,
@@ -173,9 +180,29 @@ abstract contract SessionTestBase is AccountTestBase {
         uint256 enableNonce,
         bytes memory enableSignature
     ) internal pure returns (bytes memory) {
-        return abi.encodePacked(
-            uint8(1), flags, id, periodIndex, sig65, abi.encode(s, enableNonce, enableSignature)
-        );
+        bytes memory tail = flags & FLAG_ENABLE != 0 ? abi.encode(s, enableNonce, enableSignature) : bytes("");
+        return rawEnvelope(id, flags, periodIndex, sig65, packOf(s), tail);
+    }
+
+    /// @dev Envelope bytes from their parts as given, for tests that carry bytes other than a session's own.
+    function rawEnvelope(
+        bytes32 id,
+        uint8 flags,
+        uint32 periodIndex,
+        bytes memory sig65,
+        bytes memory packedSession,
+        bytes memory tail
+    ) internal pure returns (bytes memory) {
+        return abi.encodePacked(uint8(1), flags, id, periodIndex, sig65, packedSession, tail);
+    }
+
+    /// @dev The session key's signature of `op` on `ep` for session `id` and period `periodIndex`.
+    function sessionSignature(IEntryPoint ep, PackedUserOperation memory op, bytes32 id, uint32 periodIndex)
+        internal
+        view
+        returns (bytes memory)
+    {
+        return UserOpLib.signDigest(sessionKey, module.opDigest(UserOpLib.hash(ep, op), id, periodIndex));
     }
 
     /// @dev The owner's enable grant for `id` on `account` with `nonce`, as the account's ERC-1271 wants it.

@@ -1,5 +1,6 @@
-//! Bytes on the wire: sessions as the module's ABI type, session ids, signature envelopes,
-//! `execute` call data in canonical and adversarial encodings, packed and signed ops.
+//! Bytes on the wire: sessions as the module's ABI type and packed (see [`crate::packing`]),
+//! session ids, signature envelopes, `execute` call data in canonical and adversarial
+//! encodings, packed and signed ops.
 
 use crate::grammar::{EncodingSpec, ModeSpec};
 use alloy::{
@@ -61,9 +62,26 @@ pub fn to_abi(session: &Session) -> abi::Session {
     }
 }
 
-/// `keccak256(abi.encode(session))`.
+/// `keccak256(pack(session))`.
+///
+/// # Panics
+///
+/// If `session` has no packed encoding (a list over 255 entries, a time over uint48): the
+/// grammar's sessions have at most 16 entries per list and uint48 times.
 pub fn session_id(session: &Session) -> B256 {
-    keccak256(to_abi(session).abi_encode())
+    keccak256(packed_session(session))
+}
+
+/// `pack(session)`.
+///
+/// # Panics
+///
+/// As [`session_id`].
+pub fn packed_session(session: &Session) -> Vec<u8> {
+    match crate::packing::pack(session) {
+        Ok(packed) => packed,
+        Err(e) => panic!("a grammar session always packs: {e}"),
+    }
 }
 
 /// `keccak256("LeashSessionOp(bytes32 userOpHash,bytes32 sessionId,uint32 periodIndex)")`.
@@ -74,6 +92,21 @@ pub fn session_op_typehash() -> B256 {
 /// The digest a session key signs.
 pub fn op_digest(user_op_hash: B256, session_id: B256, period: u32) -> B256 {
     keccak256((session_op_typehash(), user_op_hash, session_id, period).abi_encode())
+}
+
+/// Bytes of an envelope before its packed session: version, flags, claimed id, period index
+/// and the 65-byte signature.
+pub const ENVELOPE_FIXED_LENGTH: usize = 103;
+
+/// The owner's enable grant an envelope carries after the packed session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantFields<'a> {
+    /// The session the grant ABI-encodes (the module requires it to pack to the carried bytes).
+    pub session: &'a Session,
+    /// Enable nonce.
+    pub nonce: U256,
+    /// The owner's grant as the account's ERC-1271 reads it.
+    pub signature: &'a [u8],
 }
 
 /// The fields of a v1 envelope.
@@ -89,28 +122,31 @@ pub struct EnvelopeFields<'a> {
     pub period: u32,
     /// The session key's 65-byte signature.
     pub signature: &'a [u8],
-    /// The carried session.
+    /// The carried session (packed).
     pub session: &'a Session,
-    /// Enable nonce (0 without a grant).
-    pub enable_nonce: U256,
-    /// The owner's grant as the account's ERC-1271 reads it (empty without a grant).
-    pub enable_signature: &'a [u8],
+    /// The enable grant, appended as `abi.encode(session, nonce, signature)` whatever the
+    /// flags say.
+    pub grant: Option<GrantFields<'a>>,
 }
 
-/// The v1 envelope bytes.
+/// The v1 envelope bytes: `version ‖ flags ‖ claimedId ‖ period ‖ signature ‖ pack(session)`,
+/// then the grant's ABI tail if any.
 pub fn envelope(fields: &EnvelopeFields<'_>) -> Vec<u8> {
     let mut out = vec![fields.version, fields.flags];
     out.extend_from_slice(fields.claimed_id.as_slice());
     out.extend_from_slice(&fields.period.to_be_bytes());
     out.extend_from_slice(fields.signature);
-    out.extend_from_slice(
-        &(
-            to_abi(fields.session),
-            fields.enable_nonce,
-            Bytes::copy_from_slice(fields.enable_signature),
-        )
-            .abi_encode_params(),
-    );
+    out.extend_from_slice(&packed_session(fields.session));
+    if let Some(grant) = &fields.grant {
+        out.extend_from_slice(
+            &(
+                to_abi(grant.session),
+                grant.nonce,
+                Bytes::copy_from_slice(grant.signature),
+            )
+                .abi_encode_params(),
+        );
+    }
     out
 }
 

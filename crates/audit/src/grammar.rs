@@ -280,14 +280,22 @@ pub enum SignerSpec {
     MovedPeriod,
     /// The envelope claims session `j`'s id while carrying this session.
     ClaimOther(usize),
-    /// The envelope claims this session's id while carrying a root copy of it.
+    /// The envelope claims this session's id while carrying a root copy of it (an enable
+    /// grant, if any, ABI-encodes the session itself).
     Escalate,
+    /// The envelope carries this session, but an enable grant (if any) ABI-encodes a root copy
+    /// of it: the module must refuse the grant of a session the packed bytes are not.
+    EscalatedGrant,
     /// Envelope version 2.
     BadVersion,
     /// Envelope flags 0x02.
     BadFlags,
-    /// A truncated envelope.
+    /// A truncated envelope (60 bytes).
     Truncated,
+    /// The envelope cut right after the packed session's header (103 + 58 bytes).
+    ShortPackedSession,
+    /// One byte appended (only a grant's ABI tail may be followed by anything).
+    TrailingByte,
 }
 
 /// Who signs an enable grant, and for what (only `Owner` is a grant the account accepts).
@@ -499,9 +507,12 @@ fn signer() -> impl Strategy<Value = SignerSpec> {
         1 => Just(SignerSpec::MovedPeriod),
         1 => (0..SESSIONS).prop_map(SignerSpec::ClaimOther),
         2 => Just(SignerSpec::Escalate),
+        1 => Just(SignerSpec::EscalatedGrant),
         1 => Just(SignerSpec::BadVersion),
         1 => Just(SignerSpec::BadFlags),
         1 => Just(SignerSpec::Truncated),
+        1 => Just(SignerSpec::ShortPackedSession),
+        1 => Just(SignerSpec::TrailingByte),
     ]
 }
 

@@ -5,6 +5,7 @@ pub mod encode;
 pub mod grammar;
 pub mod mutants;
 pub mod observe;
+pub mod packing;
 pub mod reference;
 pub mod revert;
 mod stats;

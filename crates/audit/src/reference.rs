@@ -8,6 +8,7 @@ use crate::{
         GrantSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec,
         SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
     },
+    packing,
     world::{install_call, layout, owner_key, session_key, uninstall_call, Layout},
 };
 use alloy::{
@@ -653,8 +654,11 @@ impl RefState {
             SignerSpec::Right
                 | SignerSpec::ClaimOther(_)
                 | SignerSpec::Escalate
+                | SignerSpec::EscalatedGrant
                 | SignerSpec::BadVersion
                 | SignerSpec::BadFlags
+                | SignerSpec::ShortPackedSession
+                | SignerSpec::TrailingByte
         );
         let (version_byte, mut flags) = match spec.signer {
             SignerSpec::BadVersion => (2, 0),
@@ -669,6 +673,15 @@ impl RefState {
                 (Some(plan), bytes)
             }
         };
+        // The session the grant ABI-encodes: the granted one, or a root copy of it that the
+        // packed bytes (the granted session) must contradict.
+        let granted = match spec.signer {
+            SignerSpec::EscalatedGrant => Session {
+                root: true,
+                ..own.clone()
+            },
+            _ => own.clone(),
+        };
         let mut envelope_bytes = encode::envelope(&encode::EnvelopeFields {
             version: version_byte,
             flags,
@@ -676,9 +689,24 @@ impl RefState {
             period,
             signature: &signature,
             session: &carried,
-            enable_nonce: enable.map_or(U256::ZERO, |e| e.nonce),
-            enable_signature: &enable_signature,
+            grant: enable.map(|e| encode::GrantFields {
+                session: &granted,
+                nonce: e.nonce,
+                signature: &enable_signature,
+            }),
         });
+        let length_fits = match spec.signer {
+            SignerSpec::ShortPackedSession => {
+                envelope_bytes.truncate(encode::ENVELOPE_FIXED_LENGTH + packing::HEADER_LENGTH);
+                false
+            }
+            SignerSpec::TrailingByte => {
+                envelope_bytes.push(0);
+                // Bytes after the grant's ABI tail are outside every offset it has.
+                enable.is_some()
+            }
+            _ => true,
+        };
         let envelope = if spec.signer == SignerSpec::Truncated {
             envelope_bytes.truncate(60);
             Envelope::Short
@@ -686,11 +714,13 @@ impl RefState {
             Envelope::Parsed(Box::new(ParsedEnvelope {
                 version: version_byte,
                 flags,
-                tail_in_bounds: true,
+                length_fits,
                 claimed_id,
                 period_index: period,
                 session: carried.clone(),
                 carried_id,
+                tail_in_bounds: true,
+                granted_id: encode::session_id(&granted),
                 enable_nonce: enable.map_or(U256::ZERO, |e| e.nonce),
                 enable_signature_valid: enable.is_some_and(|e| e.owner_signed),
             }))

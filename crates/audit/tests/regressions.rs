@@ -259,3 +259,48 @@ fn permit2_spending_is_charged_to_the_token() {
     assert_eq!(stats.accepted, 2, "{:?}", stats.rejections);
     assert_eq!(stats.rejections.get("TokenAllowanceExceeded"), Some(&1));
 }
+
+fn signed_by(op: BundleOp, signer: SignerSpec) -> BundleOp {
+    match op {
+        BundleOp::Session(spec) => BundleOp::Session(OpSpec { signer, ..spec }),
+        owner => owner,
+    }
+}
+
+/// The packed envelope on the chain: cut inside its packed session, or followed by a byte
+/// without an enable grant, it is malformed; after a grant's ABI tail a byte is outside every
+/// offset and harmless; a grant of a root copy of the packed session is refused
+/// (SessionIdMismatch) and enables nothing, so the genuine grant still works afterwards.
+#[test]
+fn the_packed_envelope_is_parsed_like_the_module_does() {
+    let enabled = SessionSpec {
+        by_enable: true,
+        ..spec(false)
+    };
+    for version in [EntryPointVersion::V07, EntryPointVersion::V08] {
+        let plain =
+            |signer| Transition::Bundle(vec![op(2, signer, vec![record(AmountSpec::Zero)])]);
+        let granted = |session, nonce, signer| {
+            Transition::Bundle(vec![signed_by(
+                enable_op(session, nonce, GrantSigner::Owner),
+                signer,
+            )])
+        };
+        let stats = replay(
+            version,
+            vec![enabled.clone(), enabled.clone(), spec(false)],
+            &[
+                plain(SignerSpec::ShortPackedSession),
+                plain(SignerSpec::TrailingByte),
+                plain(SignerSpec::Right),
+                granted(0, 1, SignerSpec::EscalatedGrant),
+                granted(0, 1, SignerSpec::Right),
+                granted(1, 2, SignerSpec::ShortPackedSession),
+                granted(1, 2, SignerSpec::TrailingByte),
+            ],
+        );
+        assert_eq!(stats.rejections.get("MalformedEnvelope"), Some(&3));
+        assert_eq!(stats.rejections.get("SessionIdMismatch"), Some(&1));
+        assert_eq!(stats.accepted, 3, "{:?}", stats.rejections);
+    }
+}

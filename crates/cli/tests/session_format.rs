@@ -2,10 +2,12 @@
 //! in the contract bindings (leash-contracts, what the harness and the CLI call the module with) and
 //! in leash-keys (what permission files become, without the Solidity toolchain as a dependency).
 //! This test pins the three together: a session with every field populated encodes to the same
-//! bytes through both Rust types, and the module itself, running in the in-process chain, gives it
-//! the id leash-keys computes. A field added or reordered on one side fails here.
+//! bytes through both Rust types, and the module itself, running in the in-process chain, packs
+//! sessions of every shape (empty lists, full lists, zero and non-zero budgets, root) to the
+//! bytes leash-keys packs them to and gives them the id leash-keys computes. A field added or
+//! reordered on one side fails here.
 
-use alloy::primitives::{Address, FixedBytes, U256};
+use alloy::primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy::sol_types::{SolCall, SolValue};
 use leash_contracts::artifact;
 use leash_contracts::bindings::session as contract_types;
@@ -76,29 +78,205 @@ fn keys_and_contract_bindings_encode_a_session_identically() {
     assert_eq!(as_contract_type.paymasters, session.paymasters);
 }
 
-#[test]
-fn the_module_gives_a_session_the_id_leash_keys_computes() {
-    let session = every_field_session();
-    let mut chain = Chain::new().expect("in-process chain");
-    let module = artifact("SessionKeyValidator").expect("module artifact");
-    let deployer = Address::repeat_byte(0x77);
-    let address = chain
-        .deploy(deployer, module.bytecode.clone())
-        .expect("deploy the module");
+/// Root off, no budgets, every list empty: the 90-byte minimum.
+fn empty_session() -> key_types::Session {
+    key_types::Session {
+        signer: Address::repeat_byte(0x01),
+        validAfter: alloy::primitives::aliases::U48::ZERO,
+        validUntil: alloy::primitives::aliases::U48::from(1u64),
+        maxUses: 0,
+        root: false,
+        period: alloy::primitives::aliases::U48::ZERO,
+        periodStart: alloy::primitives::aliases::U48::ZERO,
+        rateLimit: 0,
+        nativeAllowance: U256::ZERO,
+        feeBudget: U256::ZERO,
+        gasBudget: U256::ZERO,
+        calls: Vec::new(),
+        accountSelectors: Vec::new(),
+        tokens: Vec::new(),
+        periodic: Vec::new(),
+        paymasters: Vec::new(),
+        salt: B256::ZERO,
+    }
+}
 
-    let as_contract_type =
-        contract_types::Session::abi_decode(&session.abi_encode()).expect("decodes");
-    let call = ISessionKeyValidator::getSessionIdCall {
-        session: as_contract_type,
+/// Every list at the packed limit of 255 entries, extreme field values, amounts that are zero
+/// or all ones (a list amount is always carried, whatever its value).
+fn full_lists_session() -> key_types::Session {
+    let max_u48 = alloy::primitives::aliases::U48::MAX;
+    let calls = (0..255u8)
+        .map(|i| key_types::CallGrant {
+            target: Address::repeat_byte(i),
+            selector: FixedBytes([i, 0xff - i, 0x5a, i]),
+            flags: i,
+        })
+        .collect();
+    let amount = |i: u8| {
+        if i.is_multiple_of(2) {
+            U256::ZERO
+        } else {
+            U256::MAX
+        }
     };
-    let returned = chain
-        .view(address, call.abi_encode().into())
-        .expect("getSessionId answers");
-    let on_chain_id =
-        ISessionKeyValidator::getSessionIdCall::abi_decode_returns(&returned).expect("a bytes32");
+    key_types::Session {
+        signer: Address::repeat_byte(0xff),
+        validAfter: max_u48,
+        validUntil: max_u48,
+        maxUses: u32::MAX,
+        root: false,
+        period: max_u48,
+        periodStart: max_u48,
+        rateLimit: u32::MAX,
+        nativeAllowance: U256::MAX,
+        feeBudget: U256::ZERO,
+        gasBudget: U256::from(1u64),
+        calls,
+        accountSelectors: (0..255u8).map(|i| FixedBytes([i; 4])).collect(),
+        tokens: (0..255u8)
+            .map(|i| key_types::TokenAllowance {
+                token: Address::repeat_byte(i),
+                amount: amount(i),
+            })
+            .collect(),
+        periodic: (0..255u8)
+            .map(|i| key_types::PeriodicAllowance {
+                asset: Address::repeat_byte(0xff - i),
+                amount: amount(i.wrapping_add(1)),
+            })
+            .collect(),
+        paymasters: (0..255u8).map(Address::repeat_byte).collect(),
+        salt: B256::repeat_byte(0xff),
+    }
+}
+
+/// The sessions the module and leash-keys must agree on: each budget alone and all together,
+/// root with nothing else, empty and full lists.
+fn sessions_of_every_shape() -> Vec<(&'static str, key_types::Session)> {
+    let with = |edit: &dyn Fn(&mut key_types::Session)| {
+        let mut session = empty_session();
+        edit(&mut session);
+        session
+    };
+    vec![
+        ("every field", every_field_session()),
+        ("empty", empty_session()),
+        ("root only", with(&|s| s.root = true)),
+        (
+            "native allowance only",
+            with(&|s| s.nativeAllowance = U256::from(1u64)),
+        ),
+        ("fee budget only", with(&|s| s.feeBudget = U256::MAX)),
+        (
+            "gas budget only",
+            with(&|s| s.gasBudget = U256::from(9_000_000u64)),
+        ),
+        (
+            "all budgets, root",
+            with(&|s| {
+                s.root = true;
+                s.nativeAllowance = U256::from(3u64);
+                s.feeBudget = U256::from(2u64);
+                s.gasBudget = U256::from(1u64);
+            }),
+        ),
+        ("full lists", full_lists_session()),
+    ]
+}
+
+struct Module {
+    chain: Chain,
+    address: Address,
+}
+
+impl Module {
+    fn deploy() -> Self {
+        let mut chain = Chain::new().expect("in-process chain");
+        let module = artifact("SessionKeyValidator").expect("module artifact");
+        let address = chain
+            .deploy(Address::repeat_byte(0x77), module.bytecode.clone())
+            .expect("deploy the module");
+        Self { chain, address }
+    }
+
+    fn as_contract_type(session: &key_types::Session) -> contract_types::Session {
+        contract_types::Session::abi_decode(&session.abi_encode()).expect("decodes")
+    }
+
+    fn session_id(&self, session: &key_types::Session) -> B256 {
+        let call = ISessionKeyValidator::getSessionIdCall {
+            session: Self::as_contract_type(session),
+        };
+        let returned = self
+            .chain
+            .view(self.address, call.abi_encode().into())
+            .expect("getSessionId answers");
+        ISessionKeyValidator::getSessionIdCall::abi_decode_returns(&returned).expect("a bytes32")
+    }
+
+    fn pack(&self, session: &key_types::Session) -> Bytes {
+        let call = ISessionKeyValidator::packSessionCall {
+            session: Self::as_contract_type(session),
+        };
+        let returned = self
+            .chain
+            .view(self.address, call.abi_encode().into())
+            .expect("packSession answers");
+        ISessionKeyValidator::packSessionCall::abi_decode_returns(&returned).expect("bytes")
+    }
+}
+
+#[test]
+fn the_module_packs_and_ids_sessions_as_leash_keys_does() {
+    let module = Module::deploy();
+    for (name, session) in sessions_of_every_shape() {
+        let packed = key_types::pack_session(&session).expect("every shape here packs");
+        assert_eq!(
+            module.pack(&session).as_ref(),
+            packed.as_slice(),
+            "{name}: module and leash-keys pack differently"
+        );
+        assert_eq!(
+            module.session_id(&session),
+            key_types::session_id(&session).expect("packs"),
+            "{name}: module and leash-keys disagree on the session id"
+        );
+        assert_eq!(
+            key_types::unpack_session(&packed).as_ref(),
+            Ok(&session),
+            "{name}: the module's bytes unpack to the session"
+        );
+    }
+}
+
+#[test]
+fn a_list_over_255_entries_has_no_id_on_either_side() {
+    let module = Module::deploy();
+    let mut session = empty_session();
+    session.tokens = vec![
+        key_types::TokenAllowance {
+            token: Address::repeat_byte(0x31),
+            amount: U256::from(1u64),
+        };
+        256
+    ];
+    let call = ISessionKeyValidator::getSessionIdCall {
+        session: Module::as_contract_type(&session),
+    };
+    let error = module
+        .chain
+        .view(module.address, call.abi_encode().into())
+        .expect_err("the module refuses to pack 256 tokens");
+    let message = error.to_string();
+    assert!(
+        message.contains("SessionListTooLong(field=2, length=256, max=255)"),
+        "unexpected revert: {message}"
+    );
     assert_eq!(
-        on_chain_id,
-        key_types::session_id(&session),
-        "module and leash-keys disagree on the session id"
+        key_types::session_id(&session).unwrap_err(),
+        key_types::PackError::ListTooLong {
+            list: key_types::SessionList::Tokens,
+            length: 256
+        }
     );
 }

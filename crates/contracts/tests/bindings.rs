@@ -124,6 +124,7 @@ fn session_module_selectors_match_the_compiled_abi() {
         ISessionKeyValidator::revokeSessionCall::SELECTOR,
         ISessionKeyValidator::invalidateEnableNonceCall::SELECTOR,
         ISessionKeyValidator::getSessionIdCall::SELECTOR,
+        ISessionKeyValidator::packSessionCall::SELECTOR,
         ISessionKeyValidator::sessionStatusCall::SELECTOR,
         ISessionKeyValidator::remainingCall::SELECTOR,
         ISessionKeyValidator::opDigestCall::SELECTOR,
@@ -164,6 +165,20 @@ fn session_types_match_the_solidity_types() {
         signature_of("getSessionId"),
         ISessionKeyValidator::getSessionIdCall::SIGNATURE
     );
+    assert_eq!(
+        signature_of("packSession"),
+        ISessionKeyValidator::packSessionCall::SIGNATURE
+    );
+    let pack_output =
+        ISessionKeyValidator::packSessionCall::abi_encode_returns(&Bytes::from_static(&[0xab; 90]));
+    let packer = module
+        .function("packSession")
+        .and_then(|f| f.first())
+        .unwrap();
+    let decoded = packer
+        .abi_decode_output(&pack_output)
+        .expect("the compiled output type of packSession decodes");
+    assert_eq!(packer.abi_encode_output(&decoded).unwrap(), pack_output);
 
     let remaining = ISessionKeyValidator::Remaining {
         status: 1,

@@ -103,7 +103,7 @@ pub struct SessionRecord {
     pub valid_until: u64,
     /// Status.
     pub status: Status,
-    /// On-chain id, `keccak256(abi.encode(session))`.
+    /// On-chain id, `keccak256(pack(session))`.
     pub session_id: B256,
     /// The session key's address.
     pub signer: Address,

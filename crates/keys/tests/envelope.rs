@@ -2,7 +2,9 @@
 
 use alloy::primitives::{keccak256, Address, Bytes, FixedBytes, Signature, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolValue;
 use leash_keys::envelope::{self, EnableGrant, EnvelopeError};
+use leash_keys::permissions::onchain::{self, PackError, SessionList, UnpackError};
 use leash_keys::permissions::{CallGrant, Selector, SessionSpec, Target};
 
 fn signer() -> PrivateKeySigner {
@@ -55,10 +57,29 @@ fn signatures_are_raw_low_s_and_recover_to_the_key() {
     );
 }
 
+fn grant() -> EnableGrant {
+    EnableGrant {
+        nonce: U256::from(77),
+        signature: Bytes::from(vec![0xab; 85]),
+    }
+}
+
+/// The fixed part of an envelope naming `id`, followed by `rest`.
+fn envelope_with(flags: u8, id: B256, sig: &[u8; 65], rest: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x01, flags];
+    out.extend_from_slice(id.as_slice());
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(sig);
+    out.extend_from_slice(rest);
+    out
+}
+
 #[test]
 fn encode_then_decode_roundtrips() {
     let session = spec(3600).to_sol().unwrap();
     let id = spec(3600).session_id().unwrap();
+    let packed = onchain::pack_session(&session).unwrap();
+    assert_eq!(id, keccak256(&packed));
     let digest = envelope::op_digest(B256::repeat_byte(5), id, 12);
     let sig = envelope::sign_digest(&signer(), &digest).unwrap();
     let bytes = envelope::encode_v1(&session, 12, &sig, None).unwrap();
@@ -67,6 +88,11 @@ fn encode_then_decode_roundtrips() {
     assert_eq!(&bytes[2..34], id.as_slice());
     assert_eq!(&bytes[34..38], &12u32.to_be_bytes());
     assert_eq!(&bytes[38..103], &sig);
+    assert_eq!(
+        &bytes[103..],
+        packed.as_slice(),
+        "nothing after the packed session"
+    );
     let decoded = envelope::decode_v1(&bytes).unwrap();
     assert_eq!(decoded.session_id, id);
     assert_eq!(decoded.period_index, 12);
@@ -74,16 +100,37 @@ fn encode_then_decode_roundtrips() {
     assert_eq!(decoded.session, session);
     assert_eq!(decoded.enable, None);
 
-    let grant = EnableGrant {
-        nonce: U256::from(77),
-        signature: Bytes::from(vec![0xab; 85]),
-    };
-    let with_enable = envelope::encode_v1(&session, 12, &sig, Some(&grant)).unwrap();
+    let with_enable = envelope::encode_v1(&session, 12, &sig, Some(&grant())).unwrap();
     assert_eq!(with_enable[1], envelope::FLAG_ENABLE);
+    assert_eq!(&with_enable[2..103], &bytes[2..103]);
+    let end = 103 + packed.len();
+    assert_eq!(&with_enable[103..end], packed.as_slice());
     assert_eq!(
-        envelope::decode_v1(&with_enable).unwrap().enable,
-        Some(grant)
+        &with_enable[end..],
+        (session.clone(), grant().nonce, grant().signature).abi_encode_params()
     );
+    let decoded = envelope::decode_v1(&with_enable).unwrap();
+    assert_eq!(decoded.enable, Some(grant()));
+    assert_eq!(decoded.session, session);
+}
+
+#[test]
+fn a_minimal_session_gives_the_shortest_envelope() {
+    let root_only = SessionSpec {
+        signer: signer().address(),
+        valid_until: 1,
+        root: true,
+        ..SessionSpec::default()
+    };
+    let sig = envelope::sign_digest(&signer(), &B256::repeat_byte(1)).unwrap();
+    let bytes = envelope::encode_v1(&root_only.to_sol().unwrap(), 0, &sig, None).unwrap();
+    assert_eq!(
+        bytes.len(),
+        envelope::MIN_LEN + 32,
+        "fixed part, header, salt"
+    );
+    assert_eq!(envelope::MIN_LEN, 161);
+    assert!(envelope::decode_v1(&bytes).is_ok());
 }
 
 #[test]
@@ -107,12 +154,6 @@ fn decoding_is_strict() {
         EnvelopeError::UnknownFlags(2)
     );
     let mut v = good.clone();
-    v[1] = envelope::FLAG_ENABLE;
-    assert!(matches!(
-        envelope::decode_v1(&v).unwrap_err(),
-        EnvelopeError::EnableInconsistent(_)
-    ));
-    let mut v = good.clone();
     v[2] ^= 1;
     assert_eq!(
         envelope::decode_v1(&v).unwrap_err(),
@@ -126,14 +167,26 @@ fn decoding_is_strict() {
     );
     let mut v = good.clone();
     v.push(0);
-    assert!(matches!(
-        envelope::decode_v1(&v).unwrap_err(),
-        EnvelopeError::BadTail(_)
-    ));
     assert_eq!(
-        envelope::decode_v1(&good[..50]).unwrap_err(),
-        EnvelopeError::TooShort(50)
+        envelope::decode_v1(&v).unwrap_err(),
+        EnvelopeError::TrailingBytes {
+            expected: good.len(),
+            actual: good.len() + 1
+        }
     );
+    assert_eq!(
+        envelope::decode_v1(&good[..good.len() - 1]).unwrap_err(),
+        EnvelopeError::BadPackedSession(UnpackError::LengthMismatch {
+            expected: good.len() - 103,
+            actual: good.len() - 104
+        })
+    );
+    for short in [50, envelope::MIN_LEN - 1] {
+        assert_eq!(
+            envelope::decode_v1(&good[..short]).unwrap_err(),
+            EnvelopeError::TooShort(short)
+        );
+    }
 
     assert_eq!(
         envelope::encode_v1(&session, 3, &sig, None)
@@ -146,6 +199,99 @@ fn decoding_is_strict() {
     assert_eq!(
         envelope::encode_v1(&session, 0, &bad_v, None).unwrap_err(),
         EnvelopeError::BadV(1)
+    );
+}
+
+#[test]
+fn a_non_canonical_packed_session_is_rejected_even_under_its_own_id() {
+    let session = spec(0).to_sol().unwrap();
+    let sig = envelope::sign_digest(&signer(), &B256::repeat_byte(1)).unwrap();
+    let packed = onchain::pack_session(&session).unwrap();
+
+    let mut unknown_flag = packed.clone();
+    unknown_flag[52] |= 0x10;
+    let bytes = envelope_with(0, keccak256(&unknown_flag), &sig, &unknown_flag);
+    assert_eq!(
+        envelope::decode_v1(&bytes).unwrap_err(),
+        EnvelopeError::BadPackedSession(UnpackError::UnknownFlags(0x10))
+    );
+
+    // The budget words sit between the lists and the salt.
+    let salt_at = packed.len() - 32;
+    let mut zero_fee = packed;
+    zero_fee[52] |= 0x04;
+    zero_fee.splice(salt_at..salt_at, [0u8; 32]);
+    let bytes = envelope_with(0, keccak256(&zero_fee), &sig, &zero_fee);
+    assert_eq!(
+        envelope::decode_v1(&bytes).unwrap_err(),
+        EnvelopeError::BadPackedSession(UnpackError::ZeroBudget(onchain::Budget::FeeBudget))
+    );
+}
+
+#[test]
+fn an_enable_envelope_must_carry_the_same_session_twice() {
+    let session = spec(0).to_sol().unwrap();
+    let sig = envelope::sign_digest(&signer(), &B256::repeat_byte(1)).unwrap();
+    let packed = onchain::pack_session(&session).unwrap();
+    let id = keccak256(&packed);
+    let tail = |s: &onchain::Session, signature: Bytes| {
+        (s.clone(), grant().nonce, signature).abi_encode_params()
+    };
+    let with = |tail: Vec<u8>| {
+        let mut rest = packed.clone();
+        rest.extend_from_slice(&tail);
+        envelope_with(envelope::FLAG_ENABLE, id, &sig, &rest)
+    };
+
+    let good = with(tail(&session, grant().signature));
+    assert_eq!(envelope::decode_v1(&good).unwrap().enable, Some(grant()));
+
+    let mut escalated = session.clone();
+    escalated.root = true;
+    assert_eq!(
+        envelope::decode_v1(&with(tail(&escalated, grant().signature))).unwrap_err(),
+        EnvelopeError::EnableSessionMismatch
+    );
+    assert!(matches!(
+        envelope::decode_v1(&with(tail(&session, Bytes::new()))).unwrap_err(),
+        EnvelopeError::EnableInconsistent(_)
+    ));
+    assert!(matches!(
+        envelope::decode_v1(&with(Vec::new())).unwrap_err(),
+        EnvelopeError::BadTail(_)
+    ));
+    let mut trailing = tail(&session, grant().signature);
+    trailing.push(0);
+    assert!(matches!(
+        envelope::decode_v1(&with(trailing)).unwrap_err(),
+        EnvelopeError::BadTail(_)
+    ));
+    assert_eq!(
+        envelope::encode_v1(
+            &session,
+            0,
+            &sig,
+            Some(&EnableGrant {
+                nonce: U256::ZERO,
+                signature: Bytes::new()
+            })
+        )
+        .unwrap_err(),
+        EnvelopeError::EnableInconsistent("an enable grant needs the owner's signature")
+    );
+}
+
+#[test]
+fn a_session_without_a_packed_encoding_has_no_envelope() {
+    let mut session = spec(0).to_sol().unwrap();
+    session.paymasters = vec![Address::repeat_byte(0x41); 256];
+    let sig = envelope::sign_digest(&signer(), &B256::repeat_byte(1)).unwrap();
+    assert_eq!(
+        envelope::encode_v1(&session, 0, &sig, None).unwrap_err(),
+        EnvelopeError::Pack(PackError::ListTooLong {
+            list: SessionList::Paymasters,
+            length: 256
+        })
     );
 }
 

@@ -150,10 +150,11 @@ fn from_sol_rejects_non_canonical_grants() {
     );
 }
 
-/// abi.encode(session) written out by hand for a session with empty arrays, independent of
-/// alloy's encoder: one offset word, 17 head words, 5 empty-array tails.
+/// abi.encode(session) (what `createSession` and an enable tail carry) written out by hand for
+/// a session with empty arrays, independent of alloy's encoder: one offset word, 17 head words,
+/// 5 empty-array tails. The id hashes the packed encoding instead (tests/packed.rs).
 #[test]
-fn session_encoding_and_id_match_a_hand_encoding() {
+fn session_abi_encoding_matches_a_hand_encoding() {
     let spec = SessionSpec {
         signer: Address::repeat_byte(0x01),
         valid_after: 2,
@@ -186,8 +187,15 @@ fn session_encoding_and_id_match_a_hand_encoding() {
     }
     let sol = spec.to_sol().unwrap();
     assert_eq!(sol.abi_encode(), expected);
-    assert_eq!(spec.session_id().unwrap(), keccak256(&expected));
-    assert_eq!(onchain::session_id(&sol), keccak256(&expected));
+    let packed = onchain::pack_session(&sol).unwrap();
+    assert_eq!(
+        packed.len(),
+        58 + 3 * 32 + 32,
+        "three budgets carried, no lists"
+    );
+    assert_eq!(spec.session_id().unwrap(), keccak256(&packed));
+    assert_eq!(onchain::session_id(&sol).unwrap(), keccak256(&packed));
+    assert_ne!(spec.session_id().unwrap(), keccak256(&expected));
 }
 
 #[test]
@@ -325,10 +333,12 @@ fn caps_are_enforced() {
     );
 
     let mut spec = base();
-    spec.account_selectors = (0..17u8).map(|i| FixedBytes([i, 0, 0, 0])).collect();
+    spec.account_selectors = (0..8u8).map(|i| FixedBytes([i, 0, 0, 0])).collect();
+    spec.validate().unwrap();
+    spec.account_selectors.push(FixedBytes([8, 0, 0, 0]));
     assert_eq!(
         spec.validate().unwrap_err().to_string(),
-        "accountFunctions: 17 entries; at most 16 are allowed"
+        "accountFunctions: 9 entries; at most 8 are allowed"
     );
 
     let mut spec = base();
@@ -357,10 +367,12 @@ fn caps_are_enforced() {
     );
 
     let mut spec = base();
-    spec.paymasters = (0..9u8).map(|i| Address::repeat_byte(i + 1)).collect();
+    spec.paymasters = (0..4u8).map(|i| Address::repeat_byte(i + 1)).collect();
+    spec.validate().unwrap();
+    spec.paymasters.push(Address::repeat_byte(5));
     assert_eq!(
         spec.validate().unwrap_err().to_string(),
-        "paymasters: 9 entries; at most 8 are allowed"
+        "paymasters: 5 entries; at most 4 are allowed"
     );
 }
 
@@ -421,10 +433,10 @@ fn arb_spec() -> impl Strategy<Value = SessionSpec> {
         (1u64..1 << 40, 0u64..1 << 40, any::<u32>()),
         (arb_u256(), arb_u256(), arb_u256()),
         proptest::collection::vec(grant, 1..16),
-        proptest::collection::vec(any::<[u8; 4]>(), 0..16),
+        proptest::collection::vec(any::<[u8; 4]>(), 0..=8),
         proptest::collection::vec((arb_address(), arb_u256()), 0..8),
         proptest::collection::vec((proptest::option::of(arb_address()), arb_u256()), 0..8),
-        proptest::collection::vec(arb_address(), 0..8),
+        proptest::collection::vec(arb_address(), 0..=4),
         any::<[u8; 32]>(),
     )
         .prop_map(
@@ -491,11 +503,13 @@ proptest! {
     }
 
     #[test]
-    fn sol_roundtrip_and_id_is_keccak_of_encoding(spec in arb_spec()) {
+    fn sol_roundtrip_and_id_is_keccak_of_packed_encoding(spec in arb_spec()) {
         let sol = spec.to_sol().unwrap();
         prop_assert_eq!(&SessionSpec::from_sol(&sol).unwrap(), &spec);
         let decoded = onchain::Session::abi_decode(&sol.abi_encode()).unwrap();
         prop_assert_eq!(&decoded, &sol);
-        prop_assert_eq!(spec.session_id().unwrap(), keccak256(sol.abi_encode()));
+        let packed = onchain::pack_session(&sol).unwrap();
+        prop_assert_eq!(&onchain::unpack_session(&packed).unwrap(), &sol);
+        prop_assert_eq!(spec.session_id().unwrap(), keccak256(packed));
     }
 }

@@ -212,7 +212,7 @@ impl AccountState {
         Ok(())
     }
 
-    /// `createSession(session)` where `id = keccak256(abi.encode(session))`.
+    /// `createSession(session)` where `id = keccak256(pack(session))`.
     ///
     /// # Errors
     ///

@@ -7,29 +7,37 @@ use alloy_primitives::{Address, B256, U256};
 /// The signature envelope of an op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Envelope {
-    /// Shorter than the fixed part plus the three ABI head words.
+    /// Shorter than the fixed part plus a packed session's header (103 + 58 bytes).
     Short,
-    /// Long enough to read its fixed part.
+    /// Long enough to read its fixed part and its packed session's header.
     Parsed(Box<ParsedEnvelope>),
 }
 
-/// The fields of an envelope that is long enough to parse.
+/// The fields of an envelope that is long enough to parse: the fixed part, the packed session
+/// after it, and with the ENABLE flag the ABI-encoded grant after that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedEnvelope {
     /// Version byte (1 is the only one).
     pub version: u8,
     /// Flags byte (bit 0 = ENABLE).
     pub flags: u8,
-    /// Whether the ABI tail's offsets and lengths are in bounds.
-    pub tail_in_bounds: bool,
+    /// Whether the envelope's length fits the size its packed session's header gives: exactly
+    /// that size after the fixed part without ENABLE, at least that size with it.
+    pub length_fits: bool,
     /// The session id the envelope names.
     pub claimed_id: B256,
     /// The period the op names.
     pub period_index: u32,
-    /// The session carried in the tail.
+    /// The session as the module reads it from the packed bytes.
     pub session: Session,
-    /// The id of the carried session as the module computes it (`keccak256(0x20 ‖ tail)`).
+    /// The id of the carried session as the module computes it: `keccak256` of the packed
+    /// bytes as carried.
     pub carried_id: B256,
+    /// With ENABLE: whether the ABI tail's offsets and lengths are in bounds.
+    pub tail_in_bounds: bool,
+    /// With ENABLE: `keccak256(pack(s))` of the session `s` ABI-encoded in the grant (the
+    /// module requires it to equal `carried_id`).
+    pub granted_id: B256,
     /// Enable grant: the nonce.
     pub enable_nonce: U256,
     /// Enable grant: whether the account's ERC-1271 accepts the owner's signature.

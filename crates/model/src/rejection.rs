@@ -18,7 +18,8 @@ pub enum Rejection {
     /// The module is not installed on the account.
     #[error("NotInitialized")]
     NotInitialized,
-    /// The signature envelope is too short or its ABI tail is out of bounds.
+    /// The signature envelope is too short, its length does not fit its packed session, or
+    /// an enable grant's ABI tail is out of bounds.
     #[error("MalformedEnvelope")]
     MalformedEnvelope,
     /// The envelope version is not 1.

@@ -97,6 +97,13 @@ fn run(account: &AccountState, op: &OpInput, ctx: &Context) -> Result<Accepted, 
     let mut storage = account.clone();
     let mut enabled_with = None;
     if env.flags == 1 {
+        // The grant's ABI tail is read only now, after the claimed id matched the packed bytes.
+        if !env.tail_in_bounds {
+            return Err(Rejection::MalformedEnvelope);
+        }
+        if env.granted_id != env.carried_id {
+            return Err(Rejection::SessionIdMismatch);
+        }
         // Only an enable grant needs the install flag: every session of an uninstalled module was
         // revoked by the uninstall, so its ops fail on the session's status.
         if !account.installed {
@@ -148,7 +155,7 @@ fn parse_envelope(envelope: &Envelope) -> Result<&ParsedEnvelope, Rejection> {
     if env.flags & !1 != 0 {
         return Err(Rejection::UnsupportedEnvelopeFlags(env.flags));
     }
-    if !env.tail_in_bounds {
+    if !env.length_fits {
         return Err(Rejection::MalformedEnvelope);
     }
     if env.carried_id != env.claimed_id {

@@ -73,11 +73,13 @@ fn op(session: &Session, call_data: Vec<u8>) -> OpInput {
         envelope: Envelope::Parsed(Box::new(ParsedEnvelope {
             version: 1,
             flags: 0,
-            tail_in_bounds: true,
+            length_fits: true,
             claimed_id: ID,
             period_index: 0,
             session: session.clone(),
             carried_id: ID,
+            tail_in_bounds: true,
+            granted_id: ID,
             enable_nonce: U256::ZERO,
             enable_signature_valid: false,
         })),
@@ -674,6 +676,64 @@ fn rule10_envelope_binds_the_session() {
     );
 }
 
+/// A packed session whose size does not fit the envelope is malformed before any id is
+/// compared; an enable grant's tail is read only after the claimed id matched the packed bytes.
+#[test]
+fn rule10_envelope_layout_checks_come_in_the_module_order() {
+    let s = base_session();
+    let account = account_with(&s);
+    let base = op(&s, single(TARGET, 0, &[]));
+    let with = |edit: &dyn Fn(&mut ParsedEnvelope)| {
+        let mut o = base.clone();
+        if let Envelope::Parsed(env) = &mut o.envelope {
+            edit(env);
+        }
+        rejection(validate(&account, &o, &ctx()))
+    };
+    assert_eq!(
+        with(&|env| {
+            env.length_fits = false;
+            env.carried_id = B256::repeat_byte(0x22);
+        }),
+        Rejection::MalformedEnvelope
+    );
+    assert_eq!(
+        with(&|env| {
+            env.flags = 1;
+            env.tail_in_bounds = false;
+            env.carried_id = B256::repeat_byte(0x22);
+        }),
+        Rejection::SessionIdMismatch,
+        "the claimed id is checked before the grant's tail"
+    );
+    assert_eq!(
+        with(&|env| {
+            env.flags = 1;
+            env.tail_in_bounds = false;
+            env.granted_id = B256::repeat_byte(0x22);
+        }),
+        Rejection::MalformedEnvelope
+    );
+    assert_eq!(
+        with(&|env| {
+            env.flags = 1;
+            env.enable_signature_valid = true;
+            env.granted_id = B256::repeat_byte(0x22);
+        }),
+        Rejection::SessionIdMismatch,
+        "a grant of another session than the packed one"
+    );
+    let mut plain = base.clone();
+    if let Envelope::Parsed(env) = &mut plain.envelope {
+        env.tail_in_bounds = false;
+        env.granted_id = B256::repeat_byte(0x22);
+    }
+    assert!(
+        matches!(validate(&account, &plain, &ctx()), Verdict::Accept(_)),
+        "without ENABLE there is no grant tail to check"
+    );
+}
+
 #[test]
 fn rule12_lifecycle() {
     let s = base_session();
@@ -744,6 +804,15 @@ fn rule13_enable_needs_the_module_installed() {
         env.flags = 1;
         env.enable_nonce = U256::from(5);
         env.enable_signature_valid = true;
+        env.granted_id = B256::repeat_byte(0x22);
+    }
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::SessionIdMismatch,
+        "the grant's session is compared before the install flag"
+    );
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.granted_id = ID;
     }
     assert_eq!(
         rejection(validate(&account, &o, &ctx())),

@@ -39,7 +39,7 @@ sol! {
         uint256 amount;
     }
 
-    /// Everything a session is granted; `sessionId = keccak256(abi.encode(session))`.
+    /// Everything a session is granted; `sessionId = keccak256(packSession(session))`.
     #[derive(Debug, PartialEq, Eq, Default)]
     struct Session {
         address signer;
@@ -100,8 +100,11 @@ sol! {
         function revokeSession(bytes32 id) external;
         /// Burns an enable-grant nonce before it is used.
         function invalidateEnableNonce(uint256 nonce) external;
-        /// `keccak256(abi.encode(session))`.
+        /// `keccak256(packSession(session))`.
         function getSessionId(Session calldata session) external view returns (bytes32);
+        /// The packed encoding of `session` (what the id hashes and an op's envelope carries);
+        /// reverts `SessionListTooLong(field, length, 255)` for a list over 255 entries.
+        function packSession(Session calldata session) external view returns (bytes memory);
         /// 0 none, 1 active, 2 paused, 3 revoked.
         function sessionStatus(address account, bytes32 id) external view returns (uint8);
         /// What is left of `session` on `account` in period `periodIndex`.

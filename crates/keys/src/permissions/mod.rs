@@ -4,6 +4,7 @@
 mod error;
 mod file;
 mod json;
+mod packed;
 mod spec;
 
 pub mod erc7715;

@@ -1,9 +1,14 @@
 //! The on-chain `Session` as ABI types: the same struct shapes as
 //! `contracts/session/SessionTypes.sol`, written here so this crate does not depend on the
-//! contracts crate. A known-answer test (tests/permissions.rs) pins the encoding.
+//! contracts crate. A session's id is the hash of its packed encoding (see [`pack_session`]);
+//! known-answer tests (tests/permissions.rs, tests/packed.rs) pin both encodings.
 
 use alloy::primitives::{address, keccak256, Address, B256};
-use alloy::sol_types::SolValue;
+
+pub use super::packed::{
+    pack_session, packed_len, unpack_session, Budget, PackError, SessionList, UnpackError,
+    MAX_PACKED_LIST_LEN, PACKED_HEADER_LEN,
+};
 
 alloy::sol! {
     /// `call(target, selector)`; `flags` bit 0 = any target, bit 1 = any selector.
@@ -58,7 +63,8 @@ pub const GRANT_ANY_TARGET: u8 = 0x01;
 /// `CallGrant.flags` bit: the grant matches any selector.
 pub const GRANT_ANY_SELECTOR: u8 = 0x02;
 
-/// `keccak256(abi.encode(session))`, the id the module gives the session.
-pub fn session_id(session: &Session) -> B256 {
-    keccak256(session.abi_encode())
+/// `keccak256(pack_session(session))`, the id the module gives the session. Fails only for a
+/// list longer than 255 entries, which has no packed encoding (the module reverts too).
+pub fn session_id(session: &Session) -> Result<B256, PackError> {
+    Ok(keccak256(pack_session(session)?))
 }

@@ -9,14 +9,14 @@ use super::onchain::{self, GRANT_ANY_SELECTOR, GRANT_ANY_TARGET, NATIVE_ASSET};
 
 /// Most call grants a session may carry.
 pub const MAX_CALLS: usize = 16;
-/// Most account-function selectors a session may carry.
-pub const MAX_ACCOUNT_SELECTORS: usize = 16;
+/// Most account-function selectors a session may carry (the module's `MAX_ACCOUNT_SELECTORS`).
+pub const MAX_ACCOUNT_SELECTORS: usize = 8;
 /// Most cumulative token allowances a session may carry.
 pub const MAX_TOKENS: usize = 8;
 /// Most periodic allowances a session may carry.
 pub const MAX_PERIODIC: usize = 8;
-/// Most paymasters a session may name.
-pub const MAX_PAYMASTERS: usize = 8;
+/// Most paymasters a session may name (the module's `MAX_PAYMASTERS`).
+pub const MAX_PAYMASTERS: usize = 4;
 /// Largest `uint48` (timestamps and periods).
 pub const MAX_UINT48: u64 = (1 << 48) - 1;
 
@@ -305,9 +305,10 @@ impl SessionSpec {
         Ok(spec)
     }
 
-    /// The session id: `keccak256(abi.encode(session))`.
+    /// The session id: `keccak256(pack(session))` (see [`onchain::pack_session`]).
     pub fn session_id(&self) -> Result<B256, PermissionError> {
-        Ok(onchain::session_id(&self.to_sol()?))
+        let session = self.to_sol()?;
+        onchain::session_id(&session).map_err(|e| PermissionError::new("", e.to_string()))
     }
 
     /// The index of the period containing `now`, as the signature envelope carries it: 0 when
