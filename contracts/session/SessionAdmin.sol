@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Session, NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
+import {Session} from "./SessionTypes.sol";
 import {ISessionKeyValidator} from "./interfaces/ISessionKeyValidator.sol";
 import {SessionStorage} from "./SessionStorage.sol";
 import {SessionPacking} from "./SessionPacking.sol";
+import {SessionFormat} from "./SessionFormat.sol";
 import {
     NotInitialized,
     SessionNotFound,
@@ -13,13 +14,6 @@ import {
     SessionNotPaused,
     SessionAlreadyExists,
     EnableNonceUsed,
-    SessionSignerZero,
-    SessionWindowInvalid,
-    SessionListTooLong,
-    SessionAmountTooLarge,
-    SessionAssetInvalid,
-    SessionPeriodRequired,
-    SessionGrantFlagsInvalid,
     TooManyLiveSessions
 } from "./SessionErrors.sol";
 import {
@@ -38,24 +32,17 @@ import {
 ///        never created (to kill an outstanding enable grant). Uninstalling revokes every live session.
 ///      - An account holds at most MAX_LIVE_SESSIONS live (active or paused) sessions, so that
 ///        `onUninstall` revokes them all in a bounded loop; revoking one frees its place.
-///      - A session is checked against the documented caps when it is created (directly or by an
-///        enable grant): <= 16 call grants, <= 8 account selectors, <= 8 tokens, <= 8 periodic
-///        allowances, <= 4 paymasters, every amount <= 2^128-1, no duplicate asset.
+///      - A session is created from its packed encoding, checked by SessionFormat (documented caps and
+///        canonical bytes) whether it was granted directly, at install, or by an enable grant.
 abstract contract SessionAdmin is ISessionKeyValidator {
-    /// @dev Caps on a session's lists (bounded loops; keep the largest op within ERC-7562's limits).
-    uint256 internal constant MAX_CALL_GRANTS = 16;
-    uint256 internal constant MAX_ACCOUNT_SELECTORS = 8;
-    uint256 internal constant MAX_TOKENS = 8;
-    uint256 internal constant MAX_PERIODIC = 8;
-    uint256 internal constant MAX_PAYMASTERS = 4;
-
     /// @notice Creates `session` for the calling account and returns its id.
     /// @dev Reverts if the module is not installed, the id is revoked or live, the account already holds
     ///      MAX_LIVE_SESSIONS live sessions, or the session breaks a documented cap.
-    function createSession(Session calldata session) external returns (bytes32 sessionId) {
+    function grantSession(Session calldata session) external returns (bytes32 sessionId) {
         _requireInitialized(msg.sender);
-        sessionId = SessionPacking.id(session);
-        _createSession(msg.sender, sessionId, session, false);
+        bytes memory packed = SessionPacking.packCalldata(session);
+        sessionId = keccak256(packed);
+        _createSession(msg.sender, sessionId, packed, false);
     }
 
     /// @notice Pauses an active session of the calling account; ops fail until it is resumed.
@@ -99,16 +86,14 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         _consumeEnableNonce(msg.sender, nonce);
     }
 
-    /// @dev Creates a checked session record for `account` (which has the module installed) and lists it
-    ///      as live.
-    function _createSession(address account, bytes32 sessionId, Session calldata session, bool enabled)
-        internal
-    {
+    /// @dev Creates a checked session record for `account` (which has the module installed) from the packed
+    ///      session `packed` whose id is `sessionId`, and lists it as live.
+    function _createSession(address account, bytes32 sessionId, bytes memory packed, bool enabled) internal {
         SessionStorage.Layout storage l = SessionStorage.layout();
         uint8 status = SessionStorage.status(SessionStorage.loadRecord(sessionId, account));
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
         if (status != SessionStorage.STATUS_NONE) revert SessionAlreadyExists(sessionId);
-        _checkFormat(session);
+        SessionFormat.check(packed);
         SessionStorage.AccountState storage state = l.accounts[account];
         uint256 index = state.liveCount;
         if (index == SessionStorage.MAX_LIVE_SESSIONS) {
@@ -118,7 +103,7 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         // forge-lint: disable-next-line(unsafe-typecast) -- index < MAX_LIVE_SESSIONS = 64, checked above
         state.liveCount = uint8(index + 1);
         SessionStorage.storeRecord(sessionId, account, SessionStorage.newRecord(index));
-        emit SessionCreated(account, sessionId, enabled, session);
+        emit SessionCreated(account, sessionId, enabled, packed);
     }
 
     /// @dev Revokes every live session of `account` (uninstall) and returns their ids; at most
@@ -182,55 +167,5 @@ abstract contract SessionAdmin is ISessionKeyValidator {
         uint8 status = SessionStorage.status(record);
         if (status == SessionStorage.STATUS_NONE) revert SessionNotFound(sessionId);
         if (status == SessionStorage.STATUS_REVOKED) revert SessionIsRevoked(sessionId);
-    }
-
-    /// @dev Checks a session against the documented format and caps.
-    function _checkFormat(Session calldata session) private pure {
-        if (session.signer == address(0)) revert SessionSignerZero();
-        if (session.validUntil != 0 && session.validAfter > session.validUntil) {
-            revert SessionWindowInvalid(session.validAfter, session.validUntil);
-        }
-        if (session.period == 0 && (session.periodic.length != 0 || session.rateLimit != 0)) {
-            revert SessionPeriodRequired();
-        }
-        _checkLength(0, session.calls.length, MAX_CALL_GRANTS);
-        _checkLength(1, session.accountSelectors.length, MAX_ACCOUNT_SELECTORS);
-        _checkLength(2, session.tokens.length, MAX_TOKENS);
-        _checkLength(3, session.periodic.length, MAX_PERIODIC);
-        _checkLength(4, session.paymasters.length, MAX_PAYMASTERS);
-        _checkAmount(session.nativeAllowance);
-        _checkAmount(session.feeBudget);
-        _checkAmount(session.gasBudget);
-        for (uint256 i; i < session.calls.length; ++i) {
-            uint8 flags = session.calls[i].flags;
-            if (flags & ~(GRANT_ANY_TARGET | GRANT_ANY_SELECTOR) != 0) {
-                revert SessionGrantFlagsInvalid(flags);
-            }
-        }
-        for (uint256 i; i < session.tokens.length; ++i) {
-            address token = session.tokens[i].token;
-            _checkAmount(session.tokens[i].amount);
-            if (token == NATIVE_ASSET) revert SessionAssetInvalid(token);
-            for (uint256 j; j < i; ++j) {
-                if (session.tokens[j].token == token) revert SessionAssetInvalid(token);
-            }
-        }
-        for (uint256 i; i < session.periodic.length; ++i) {
-            address asset = session.periodic[i].asset;
-            _checkAmount(session.periodic[i].amount);
-            for (uint256 j; j < i; ++j) {
-                if (session.periodic[j].asset == asset) revert SessionAssetInvalid(asset);
-            }
-        }
-    }
-
-    /// @dev Reverts when a list is longer than its cap.
-    function _checkLength(uint8 field, uint256 length, uint256 max) private pure {
-        if (length > max) revert SessionListTooLong(field, length, max);
-    }
-
-    /// @dev Reverts when an amount does not fit the 128-bit counters.
-    function _checkAmount(uint256 amount) private pure {
-        if (amount > type(uint128).max) revert SessionAmountTooLarge(amount);
     }
 }

@@ -135,16 +135,16 @@ library SessionCalldata {
     }
 
     /// @dev The length in bytes of the packed session whose header (58 bytes) is at `s`, computed from the
-    ///      header alone: at most 58 + 255*(25 + 52 + 52 + 20 + 4) + 3*32 + 32 < 2^16.
+    ///      header alone: at most 58 + 255*(25 + 52 + 52 + 20 + 4) + 4*32 < 2^16.
     function size(uint256 s) internal pure returns (uint256 length) {
         (uint256 start, uint256 count) = accountSelectors(s);
         assembly ("memory-safe") {
-            // One word per present budget (flags bits 1..3 as a 3-bit number x; popcount(x) = x - x/2 - x/4), then
-            // the salt.
-            let x := and(shr(1, byte(20, calldataload(add(s, 32)))), 7)
+            // One word per present budget or salt (flags bits 1..4 as a 4-bit number x; popcount(x) =
+            // x - x/2 - x/4 - x/8).
+            let x := and(shr(1, byte(20, calldataload(add(s, 32)))), 15)
             length := add(
                 sub(add(start, shl(2, count)), s),
-                add(shl(5, sub(sub(x, shr(1, x)), shr(2, x))), 32)
+                shl(5, sub(sub(sub(x, shr(1, x)), shr(2, x)), shr(3, x)))
             )
         }
     }

@@ -22,14 +22,13 @@ error SenderMismatch(address sender, address caller);
 
 // ----- Signature envelope -----
 
-/// @dev The signature envelope is shorter than its fixed part or its ABI tail is out of bounds.
+/// @dev The signature envelope is shorter than its fixed part and the packed session's header, does not end
+///      where its packed session ends (without ENABLE), or has no room for the enable nonce (with ENABLE).
 error MalformedEnvelope();
 /// @dev The envelope's version byte is not 0x01.
 error UnsupportedEnvelopeVersion(uint8 version);
 /// @dev The envelope's flags byte has a bit other than ENABLE set.
 error UnsupportedEnvelopeFlags(uint8 flags);
-/// @dev The session carried in the envelope does not hash to the session id the envelope names.
-error SessionIdMismatch(bytes32 claimed, bytes32 actual);
 
 // ----- Session state -----
 
@@ -53,7 +52,7 @@ error EnableNonceUsed(address account, uint256 nonce);
 /// @dev The account's ERC-1271 check rejected the owner's enable grant.
 error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
 
-// ----- Session format (checked at createSession / enable) -----
+// ----- Session format (checked at grantSession / enable) -----
 
 /// @dev The session key is the zero address.
 error SessionSignerZero();
@@ -70,6 +69,8 @@ error SessionAssetInvalid(address asset);
 error SessionPeriodRequired();
 /// @dev A call grant has a flag bit other than ANY_TARGET / ANY_SELECTOR.
 error SessionGrantFlagsInvalid(uint8 flags);
+/// @dev The packed session of an enable grant is not the canonical packing of any session (SessionFormat).
+error SessionEncodingNotCanonical();
 
 // ----- Op shape (rules 1 and 2) -----
 

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Session} from "./SessionTypes.sol";
-
 /// @title SessionEvents
 /// @notice Every event of the session-key validator. Together they let an indexer rebuild each
 ///         session (contents, status and every counter) from logs alone.
@@ -27,8 +25,9 @@ event AccountInitialized(address indexed account);
 ///      revoked for ever, like every session the account revoked before.
 event AccountReset(address indexed account, bytes32[] revokedSessions);
 
-/// @dev A session was created (`enabled` = by an owner enable grant carried in an op).
-event SessionCreated(address indexed account, bytes32 indexed sessionId, bool enabled, Session session);
+/// @dev A session was created (`enabled` = by an owner enable grant carried in an op). `packedSession` is its
+///      packed encoding (SessionPacking; `sessionId == keccak256(packedSession)`), which gives every field.
+event SessionCreated(address indexed account, bytes32 indexed sessionId, bool enabled, bytes packedSession);
 
 /// @dev The account paused a session.
 event SessionPaused(address indexed account, bytes32 indexed sessionId);

@@ -19,7 +19,6 @@ import {
     AlreadyInitialized,
     MalformedInstallData,
     SenderMismatch,
-    SessionIdMismatch,
     SessionNotFound,
     SessionIsPaused,
     SessionIsRevoked,
@@ -75,7 +74,8 @@ contract SessionKeyValidator is SessionAdmin {
             sessions.length := count
         }
         for (uint256 i; i < sessions.length; ++i) {
-            _createSession(msg.sender, SessionPacking.id(sessions[i]), sessions[i], false);
+            bytes memory packed = SessionPacking.packCalldata(sessions[i]);
+            _createSession(msg.sender, keccak256(packed), packed, false);
         }
     }
 
@@ -127,24 +127,19 @@ contract SessionKeyValidator is SessionAdmin {
             }
             if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
             (env, s, sessionId) = SignatureEnvelope.parse(signature);
-            bytes32 claimed = SignatureEnvelope.claimedId(env);
-            if (sessionId != claimed) revert SessionIdMismatch(claimed, sessionId);
             if (SignatureEnvelope.isEnable(env)) {
-                // The owner grants the ABI-encoded session; the packed bytes that validation reads must be its
-                // packing, like those of every stored id.
-                (Session calldata session, uint256 nonce, bytes calldata enableSignature) =
+                // The owner grants the carried packed session itself (its id); SessionFormat checks it when it is
+                // created, as every session.
+                (bytes memory packed, uint256 nonce, bytes calldata enableSignature) =
                     SignatureEnvelope.grant(signature);
-                bytes32 encodedId = SessionPacking.id(session);
-                if (encodedId != sessionId) revert SessionIdMismatch(sessionId, encodedId);
-                _enable(account, sessionId, session, nonce, enableSignature);
+                _enable(account, sessionId, packed, nonce, enableSignature);
             }
         }
-        uint32 periodIndex = SignatureEnvelope.claimedPeriod(env);
+        uint32 periodIndex = SignatureEnvelope.periodIndex(env);
         // The signature is checked first but only reported at the end: a bad one still runs every check and
         // writes every counter (the EntryPoint then reverts the bundle), so estimation costs what the op costs.
         uint256 failed = _signatureFailed(userOpHash, sessionId, periodIndex, env, s);
-        (uint48 validAfter, uint48 validUntil) = _authorize(userOp, account, sessionId, periodIndex, s);
-        return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
+        return failed | _authorize(userOp, account, sessionId, periodIndex, s);
     }
 
     /// @dev SIG_VALIDATION_FAILED unless the session key signed `opDigest(userOpHash, sessionId, periodIndex)`:
@@ -156,13 +151,18 @@ contract SessionKeyValidator is SessionAdmin {
         uint256 env,
         uint256 s
     ) private view returns (uint256 failed) {
-        bytes32 digest = SignatureEnvelope.opDigest(userOpHash, sessionId, periodIndex);
+        bytes32 typeHash = SignatureEnvelope.SESSION_OP_TYPEHASH;
         (uint8 v, bytes32 r, bytes32 sigS) = SignatureEnvelope.ecdsa(env);
         assembly ("memory-safe") {
-            // The ecrecover precompile (address 1), called from scratch memory at the free pointer; it returns
-            // nothing for an invalid signature, so the output word is cleared first.
+            // opDigest (SignatureEnvelope.opDigest, hashed here in the same scratch memory at the free pointer),
+            // then the ecrecover precompile (address 1) on it; ecrecover returns nothing for an invalid
+            // signature, so the output word is cleared first.
             let m := mload(0x40)
-            mstore(m, digest)
+            mstore(m, typeHash)
+            mstore(add(m, 0x20), userOpHash)
+            mstore(add(m, 0x40), sessionId)
+            mstore(add(m, 0x60), and(periodIndex, 0xffffffff))
+            mstore(m, keccak256(m, 0x80))
             mstore(add(m, 0x20), v)
             mstore(add(m, 0x40), r)
             mstore(add(m, 0x60), sigS)
@@ -182,30 +182,30 @@ contract SessionKeyValidator is SessionAdmin {
     // ----- Views -----
 
     /// @inheritdoc ISessionKeyValidator
-    function getSessionId(Session calldata session) external pure returns (bytes32) {
-        return SessionPacking.id(session);
+    function computeSessionId(Session calldata session) external pure returns (bytes32) {
+        return keccak256(SessionPacking.packCalldata(session));
     }
 
     /// @inheritdoc ISessionKeyValidator
-    function packSession(Session calldata session) external pure returns (bytes memory) {
-        return SessionPacking.pack(session);
+    function toPackedSession(Session calldata session) external pure returns (bytes memory) {
+        return SessionPacking.packCalldata(session);
     }
 
     /// @inheritdoc ISessionKeyValidator
-    function sessionStatus(address account, bytes32 sessionId) public view returns (uint8) {
+    function statusOf(address account, bytes32 sessionId) public view returns (uint8) {
         // A record is live only while the module is installed (an uninstall revokes every live one).
         return SessionStorage.status(SessionStorage.loadRecord(sessionId, account));
     }
 
     /// @inheritdoc ISessionKeyValidator
-    function remaining(address account, Session calldata session, uint32 periodIndex)
+    function remainingOf(address account, Session calldata session, uint32 periodIndex)
         external
         view
         returns (Remaining memory r)
     {
-        bytes32 sessionId = SessionPacking.id(session);
+        bytes32 sessionId = keccak256(SessionPacking.packCalldata(session));
         r = SessionWindow.remaining(account, session, sessionId, periodIndex);
-        r.status = sessionStatus(account, sessionId);
+        r.status = statusOf(account, sessionId);
     }
 
     /// @inheritdoc ISessionKeyValidator
@@ -223,29 +223,24 @@ contract SessionKeyValidator is SessionAdmin {
     }
 
     /// @inheritdoc ISessionKeyValidator
-    function isEnableNonceUsed(address account, uint256 nonce) external view returns (bool) {
+    function enableNonceUsed(address account, uint256 nonce) external view returns (bool) {
         // forge-lint: disable-next-line(incorrect-shift) -- `1 << bit` is intended: the bit of this nonce in its 256-nonce bitmap word
         return SessionStorage.layout().enableNonces[nonce >> 8][account] & (1 << (nonce & 0xff)) != 0;
     }
 
     // ----- Internal -----
 
-    /// @dev Every permission check of an op and its charges (rules 1-9); returns the op's window.
+    /// @dev Every permission check of an op and its charges (rules 1-9); returns the op's window as validation
+    ///      data bits (SessionWindow.validationWindow).
     function _authorize(
         PackedUserOperation calldata userOp,
         address account,
         bytes32 sessionId,
         uint32 periodIndex,
         uint256 s
-    ) private returns (uint48 validAfter, uint48 validUntil) {
+    ) private returns (uint256 window) {
         (uint256 record, uint256 recordSlot) = _activeRecord(account, sessionId);
-        {
-            (uint48 sessionAfter, uint48 sessionUntil) = SessionCalldata.window(s);
-            (uint256 period, uint256 periodStart) = SessionCalldata.schedule(s);
-            (validAfter, validUntil) = SessionWindow.periodWindow(
-                sessionId, periodIndex, sessionAfter, sessionUntil, period, periodStart
-            );
-        }
+        window = SessionWindow.validationWindow(s, sessionId, periodIndex);
         CallDecoder.Call[] memory calls;
         bool direct;
         {
@@ -280,7 +275,7 @@ contract SessionKeyValidator is SessionAdmin {
     function _enable(
         address account,
         bytes32 sessionId,
-        Session calldata session,
+        bytes memory packed,
         uint256 nonce,
         bytes calldata enableSignature
     ) private {
@@ -290,7 +285,7 @@ contract SessionKeyValidator is SessionAdmin {
         if (IERC1271(account).isValidSignature(digest, enableSignature) != ERC1271_MAGIC) {
             revert EnableSignatureInvalid(account, sessionId, nonce);
         }
-        _createSession(account, sessionId, session, true);
+        _createSession(account, sessionId, packed, true);
     }
 
     /// @dev The record of an active session and its storage slot (kept so that charging writes it without

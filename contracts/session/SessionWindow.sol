@@ -35,6 +35,34 @@ library SessionWindow {
         );
     }
 
+    /// @dev The op's window as ERC-4337 validation data bits (`validUntil << 160 | validAfter << 208`), for the
+    ///      packed session at calldata position `s` (SessionCalldata) and period `periodIndex`. Without a
+    ///      schedule the session's own window is returned as it is packed: bytes 20..31 hold validAfter (6) and
+    ///      validUntil (6), which shifted left by 160 bits are exactly those validation data fields.
+    function validationWindow(uint256 s, bytes32 sessionId, uint32 periodIndex)
+        internal
+        pure
+        returns (uint256 window)
+    {
+        uint256 packedWindow;
+        uint256 period;
+        uint256 periodStart;
+        assembly ("memory-safe") {
+            packedWindow := and(calldataload(s), 0xffffffffffffffffffffffff)
+            let h := calldataload(add(s, 32))
+            period := shr(208, h)
+            periodStart := and(shr(160, h), 0xffffffffffff)
+        }
+        if (period == 0) {
+            if (periodIndex != 0) revert PeriodIndexNotAllowed(sessionId, periodIndex);
+            return packedWindow << 160;
+        }
+        (uint48 validAfter, uint48 validUntil) = periodWindow(
+            sessionId, periodIndex, uint48(packedWindow >> 48), uint48(packedWindow), period, periodStart
+        );
+        return (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
+    }
+
     /// @dev The window of an op in period `periodIndex` of a session with these window and schedule fields.
     function periodWindow(
         bytes32 sessionId,

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Session} from "./SessionTypes.sol";
 import {SessionPacking} from "./SessionPacking.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {MalformedEnvelope, UnsupportedEnvelopeVersion, UnsupportedEnvelopeFlags} from "./SessionErrors.sol";
@@ -9,15 +8,14 @@ import {MalformedEnvelope, UnsupportedEnvelopeVersion, UnsupportedEnvelopeFlags}
 /// @title SignatureEnvelope
 /// @notice Parses the v1 signature envelope and computes the digests a session key and an owner sign.
 /// @dev Note:
-///      - Layout (byte offsets): 0 version (0x01) | 1 flags (bit0 ENABLE) | 2 sessionId (32) |
-///        34 periodIndex (uint32 BE) | 38 r (32) | 70 s (32) | 102 v (1) | 103 the packed session
-///        (SessionPacking; its length follows from its own header) | only with ENABLE, after it:
-///        abi.encode(Session session, uint256 enableNonce, bytes enableSignature).
+///      - Layout (byte offsets): 0 version (0x01) | 1 flags (bit0 ENABLE) | 2 periodIndex (uint32 BE) |
+///        6 r (32) | 38 s (32) | 70 v (1) | 71 the packed session
+///        (SessionPacking; its length follows from its own header) | only with ENABLE, after it: the enable
+///        nonce (32) and the owner's enable signature (every remaining byte).
 ///      - Without ENABLE the envelope ends exactly where the packed session ends (no trailing bytes).
-///      - The packed session is read in place from calldata. Its id is the hash of its bytes as carried, which
-///        equals a stored id (always `SessionPacking.id` of a checked session) only for the packing of the
-///        granted session. An enable grant's ABI session is packed by the module and must give the same id;
-///        its three head words and the enable signature are bounds-checked against the envelope.
+///      - The envelope names no session id: the id is the hash of the packed bytes as carried, which equals a
+///        stored id (always the hash of a session's canonical packing, checked by SessionFormat) only for the
+///        packing of the granted session, and the session key signs it.
 ///      - The session key signs `opDigest` raw (no EIP-191 prefix): it covers the userOpHash (chain,
 ///        EntryPoint, sender and every op field but the signature) and the envelope fields the
 ///        userOpHash cannot cover (session id, period index).
@@ -27,7 +25,7 @@ library SignatureEnvelope {
     /// @dev Flag: an owner enable grant is carried.
     uint8 internal constant FLAG_ENABLE = 0x01;
     /// @dev Length of the fixed part before the packed session.
-    uint256 internal constant FIXED_LENGTH = 103;
+    uint256 internal constant FIXED_LENGTH = 71;
 
     /// @dev keccak256("LeashSessionOp(bytes32 userOpHash,bytes32 sessionId,uint32 periodIndex)")
     bytes32 internal constant SESSION_OP_TYPEHASH =
@@ -54,35 +52,41 @@ library SignatureEnvelope {
         returns (uint256 env, uint256 s, bytes32 sessionId)
     {
         if (signature.length < FIXED_LENGTH + SessionPacking.HEADER_LENGTH) revert MalformedEnvelope();
-        uint256 version;
+        uint256 head;
         uint256 flags;
         assembly ("memory-safe") {
             env := signature.offset
-            let head := calldataload(env)
-            version := byte(0, head)
-            flags := byte(1, head)
+            // The first two bytes: version (0x01) and flags (0x00 or 0x01 = ENABLE). Both are valid exactly when
+            // the two bytes shifted right by one bit equal 0x0080; the errors below tell which one is wrong.
+            head := shr(240, calldataload(env))
+            flags := and(head, 0xff)
             s := add(env, FIXED_LENGTH)
         }
-        // forge-lint: disable-next-line(unsafe-typecast) -- `version` was read with `byte`, so it is below 256
-        if (version != VERSION) revert UnsupportedEnvelopeVersion(uint8(version));
-        // forge-lint: disable-next-line(unsafe-typecast) -- `flags` was read with `byte`, so it is below 256
-        if (flags & ~uint256(FLAG_ENABLE) != 0) revert UnsupportedEnvelopeFlags(uint8(flags));
+        if (head >> 1 != 0x80) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- `head` is two bytes: its high byte is the version
+            if (head >> 8 != VERSION) revert UnsupportedEnvelopeVersion(uint8(head >> 8));
+            // forge-lint: disable-next-line(unsafe-typecast) -- `flags` is one byte
+            revert UnsupportedEnvelopeFlags(uint8(flags));
+        }
         uint256 size;
         assembly ("memory-safe") {
             // The packed session's length from its header (in the signature: length checked above), as
             // SessionCalldata.size computes it: 58-byte header, the lists (lengths at header word bytes 21..25:
-            // calls 25 bytes each, tokens and periodic 52, paymasters 20, accountSelectors 4), one word per
-            // budget bit (flags bits 1..3 as x; popcount(x) = x - x/2 - x/4) and the salt. Below 2^16.
+            // calls 25 bytes each, tokens and periodic 52, paymasters 20, accountSelectors 4), then one word per
+            // present budget or salt (flags bits 1..4 as x; popcount(x) = x - x/2 - x/4 - x/8). Below 2^16.
             let h := calldataload(add(s, 32))
-            let x := and(shr(1, byte(20, h)), 7)
+            let x := and(shr(1, byte(20, h)), 15)
             size := add(
-                add(add(90, mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52)),
-                add(add(mul(byte(24, h), 20), shl(2, byte(25, h))), shl(5, sub(sub(x, shr(1, x)), shr(2, x))))
+                add(add(58, mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52)),
+                add(
+                    add(mul(byte(24, h), 20), shl(2, byte(25, h))),
+                    shl(5, sub(sub(sub(x, shr(1, x)), shr(2, x)), shr(3, x)))
+                )
             )
         }
         unchecked {
             uint256 end = FIXED_LENGTH + size;
-            // Without a grant nothing may follow the session; with one, its ABI tail does (checked by `grant`).
+            // Without a grant nothing may follow the session; with one, the nonce and signature do (checked by `grant`).
             if (flags == 0 ? signature.length != end : signature.length < end) revert MalformedEnvelope();
         }
         assembly ("memory-safe") {
@@ -93,48 +97,29 @@ library SignatureEnvelope {
         }
     }
 
-    /// @dev The enable grant of a parsed envelope with the ENABLE flag: the ABI tail after the packed session.
-    ///      Reverts `MalformedEnvelope` unless its three head words, the session's static head (17 words) and
-    ///      the enable signature lie inside the envelope, the session before the signature.
+    /// @dev The enable grant of an envelope that `parse` accepted with the ENABLE flag: the packed session copied
+    ///      to memory (to be checked and stored), then, after it, the enable nonce (32 bytes) and the owner's
+    ///      signature (every remaining byte). Reverts `MalformedEnvelope` when the nonce does not fit.
     function grant(bytes calldata signature)
         internal
         pure
-        returns (Session calldata session, uint256 nonce, bytes calldata enableSignature)
+        returns (bytes memory packed, uint256 nonce, bytes calldata enableSignature)
     {
-        uint256 tail;
-        uint256 tailLength;
-        uint256 sessionOffset;
-        uint256 signatureOffset;
-        // `parse` checked that the signature holds the fixed part and the packed session (end <= length, both
-        // below 2^16 + 103), so the subtraction cannot underflow; each one below runs only after the comparison
-        // before it proved it safe.
+        uint256 s = _sessionPosition(signature);
+        uint256 size = SessionCalldata.size(s);
+        // `parse` checked FIXED_LENGTH + size <= signature.length (both below 2^17), so no sum overflows and the
+        // subtraction runs only after the comparison proves it safe.
         unchecked {
-            uint256 end = FIXED_LENGTH + SessionCalldata.size(_sessionPosition(signature));
-            tailLength = signature.length - end;
-            if (tailLength < 0x60) revert MalformedEnvelope();
+            uint256 tail = FIXED_LENGTH + size;
+            if (signature.length < tail + 32) revert MalformedEnvelope();
             assembly ("memory-safe") {
-                tail := add(signature.offset, end)
-                sessionOffset := calldataload(tail)
-                nonce := calldataload(add(tail, 0x20))
-                signatureOffset := calldataload(add(tail, 0x40))
+                packed := mload(0x40)
+                mstore(packed, size)
+                calldatacopy(add(packed, 0x20), s, size)
+                mstore(0x40, and(add(add(packed, size), 0x3f), not(0x1f)))
+                nonce := calldataload(add(signature.offset, tail))
             }
-            if (
-                sessionOffset > signatureOffset || signatureOffset > tailLength
-                    || tailLength - signatureOffset < 32
-            ) {
-                revert MalformedEnvelope();
-            }
-            if (signatureOffset - sessionOffset < 17 * 32) revert MalformedEnvelope();
-            uint256 signatureLength;
-            assembly ("memory-safe") {
-                signatureLength := calldataload(add(tail, signatureOffset))
-            }
-            if (signatureLength > tailLength - signatureOffset - 32) revert MalformedEnvelope();
-            assembly ("memory-safe") {
-                session := add(tail, sessionOffset)
-                enableSignature.offset := add(add(tail, signatureOffset), 32)
-                enableSignature.length := signatureLength
-            }
+            enableSignature = signature[tail + 32:];
         }
     }
 
@@ -145,26 +130,19 @@ library SignatureEnvelope {
         }
     }
 
-    /// @dev The session id the parsed envelope at `env` names (bytes 2..33).
-    function claimedId(uint256 env) internal pure returns (bytes32 id) {
+    /// @dev The period index of the parsed envelope at `env` (bytes 2..5, big-endian).
+    function periodIndex(uint256 env) internal pure returns (uint32 index) {
         assembly ("memory-safe") {
-            id := calldataload(add(env, 2))
+            index := shr(224, calldataload(add(env, 2)))
         }
     }
 
-    /// @dev The period index of the parsed envelope at `env` (bytes 34..37, big-endian).
-    function claimedPeriod(uint256 env) internal pure returns (uint32 index) {
-        assembly ("memory-safe") {
-            index := shr(224, calldataload(add(env, 34)))
-        }
-    }
-
-    /// @dev The session key's ECDSA signature in the parsed envelope at `env` (r 38..69, s 70..101, v 102).
+    /// @dev The session key's ECDSA signature in the parsed envelope at `env` (r 6..37, s 38..69, v 70).
     function ecdsa(uint256 env) internal pure returns (uint8 v, bytes32 r, bytes32 s) {
         assembly ("memory-safe") {
-            r := calldataload(add(env, 38))
-            s := calldataload(add(env, 70))
-            v := byte(0, calldataload(add(env, 102)))
+            r := calldataload(add(env, 6))
+            s := calldataload(add(env, 38))
+            v := byte(0, calldataload(add(env, 70)))
         }
     }
 

@@ -33,7 +33,7 @@ interface ISessionKeyValidator is IERC7579Validator {
     function isInitialized(address account) external view returns (bool);
 
     /// @notice Creates `session` for the calling account and returns its id.
-    function createSession(Session calldata session) external returns (bytes32 sessionId);
+    function grantSession(Session calldata session) external returns (bytes32 sessionId);
 
     /// @notice Pauses an active session of the calling account.
     function pauseSession(bytes32 sessionId) external;
@@ -47,18 +47,18 @@ interface ISessionKeyValidator is IERC7579Validator {
     /// @notice Marks an enable nonce of the calling account as used, so no grant with it can work.
     function invalidateEnableNonce(uint256 nonce) external;
 
-    /// @notice The id of `session`: `keccak256(packSession(session))`.
-    function getSessionId(Session calldata session) external pure returns (bytes32);
+    /// @notice The id of `session`: `keccak256(toPackedSession(session))`.
+    function computeSessionId(Session calldata session) external pure returns (bytes32);
 
     /// @notice The packed encoding of `session` (SessionPacking): the bytes its id hashes and an op's
     ///         envelope carries. Reverts `SessionListTooLong(field, length, 255)` for a list of over 255 entries.
-    function packSession(Session calldata session) external pure returns (bytes memory);
+    function toPackedSession(Session calldata session) external pure returns (bytes memory);
 
     /// @notice The status of a session: 0 none, 1 active, 2 paused, 3 revoked.
-    function sessionStatus(address account, bytes32 sessionId) external view returns (uint8);
+    function statusOf(address account, bytes32 sessionId) external view returns (uint8);
 
     /// @notice What is left of `session` on `account` in period `periodIndex`.
-    function remaining(address account, Session calldata session, uint32 periodIndex)
+    function remainingOf(address account, Session calldata session, uint32 periodIndex)
         external
         view
         returns (Remaining memory);
@@ -73,5 +73,5 @@ interface ISessionKeyValidator is IERC7579Validator {
     function enableDigest(address account, bytes32 sessionId, uint256 nonce) external view returns (bytes32);
 
     /// @notice Whether an enable nonce of `account` is used (consumed or invalidated).
-    function isEnableNonceUsed(address account, uint256 nonce) external view returns (bool);
+    function enableNonceUsed(address account, uint256 nonce) external view returns (bool);
 }
