@@ -86,8 +86,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "the op digest does not cover the period index",
         patches: &[Patch {
             file: "SessionKeyValidator.sol",
-            original: "SignatureEnvelope.claimedId(env), SignatureEnvelope.claimedPeriod(env)",
-            replacement: "SignatureEnvelope.claimedId(env), 0",
+            original: "mstore(add(m, 0x60), and(periodIndex, 0xffffffff))",
+            replacement: "mstore(add(m, 0x60), 0)",
         }],
     },
     Mutant {
@@ -95,8 +95,8 @@ pub const MUTANTS: &[Mutant] = &[
         description: "any paymaster may sponsor",
         patches: &[Patch {
             file: "SessionCharging.sol",
-            original: "revert PaymasterNotAllowed(sessionId, paymaster);",
-            replacement: "return (fee, gasUnits);",
+            original: "if (!listed) revert PaymasterNotAllowed(sessionId, paymaster);",
+            replacement: "",
         }],
     },
     Mutant {
@@ -113,9 +113,9 @@ pub const MUTANTS: &[Mutant] = &[
         description: "validation data carries no validAfter/validUntil",
         patches: &[Patch {
             file: "SessionKeyValidator.sol",
-            original:
-                "return failed | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);",
-            replacement: "return failed | (0 * uint256(validUntil)) | (0 * uint256(validAfter));",
+            original: "return failed | _authorize(userOp, account, sessionId, periodIndex, s);",
+            replacement:
+                "return failed | (0 * _authorize(userOp, account, sessionId, periodIndex, s));",
         }],
     },
     Mutant {
