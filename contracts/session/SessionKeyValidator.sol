@@ -135,7 +135,7 @@ contract SessionKeyValidator is SessionAdmin {
                 _enable(account, sessionId, packed, nonce, enableSignature);
             }
         }
-        uint32 periodIndex = SignatureEnvelope.periodIndex(env);
+        uint32 periodIndex = SignatureEnvelope.namedPeriod(env);
         // The signature is checked first but only reported at the end: a bad one still runs every check and
         // writes every counter (the EntryPoint then reverts the bundle), so estimation costs what the op costs.
         uint256 failed = _signatureFailed(userOpHash, sessionId, periodIndex, env, s);

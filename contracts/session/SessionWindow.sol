@@ -42,7 +42,7 @@ library SessionWindow {
     function validationWindow(uint256 s, bytes32 sessionId, uint32 periodIndex)
         internal
         pure
-        returns (uint256 window)
+        returns (uint256 validationData)
     {
         uint256 packedWindow;
         uint256 period;
@@ -58,7 +58,14 @@ library SessionWindow {
             return packedWindow << 160;
         }
         (uint48 validAfter, uint48 validUntil) = periodWindow(
-            sessionId, periodIndex, uint48(packedWindow >> 48), uint48(packedWindow), period, periodStart
+            sessionId,
+            periodIndex,
+            // forge-lint: disable-next-line(unsafe-typecast) -- packedWindow is 96 bits: validAfter (48) ‖ validUntil (48)
+            uint48(packedWindow >> 48),
+            // forge-lint: disable-next-line(unsafe-typecast) -- the low 48 bits are validUntil
+            uint48(packedWindow),
+            period,
+            periodStart
         );
         return (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
     }

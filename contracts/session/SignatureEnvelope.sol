@@ -131,7 +131,7 @@ library SignatureEnvelope {
     }
 
     /// @dev The period index of the parsed envelope at `env` (bytes 2..5, big-endian).
-    function periodIndex(uint256 env) internal pure returns (uint32 index) {
+    function namedPeriod(uint256 env) internal pure returns (uint32 index) {
         assembly ("memory-safe") {
             index := shr(224, calldataload(add(env, 2)))
         }

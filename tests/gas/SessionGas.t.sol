@@ -68,9 +68,9 @@ contract SessionGasTest is SessionTestBase {
             address(ownerValidator),
             UserOpLib.signDigest(ownerKey, _enableDigest(address(accountV07), id, ENABLE_NONCE))
         );
-        op.signature = envelope(id, FLAG_ENABLE, 0, _sessionSig(op, id), s, ENABLE_NONCE, grant);
+        op.signature = envelope(FLAG_ENABLE, 0, _sessionSig(op, id), s, ENABLE_NONCE, grant);
         _measure(op, "Session_UserOp_EnableAndErc20Transfer");
-        assertEq(module.sessionStatus(address(accountV07), id), 1, "enabled");
+        assertEq(module.statusOf(address(accountV07), id), 1, "enabled");
     }
 
     // ----- Helpers -----
@@ -117,7 +117,7 @@ contract SessionGasTest is SessionTestBase {
     {
         op = unsignedOp(entryPointV07, callData, true);
         bytes32 id = idOf(s);
-        op.signature = envelope(id, 0, 0, _sessionSig(op, id), s, 0, "");
+        op.signature = envelope(0, 0, _sessionSig(op, id), s, 0, "");
     }
 
     /// @dev The session key's signature of `op` for session `id`, period 0 (the module's `opDigest`).

@@ -75,7 +75,7 @@ contract SessionInvariantTest is SessionTestBase {
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_ledger() public view {
         Session memory s = handler.session();
-        ISessionKeyValidator.Remaining memory left = module.remaining(address(accountV07), s, 0);
+        ISessionKeyValidator.Remaining memory left = module.remainingOf(address(accountV07), s, 0);
         uint256 tokensOut = token.balanceOf(recipient);
         uint256 nativeOut = recipient.balance;
         assertLe(tokensOut, TOKEN_CAP, "LEDGER: token outflow above the grant");
@@ -92,9 +92,7 @@ contract SessionInvariantTest is SessionTestBase {
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_monotone() public view {
         assertFalse(handler.monotoneBroken(), "MONOTONE: a counter grew back");
-        assertEq(
-            module.sessionStatus(address(accountV07), handler.sessionId()), 1, "session no longer active"
-        );
+        assertEq(module.statusOf(address(accountV07), handler.sessionId()), 1, "session no longer active");
     }
 
     /// @notice The handler reaches both sides of the caps: an op spending exactly what is left is accepted,

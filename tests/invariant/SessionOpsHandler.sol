@@ -18,7 +18,7 @@ import {SessionPacking} from "../../contracts/session/SessionPacking.sol";
 ///      - Security assumptions: none; it holds the session key of a test session.
 ///      - A call never reverts (a refused op is caught and counted as sent, not accepted), so the
 ///        campaign's call count equals the number of ops sent.
-///      - After each op it reads the module's `remaining` view and records whether any counter grew back
+///      - After each op it reads the module's `remainingOf` view and records whether any counter grew back
 ///        (MONOTONE); the invariant contract asserts the flag and the ledger.
 contract SessionOpsHandler {
     uint128 private constant PM_VERIFICATION_GAS = 100_000;
@@ -40,7 +40,7 @@ contract SessionOpsHandler {
     uint256 public opsSent;
     /// @notice Ops the EntryPoint accepted (validated and executed).
     uint256 public opsAccepted;
-    /// @notice Set when a counter of the `remaining` view ever grew back.
+    /// @notice Set when a counter of the `remainingOf` view ever grew back.
     bool public monotoneBroken;
 
     uint256 private _lastTokenLeft;
@@ -79,7 +79,7 @@ contract SessionOpsHandler {
         sessionId = keccak256(_packedSession);
         _paymasterAndData =
             UserOpLib.packPaymasterAndData(paymaster_, PM_VERIFICATION_GAS, PM_POST_OP_GAS, "");
-        ISessionKeyValidator.Remaining memory left = module_.remaining(account_, session_, 0);
+        ISessionKeyValidator.Remaining memory left = module_.remainingOf(account_, session_, 0);
         (_lastTokenLeft, _lastNativeLeft, _lastUsesLeft) =
         (left.tokensLeft[0], left.nativeLeft, left.usesLeft);
     }
@@ -135,14 +135,14 @@ contract SessionOpsHandler {
         op.paymasterAndData = _paymasterAndData;
         bytes memory sig =
             UserOpLib.signDigest(_sessionKey, module.opDigest(UserOpLib.hash(entryPoint, op), sessionId, 0));
-        op.signature = abi.encodePacked(uint8(1), uint8(0), sessionId, uint32(0), sig, _packedSession);
+        op.signature = abi.encodePacked(uint8(1), uint8(0), uint32(0), sig, _packedSession);
         PackedUserOperation[] memory ops = new PackedUserOperation[](1);
         ops[0] = op;
         ++opsSent;
         try entryPoint.handleOps(ops, _beneficiary) {
             ++opsAccepted;
         } catch {}
-        ISessionKeyValidator.Remaining memory left = module.remaining(account, s, 0);
+        ISessionKeyValidator.Remaining memory left = module.remainingOf(account, s, 0);
         if (
             left.tokensLeft[0] > _lastTokenLeft || left.nativeLeft > _lastNativeLeft
                 || left.usesLeft > _lastUsesLeft

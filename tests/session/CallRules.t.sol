@@ -18,7 +18,7 @@ import {
     BatchTooLarge,
     CallDataWithoutSelector,
     NonCanonicalCallData,
-    SessionIdMismatch
+    SessionNotFound
 } from "../../contracts/session/SessionErrors.sol";
 
 /// @notice Call matching, hard denials, op shape and signatures (rules 1-4, 10).
@@ -293,7 +293,7 @@ contract CallRulesTest is SessionTestBase {
         vm.prank(address(accountV07));
         uint256 data = module.validateUserOp(op, opHash);
         assertEq(data & 1, 1);
-        assertEq(module.remaining(address(accountV07), s, 0).tokensLeft[0], 99 ether);
+        assertEq(module.remainingOf(address(accountV07), s, 0).tokensLeft[0], 99 ether);
     }
 
     function test_signature_highSRejected() public {
@@ -305,19 +305,22 @@ contract CallRulesTest is SessionTestBase {
         uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
         uint256 sv;
         assembly ("memory-safe") {
-            sv := mload(add(sig, add(32, 70)))
+            sv := mload(add(sig, add(32, 38)))
         }
         uint256 flipped = n - sv;
-        uint8 v = uint8(sig[102]) == 27 ? 28 : 27;
+        uint8 v = uint8(sig[70]) == 27 ? 28 : 27;
         assembly ("memory-safe") {
-            mstore(add(sig, add(32, 70)), flipped)
+            mstore(add(sig, add(32, 38)), flipped)
         }
-        sig[102] = bytes1(v);
+        sig[70] = bytes1(v);
         op.signature = sig;
         expectEntryPointRevert(0, "AA24 signature error");
         submit(entryPointV08, op);
     }
 
+    /// @dev The session key's signature of an op of `s`, moved to an envelope carrying a bigger session: the id
+    ///      is the hash of the carried bytes, so the op names the bigger session. Never granted, it is not found;
+    ///      granted too (to the same key), it is found but the signature covers the small one's id and fails.
     function test_signature_sessionSwapRejected() public {
         Session memory s = tokenSession(100 ether);
         Session memory bigger = tokenSession(1000 ether);
@@ -326,10 +329,14 @@ contract CallRulesTest is SessionTestBase {
         bytes memory sig = op.signature;
         bytes memory sig65 = new bytes(65);
         for (uint256 i; i < 65; ++i) {
-            sig65[i] = sig[38 + i];
+            sig65[i] = sig[6 + i];
         }
-        op.signature = envelope(idOf(s), 0, 0, sig65, bigger, 0, "");
-        expectModuleRevert(abi.encodeWithSelector(SessionIdMismatch.selector, idOf(s), idOf(bigger)));
+        op.signature = envelope(0, 0, sig65, bigger, 0, "");
+        expectModuleRevert(abi.encodeWithSelector(SessionNotFound.selector, idOf(bigger)));
         submit(entryPointV07, op);
+        create(accountV07, bigger);
+        expectEntryPointRevert(0, "AA24 signature error");
+        submit(entryPointV07, op);
+        assertEq(module.remainingOf(address(accountV07), bigger, 0).tokensLeft[0], 1000 ether);
     }
 }

@@ -5,14 +5,15 @@ import {IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfac
 import {SessionTestBase} from "./SessionTestBase.sol";
 import {UserOpLib} from "../utils/UserOpLib.sol";
 import {Session} from "../../contracts/session/SessionTypes.sol";
+import {SessionPacking} from "../../contracts/session/SessionPacking.sol";
 import {
     EnableNonceUsed,
     EnableSignatureInvalid,
     SessionIsRevoked,
     NotInitialized,
     MalformedEnvelope,
-    SessionIdMismatch,
-    SessionAmountTooLarge
+    SessionAmountTooLarge,
+    SessionEncodingNotCanonical
 } from "../../contracts/session/SessionErrors.sol";
 
 /// @notice Enable in the first op (rule 13) and ERC-1271 (rule 11).
@@ -28,15 +29,16 @@ contract EnableGrantTest is SessionTestBase {
         signWith(ep, op, s, 0, sessionKey, FLAG_ENABLE, nonce, grant);
     }
 
-    /// @dev An enable op claiming `id`, carrying the packed bytes `carried` then `tail` as its ABI tail, correctly
-    ///      signed by the session key for `id`.
-    function _rawEnableOp(IEntryPoint ep, bytes32 id, bytes memory carried, bytes memory tail)
+    /// @dev An enable op carrying the packed bytes `carried` then `tail` (nonce and owner signature), correctly
+    ///      signed by the session key for the id of the carried bytes, `keccak256(carried)`.
+    function _rawEnableOp(IEntryPoint ep, bytes memory carried, bytes memory tail)
         private
         view
         returns (PackedUserOperation memory op)
     {
         op = unsignedOp(ep, tokenTransfer(1 ether), true);
-        op.signature = rawEnvelope(id, FLAG_ENABLE, 0, sessionSignature(ep, op, id, 0), carried, tail);
+        op.signature =
+            rawEnvelope(FLAG_ENABLE, 0, sessionSignature(ep, op, keccak256(carried), 0), carried, tail);
     }
 
     function test_enable_worksOnceOnBothEntryPoints() public {
@@ -47,8 +49,8 @@ contract EnableGrantTest is SessionTestBase {
             IEntryPoint ep = eps[i];
             address account = address(accountFor(ep));
             submit(ep, _enableOp(ep, s, NONCE, ownerEnableSignature(account, id, NONCE)));
-            assertEq(module.sessionStatus(account, id), 1);
-            assertTrue(module.isEnableNonceUsed(account, NONCE));
+            assertEq(module.statusOf(account, id), 1);
+            assertTrue(module.enableNonceUsed(account, NONCE));
             // Replay of the grant fails: the nonce is used.
             PackedUserOperation memory op = _enableOp(ep, s, NONCE, ownerEnableSignature(account, id, NONCE));
             expectModuleRevert(abi.encodeWithSelector(EnableNonceUsed.selector, account, NONCE));
@@ -71,8 +73,8 @@ contract EnableGrantTest is SessionTestBase {
         vm.prank(account);
         vm.expectRevert(abi.encodeWithSelector(NotInitialized.selector, account));
         module.validateUserOp(op, userOpHash);
-        assertEq(module.sessionStatus(account, idOf(s)), 0);
-        assertFalse(module.isEnableNonceUsed(account, NONCE));
+        assertEq(module.statusOf(account, idOf(s)), 0);
+        assertFalse(module.enableNonceUsed(account, NONCE));
     }
 
     function test_enable_invalidatedNonceFails() public {
@@ -147,70 +149,124 @@ contract EnableGrantTest is SessionTestBase {
         submit(entryPointV08, op);
     }
 
-    /// @dev The ABI session of the enable tail is the one created: it must be the packed session the op carries
-    ///      (and its id names), or the owner's grant of one session would create another.
-    function test_enable_abiSessionMustEqualPackedSession() public {
+    /// @dev Bytes that are not the canonical packing of any session, granted by the owner under their own hash:
+    ///      the same session under a second id would get fresh counters, so creation rejects them (before any
+    ///      other format check: the first case also has a zero signer) and nothing is created or consumed.
+    function test_enable_nonCanonicalBytesSignedByOwnerRejected() public {
+        address account = address(accountV07);
+        bytes[] memory variants = _nonCanonicalVariants(tokenSession(100 ether));
+        for (uint256 i; i < variants.length; ++i) {
+            bytes memory carried = variants[i];
+            bytes32 id = keccak256(carried);
+            assertTrue(id != idOf(tokenSession(100 ether)), "a second id");
+            PackedUserOperation memory op = _rawEnableOp(
+                entryPointV07, carried, enableTail(NONCE, ownerEnableSignature(account, id, NONCE))
+            );
+            expectModuleRevert(abi.encodeWithSelector(SessionEncodingNotCanonical.selector));
+            submit(entryPointV07, op);
+            assertEq(module.statusOf(account, id), 0);
+        }
+        assertFalse(module.enableNonceUsed(account, NONCE));
+    }
+
+    /// @dev Non-canonical packings of `s` (salt 0, no budget): every one is framed consistently (the envelope's
+    ///      length check passes) and differs from `pack(s)` only in what canonical packing forbids:
+    ///      0 zero signer and flag bit 7; 1 flag bit 5; 2 flag bit 6; 3 native bit with a zero word; 4 fee bit with
+    ///      a zero word; 5 gas bit with a zero word; 6 salt bit with a zero word; 7 salt bit and a zero word with a
+    ///      non-zero native word before it.
+    function _nonCanonicalVariants(Session memory s) private pure returns (bytes[] memory v) {
+        bytes memory p = SessionPacking.pack(s);
+        assertEq(uint8(p[52]), 0, "no flag set");
+        v = new bytes[](8);
+        v[0] = _withFlags(p, 0x80);
+        for (uint256 i; i < 20; ++i) {
+            v[0][i] = 0x00;
+        }
+        v[1] = _withFlags(p, 0x20);
+        v[2] = _withFlags(p, 0x40);
+        v[3] = bytes.concat(_withFlags(p, 0x02), bytes32(0));
+        v[4] = bytes.concat(_withFlags(p, 0x04), bytes32(0));
+        v[5] = bytes.concat(_withFlags(p, 0x08), bytes32(0));
+        v[6] = bytes.concat(_withFlags(p, 0x10), bytes32(0));
+        v[7] = bytes.concat(_withFlags(p, 0x12), bytes32(uint256(1)), bytes32(0));
+    }
+
+    /// @dev A copy of `p` with `flags` as its header flags byte.
+    function _withFlags(bytes memory p, uint8 flags) private pure returns (bytes memory out) {
+        out = bytes.concat(p);
+        out[52] = bytes1(flags);
+    }
+
+    /// @dev A granted session that fails the format checks (an allowance above 128 bits) meets them when it is
+    ///      enabled, exactly as `grantSession` would reject it: the checks run on the carried bytes themselves.
+    function test_enable_formatChecksRunOnTheCarriedSession() public {
+        Session memory tooLarge = tokenSession(uint256(type(uint128).max) + 1);
+        address account = address(accountV08);
+        bytes32 id = idOf(tooLarge);
+        bytes memory grant = ownerEnableSignature(account, id, NONCE);
+        PackedUserOperation memory op = _enableOp(entryPointV08, tooLarge, NONCE, grant);
+        bytes memory err =
+            abi.encodeWithSelector(SessionAmountTooLarge.selector, uint256(type(uint128).max) + 1);
+        expectModuleRevert(err);
+        submit(entryPointV08, op);
+        vm.prank(account);
+        vm.expectRevert(err);
+        module.grantSession(tooLarge);
+        assertEq(module.statusOf(account, id), 0);
+    }
+
+    /// @dev An enable envelope needs its 32-byte nonce after the packed session: none, one byte or 31 bytes of it
+    ///      are malformed. With the whole nonce and no owner signature it is well-formed but the grant is invalid;
+    ///      with the full tail it works.
+    function test_enable_missingOrCutNonceRejected() public {
+        Session memory s = tokenSession(100 ether);
+        address account = address(accountV07);
+        bytes32 id = idOf(s);
+        bytes memory full = enableTail(NONCE, ownerEnableSignature(account, id, NONCE));
+        assertEq(full.length, 32 + 20 + 65, "nonce, validator, owner signature");
+        uint256[3] memory cuts = [uint256(0), 1, 31];
+        for (uint256 i; i < cuts.length; ++i) {
+            PackedUserOperation memory op = _rawEnableOp(entryPointV07, packOf(s), _prefix(full, cuts[i]));
+            expectModuleRevert(abi.encodeWithSelector(MalformedEnvelope.selector));
+            submit(entryPointV07, op);
+        }
+        PackedUserOperation memory noSignature = _rawEnableOp(entryPointV07, packOf(s), _prefix(full, 32));
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV07, noSignature);
+        // Every byte after the nonce is the owner's signature: one more byte or one less breaks it.
+        PackedUserOperation memory longer =
+            _rawEnableOp(entryPointV07, packOf(s), bytes.concat(full, hex"00"));
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV07, longer);
+        PackedUserOperation memory shorter =
+            _rawEnableOp(entryPointV07, packOf(s), _prefix(full, full.length - 1));
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
+        submit(entryPointV07, shorter);
+        assertFalse(module.enableNonceUsed(account, NONCE));
+        submit(entryPointV07, _rawEnableOp(entryPointV07, packOf(s), full));
+        assertEq(module.statusOf(account, id), 1);
+    }
+
+    /// @dev The envelope carries the session once: an enable envelope that also appends the old ABI copy of a
+    ///      bigger session only lengthens the owner signature, which then fails; the bigger session is not created.
+    function test_enable_appendedAbiCopyIsNotASession() public {
         Session memory s = tokenSession(100 ether);
         Session memory bigger = tokenSession(1000 ether);
         address account = address(accountV07);
         bytes32 id = idOf(s);
-        bytes memory grant = ownerEnableSignature(account, id, NONCE);
-        PackedUserOperation memory op =
-            _rawEnableOp(entryPointV07, id, packOf(s), abi.encode(bigger, NONCE, grant));
-        expectModuleRevert(abi.encodeWithSelector(SessionIdMismatch.selector, id, idOf(bigger)));
+        bytes memory tail =
+            bytes.concat(enableTail(NONCE, ownerEnableSignature(account, id, NONCE)), abi.encode(bigger));
+        PackedUserOperation memory op = _rawEnableOp(entryPointV07, packOf(s), tail);
+        expectModuleRevert(abi.encodeWithSelector(EnableSignatureInvalid.selector, account, id, NONCE));
         submit(entryPointV07, op);
-        // The other way round: the bigger session granted and carried, a smaller one in the ABI tail.
-        bytes32 biggerId = idOf(bigger);
-        grant = ownerEnableSignature(account, biggerId, NONCE);
-        op = _rawEnableOp(entryPointV07, biggerId, packOf(bigger), abi.encode(s, NONCE, grant));
-        expectModuleRevert(abi.encodeWithSelector(SessionIdMismatch.selector, biggerId, id));
-        submit(entryPointV07, op);
-        assertEq(module.sessionStatus(account, id), 0);
-        assertEq(module.sessionStatus(account, biggerId), 0);
-        assertFalse(module.isEnableNonceUsed(account, NONCE));
+        assertEq(module.statusOf(account, id), 0);
+        assertEq(module.statusOf(account, idOf(bigger)), 0);
     }
 
-    /// @dev A granted session that fails the format checks (an allowance above 128 bits) cannot be created by
-    ///      carrying it packed while a valid session stands in the ABI tail, where the checks look.
-    function test_enable_abiSessionCannotLaunderFormatChecks() public {
-        Session memory tooLarge = tokenSession(uint256(type(uint128).max) + 1);
-        Session memory valid = tokenSession(100 ether);
-        address account = address(accountV08);
-        bytes32 id = idOf(tooLarge);
-        bytes memory grant = ownerEnableSignature(account, id, NONCE);
-        PackedUserOperation memory op =
-            _rawEnableOp(entryPointV08, id, packOf(tooLarge), abi.encode(valid, NONCE, grant));
-        expectModuleRevert(abi.encodeWithSelector(SessionIdMismatch.selector, id, idOf(valid)));
-        submit(entryPointV08, op);
-        // Carried honestly, the same grant meets the format check.
-        op = _rawEnableOp(entryPointV08, id, packOf(tooLarge), abi.encode(tooLarge, NONCE, grant));
-        expectModuleRevert(
-            abi.encodeWithSelector(SessionAmountTooLarge.selector, uint256(type(uint128).max) + 1)
-        );
-        submit(entryPointV08, op);
-    }
-
-    /// @dev An enable envelope needs its whole ABI tail: none, a head without the enable signature, or a tail
-    ///      missing the enable signature's last byte is malformed.
-    function test_enable_missingOrCutAbiTailRejected() public {
-        Session memory s = tokenSession(100 ether);
-        address account = address(accountV07);
-        bytes32 id = idOf(s);
-        bytes memory grant = ownerEnableSignature(account, id, NONCE);
-        bytes memory full = abi.encode(s, NONCE, grant);
-        // Cut through the enable signature's last byte, not just its ABI padding.
-        uint256 padding = (32 - grant.length % 32) % 32;
-        bytes memory cut = new bytes(full.length - padding - 1);
-        for (uint256 i; i < cut.length; ++i) {
-            cut[i] = full[i];
+    function _prefix(bytes memory b, uint256 length) private pure returns (bytes memory out) {
+        out = new bytes(length);
+        for (uint256 i; i < length; ++i) {
+            out[i] = b[i];
         }
-        bytes[3] memory tails = [bytes(""), abi.encode(uint256(0x60), NONCE, uint256(0x60)), cut];
-        for (uint256 i; i < tails.length; ++i) {
-            PackedUserOperation memory op = _rawEnableOp(entryPointV07, id, packOf(s), tails[i]);
-            expectModuleRevert(abi.encodeWithSelector(MalformedEnvelope.selector));
-            submit(entryPointV07, op);
-        }
-        submit(entryPointV07, _rawEnableOp(entryPointV07, id, packOf(s), full));
-        assertEq(module.sessionStatus(account, id), 1);
     }
 }

@@ -9,26 +9,26 @@ import {
     MalformedEnvelope,
     UnsupportedEnvelopeVersion,
     UnsupportedEnvelopeFlags,
-    SessionIdMismatch,
     SessionNotFound
 } from "../../contracts/session/SessionErrors.sol";
 
-/// @notice The framing of a plain (non-enable) v1 envelope: 103 fixed bytes then exactly the packed session,
-///         whose length the packed header states. An attacker holding the session key of a granted session
-///         edits the carried bytes (more rights, fewer limits, trailing data, a cut) and signs every variant
-///         correctly, under the granted id and under the id of the edited bytes: only the granted session's
-///         exact encoding validates.
+/// @notice The framing of a plain (non-enable) v1 envelope: 71 fixed bytes then exactly the packed session,
+///         whose length the packed header states. The envelope names no id: the op's session is the hash of the
+///         carried bytes. An attacker holding the session key of a granted session edits the carried bytes (more
+///         rights, fewer limits, trailing data, a cut) and signs every variant correctly, for the granted id and
+///         for the id of the edited bytes: only the granted session's exact encoding validates.
 /// @dev Note: ops are validated by calling the module directly as the account (what the EntryPoint's call
 ///      reaches), so each case asserts the module's exact error; EnvelopeEntryPoint cases go through handleOps.
 contract EnvelopeFormatTest is SessionTestBase {
-    uint256 private constant FIXED = 103;
+    uint256 private constant FIXED = 71;
     uint256 private constant HEADER = 58;
     uint256 private constant FLAGS_AT = 52;
     uint256 private constant CALLS_COUNT_AT = 53;
     uint256 private constant TOKENS_COUNT_AT = 54;
     uint256 private constant PAYMASTERS_COUNT_AT = 56;
     uint256 private constant EDIT_ROOT = 0;
-    uint256 private constant EDITS = 10;
+    uint256 private constant SELECTORS_COUNT_AT = 57;
+    uint256 private constant EDITS = 11;
 
     Session private _granted;
     bytes32 private _grantedId;
@@ -44,7 +44,7 @@ contract EnvelopeFormatTest is SessionTestBase {
 
     function test_envelope_exactEncodingValidates() public {
         bytes memory p = packOf(_granted);
-        assertEq(p.length, HEADER + 25 + 52 + 20 + 32, "one call, one token, one paymaster");
+        assertEq(p.length, HEADER + 25 + 52 + 20, "one call, one token, one paymaster, no salt word");
         assertEq(_grantedId, keccak256(p), "id is the hash of the carried bytes");
         PackedUserOperation memory op = _signed(_grantedId, p, "");
         assertEq(op.signature.length, FIXED + p.length);
@@ -56,11 +56,11 @@ contract EnvelopeFormatTest is SessionTestBase {
     // ----- Length -----
 
     /// @dev Bytes after the packed session of a plain envelope: one byte, a word, a second copy of the session,
-    ///      and the ABI tail the previous envelope format carried.
+    ///      an enable tail (nonce and owner signature) without the ENABLE flag, and an ABI copy of the session.
     function test_envelope_trailingBytesRejected() public {
         bytes memory p = packOf(_granted);
-        bytes[4] memory tails =
-            [bytes(hex"00"), new bytes(32), p, abi.encode(_granted, uint256(0), bytes(""))];
+        bytes memory grant = ownerEnableSignature(address(accountV07), _grantedId, 1);
+        bytes[5] memory tails = [bytes(hex"00"), new bytes(32), p, enableTail(1, grant), abi.encode(_granted)];
         for (uint256 i; i < tails.length; ++i) {
             _expectRejected(
                 _signed(_grantedId, p, tails[i]), abi.encodeWithSelector(MalformedEnvelope.selector)
@@ -78,7 +78,7 @@ contract EnvelopeFormatTest is SessionTestBase {
         }
     }
 
-    /// @dev Below 103 + 58 bytes the length is rejected before the version and flags are read.
+    /// @dev Below 71 + 58 bytes the length is rejected before the version and flags are read.
     function test_envelope_shortRejectedBeforeVersionAndFlags() public {
         PackedUserOperation memory op = _signed(_grantedId, packOf(_granted), "");
         bytes memory bad = op.signature;
@@ -108,44 +108,39 @@ contract EnvelopeFormatTest is SessionTestBase {
 
     // ----- Edited header and lists -----
 
-    /// @dev Under the granted id, every edit is a mismatch between the claimed id and the carried bytes, checked
-    ///      before anything is read from them.
-    function test_envelope_editsUnderGrantedIdMismatch() public {
-        for (uint256 edit; edit < EDITS; ++edit) {
-            bytes memory p = _edited(edit);
-            _expectRejected(
-                _signed(_grantedId, p, ""),
-                abi.encodeWithSelector(SessionIdMismatch.selector, _grantedId, keccak256(p))
-            );
-        }
-    }
-
-    /// @dev Under the id of the edited bytes (correctly signed), every edit names a session never granted.
-    function test_envelope_editsUnderTheirOwnIdNotFound() public {
+    /// @dev Every edit names the session of the edited bytes, never granted: whether the key signed the op for
+    ///      the granted id (a replayed signature) or for the edited bytes' own id, it is not found.
+    function test_envelope_editsNotFoundWhateverTheSignedId() public {
         for (uint256 edit; edit < EDITS; ++edit) {
             bytes memory p = _edited(edit);
             bytes32 id = keccak256(p);
-            _expectRejected(_signed(id, p, ""), abi.encodeWithSelector(SessionNotFound.selector, id));
+            bytes memory err = abi.encodeWithSelector(SessionNotFound.selector, id);
+            _expectRejected(_signed(_grantedId, p, ""), err);
+            _expectRejected(_signed(id, p, ""), err);
         }
     }
 
-    /// @dev Another session granted to the same account, carried under the first one's id (and the reverse): the
-    ///      key of both cannot borrow the other's limits.
-    function test_envelope_otherGrantedSessionUnderClaimedId() public {
+    /// @dev Another session granted to the same key and account, its bytes carried in an op the key signed for
+    ///      the first one (and the reverse): the op is validated as the carried session, whose id the signature
+    ///      does not cover, so it fails (SIG_VALIDATION_FAILED; the EntryPoint rejects it). Neither session
+    ///      lends its limits to an op signed for the other.
+    function test_envelope_otherGrantedSessionsBytesFailTheSignature() public {
         Session memory other = tokenSession(1000 ether);
         other.salt = keccak256("other");
         bytes32 otherId = create(accountV07, other);
-        _expectRejected(
-            _signed(_grantedId, packOf(other), ""),
-            abi.encodeWithSelector(SessionIdMismatch.selector, _grantedId, otherId)
+        assertEq(
+            _validate(_signed(_grantedId, packOf(other), "")) & 1, 1, "other's bytes, granted's signature"
         );
-        _expectRejected(
-            _signed(otherId, packOf(_granted), ""),
-            abi.encodeWithSelector(SessionIdMismatch.selector, otherId, _grantedId)
+        assertEq(
+            _validate(_signed(otherId, packOf(_granted), "")) & 1, 1, "granted's bytes, other's signature"
         );
+        PackedUserOperation memory op = _signed(_grantedId, packOf(other), "");
+        expectEntryPointRevert(0, "AA24 signature error");
+        submit(entryPointV07, op);
+        assertEq(token.balanceOf(recipient), 0);
     }
 
-    /// @dev The same attack through the real EntryPoint, on both versions.
+    /// @dev The root-bit edit through the real EntryPoint, on both versions, signed for the granted id.
     function test_envelope_editedRootBitThroughEntryPoints() public {
         create(accountV08, _granted);
         bytes memory p = _edited(EDIT_ROOT);
@@ -154,8 +149,8 @@ contract EnvelopeFormatTest is SessionTestBase {
             PackedUserOperation memory op =
                 unsignedOp(eps[i], single(address(target), 0, hex"cafebabe"), true);
             bytes memory sig65 = sessionSignature(eps[i], op, _grantedId, 0);
-            op.signature = rawEnvelope(_grantedId, 0, 0, sig65, p, "");
-            expectModuleRevert(abi.encodeWithSelector(SessionIdMismatch.selector, _grantedId, keccak256(p)));
+            op.signature = rawEnvelope(0, 0, sig65, p, "");
+            expectModuleRevert(abi.encodeWithSelector(SessionNotFound.selector, keccak256(p)));
             submit(eps[i], op);
         }
         assertEq(target.callCount(), 0);
@@ -166,24 +161,26 @@ contract EnvelopeFormatTest is SessionTestBase {
     /// @dev The granted session's encoding with one edit, each framed consistently (the header's counts and
     ///      flags describe the edited length), so only the id can tell it from a granted session:
     ///      0 root bit set; 1 native bit set with a zero word; 2 fee bit set with a zero word; 3 native bit set
-    ///      with a non-zero word; 4 flag bit 4; 5 flag bit 7; 6 paymasters count bumped with a paymaster
-    ///      added after the listed one; 7 token allowance dropped (count and entry); 8 an ANY-target
-    ///      ANY-selector grant added; 9 paymasters count bumped with 20 bytes appended after the salt.
+    ///      with a non-zero word; 4 salt bit set with a zero word; 5 flag bit 7; 6 paymasters count bumped with a
+    ///      paymaster added after the listed one; 7 token allowance dropped (count and entry); 8 an ANY-target
+    ///      ANY-selector grant added; 9 accountSelectors count bumped with a selector appended; 10 salt bit set
+    ///      with a non-zero salt word (the same permissions under another salt).
     function _edited(uint256 edit) private view returns (bytes memory p) {
         p = packOf(_granted);
-        // tokenSession: header | 1 call | 1 token | 1 paymaster | salt (no periodic, no account selector, no
-        // budget word), so the budget words and the next paymaster would go right before the salt.
+        // tokenSession: header | 1 call | 1 token | 1 paymaster (no periodic, no account selector, no budget or
+        // salt word), so an added paymaster, selector, budget or salt word goes at the end.
         uint256 tokensAt = HEADER + 25;
-        uint256 saltAt = p.length - 32;
+        uint256 end = p.length;
+        assertEq(uint8(p[FLAGS_AT]), 0, "no flag set");
         if (edit == 0) p[FLAGS_AT] |= 0x01;
-        if (edit == 1) p = _setBitAndInsert(p, 0x02, saltAt, new bytes(32));
-        if (edit == 2) p = _setBitAndInsert(p, 0x04, saltAt, new bytes(32));
-        if (edit == 3) p = _setBitAndInsert(p, 0x02, saltAt, abi.encode(type(uint128).max));
-        if (edit == 4) p[FLAGS_AT] |= 0x10;
+        if (edit == 1) p = _setBitAndInsert(p, 0x02, end, new bytes(32));
+        if (edit == 2) p = _setBitAndInsert(p, 0x04, end, new bytes(32));
+        if (edit == 3) p = _setBitAndInsert(p, 0x02, end, abi.encode(type(uint128).max));
+        if (edit == 4) p = _setBitAndInsert(p, 0x10, end, new bytes(32));
         if (edit == 5) p[FLAGS_AT] |= 0x80;
         if (edit == 6) {
             p[PAYMASTERS_COUNT_AT] = bytes1(uint8(p[PAYMASTERS_COUNT_AT]) + 1);
-            p = _splice(p, saltAt, 0, abi.encodePacked(bytes20(keccak256("attacker paymaster"))));
+            p = _splice(p, end, 0, abi.encodePacked(bytes20(keccak256("attacker paymaster"))));
         }
         if (edit == 7) {
             p[TOKENS_COUNT_AT] = 0x00;
@@ -194,9 +191,10 @@ contract EnvelopeFormatTest is SessionTestBase {
             p = _splice(p, tokensAt, 0, abi.encodePacked(address(0), bytes4(0), uint8(0x03)));
         }
         if (edit == 9) {
-            p[PAYMASTERS_COUNT_AT] = bytes1(uint8(p[PAYMASTERS_COUNT_AT]) + 1);
-            p = bytes.concat(p, bytes20(keccak256("appended")));
+            p[SELECTORS_COUNT_AT] = bytes1(uint8(p[SELECTORS_COUNT_AT]) + 1);
+            p = bytes.concat(p, bytes4(0xe9ae5c53));
         }
+        if (edit == 10) p = _setBitAndInsert(p, 0x10, end, abi.encode(keccak256("another salt")));
         assertTrue(keccak256(p) != _grantedId, "edit changes the bytes");
     }
 
@@ -220,15 +218,15 @@ contract EnvelopeFormatTest is SessionTestBase {
 
     // ----- Helpers -----
 
-    /// @dev A sponsored token-transfer op on EntryPoint v0.7 whose envelope claims `id`, carries `p` then `tail`,
-    ///      and is correctly signed by the session key for `id`.
+    /// @dev A sponsored token-transfer op on EntryPoint v0.7 whose envelope carries `p` then `tail`, signed by
+    ///      the session key for session `id` (the envelope itself names no id).
     function _signed(bytes32 id, bytes memory p, bytes memory tail)
         private
         view
         returns (PackedUserOperation memory op)
     {
         op = unsignedOp(entryPointV07, tokenTransfer(1 ether), true);
-        op.signature = rawEnvelope(id, 0, 0, sessionSignature(entryPointV07, op, id, 0), p, tail);
+        op.signature = rawEnvelope(0, 0, sessionSignature(entryPointV07, op, id, 0), p, tail);
     }
 
     /// @dev `validateUserOp` called as the account, as the EntryPoint would.

@@ -106,7 +106,7 @@ contract Erc20AllowanceTest is SessionTestBase {
             b.nonce = a.nonce + 1;
             sign(ep, b, s, 0, sessionKey);
             submitTwo(ep, a, b);
-            assertEq(module.remaining(account, s, 0).tokensLeft[0], 0);
+            assertEq(module.remainingOf(account, s, 0).tokensLeft[0], 0);
         }
     }
 
@@ -124,7 +124,7 @@ contract Erc20AllowanceTest is SessionTestBase {
             ep,
             sessionOp(ep, s, single(address(token), 0, abi.encodeCall(token.approve, (recipient, 20 ether))))
         );
-        assertEq(module.remaining(account, s, 0).tokensLeft[0], 10 ether);
+        assertEq(module.remainingOf(account, s, 0).tokensLeft[0], 10 ether);
         // approve(…, 0) costs nothing.
         submit(ep, sessionOp(ep, s, single(address(token), 0, abi.encodeCall(token.approve, (recipient, 0)))));
         PackedUserOperation memory op =
@@ -200,7 +200,7 @@ contract Erc20AllowanceTest is SessionTestBase {
         address account = address(accountFor(ep));
         create(accountFor(ep), s);
         submit(ep, sessionOp(ep, s, single(address(token), 0, abi.encodeCall(token.name, ()))));
-        assertEq(module.remaining(account, s, 0).tokensLeft[0], 100 ether);
+        assertEq(module.remainingOf(account, s, 0).tokensLeft[0], 100 ether);
     }
 
     function test_erc20_nonCanonicalArgumentsRejected() public {
@@ -242,7 +242,7 @@ contract Erc20AllowanceTest is SessionTestBase {
         calls[0] = Execution(address(token), 0, abi.encodeCall(token.transfer, (recipient, 50 ether)));
         calls[1] = Execution(address(other), 0, abi.encodeCall(other.transfer, (recipient, 5 ether)));
         submit(ep, sessionOp(ep, s, UserOpLib.executeBatch(calls)));
-        ISessionKeyValidator.Remaining memory r = module.remaining(account, s, 0);
+        ISessionKeyValidator.Remaining memory r = module.remainingOf(account, s, 0);
         assertEq(r.tokensLeft[0], 50 ether);
         assertEq(r.tokensLeft[1], 0);
         PackedUserOperation memory op =

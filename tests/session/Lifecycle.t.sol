@@ -32,7 +32,7 @@ contract LifecycleTest is SessionTestBase {
             bytes32 id = create(account, s);
             vm.prank(address(account));
             module.pauseSession(id);
-            assertEq(module.sessionStatus(address(account), id), 2);
+            assertEq(module.statusOf(address(account), id), 2);
             PackedUserOperation memory op = sessionOp(ep, s, tokenTransfer(1 ether));
             expectModuleRevert(abi.encodeWithSelector(SessionIsPaused.selector, id));
             submit(ep, op);
@@ -54,17 +54,17 @@ contract LifecycleTest is SessionTestBase {
         submit(ep, op);
         vm.prank(address(account));
         vm.expectRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
-        module.createSession(s);
+        module.grantSession(s);
         // Even across uninstall and reinstall.
         uninstall(account);
         install(account);
-        assertEq(module.sessionStatus(address(account), id), 3);
+        assertEq(module.statusOf(address(account), id), 3);
         vm.prank(address(account));
         vm.expectRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
-        module.createSession(s);
+        module.grantSession(s);
     }
 
-    /// @dev Sessions passed to `onInstall` get the same id as `createSession` and `getSessionId` give
+    /// @dev Sessions passed to `onInstall` get the same id as `grantSession` and `computeSessionId` give
     ///      (`keccak256(pack(session))`), so their ops validate with the packed session in the envelope.
     function test_lifecycle_installWithSessionsUsesPackedIds() public {
         TestAccount account = accountV07;
@@ -75,8 +75,8 @@ contract LifecycleTest is SessionTestBase {
         vm.prank(address(account));
         account.installModule(1, address(module), abi.encode(sessions));
         for (uint256 i; i < 2; ++i) {
-            assertEq(module.getSessionId(sessions[i]), keccak256(packOf(sessions[i])));
-            assertEq(module.sessionStatus(address(account), idOf(sessions[i])), 1);
+            assertEq(module.computeSessionId(sessions[i]), keccak256(packOf(sessions[i])));
+            assertEq(module.statusOf(address(account), idOf(sessions[i])), 1);
         }
         submit(entryPointV07, sessionOp(entryPointV07, sessions[0], tokenTransfer(1 ether)));
         submit(entryPointV07, sessionOp(entryPointV07, sessions[1], single(recipient, 1 ether, "")));
@@ -104,19 +104,19 @@ contract LifecycleTest is SessionTestBase {
         assertFalse(module.isInitialized(address(account)));
         install(account);
         // Every live session (active or paused) was revoked by the uninstall: nothing comes back.
-        assertEq(module.sessionStatus(address(account), id), 3);
-        assertEq(module.sessionStatus(address(account), pausedId), 3);
+        assertEq(module.statusOf(address(account), id), 3);
+        assertEq(module.statusOf(address(account), pausedId), 3);
         PackedUserOperation memory op = sessionOp(ep, s, tokenTransfer(1 ether));
         expectModuleRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
         submit(ep, op);
         vm.prank(address(account));
         vm.expectRevert(abi.encodeWithSelector(SessionIsRevoked.selector, id));
-        module.createSession(s);
+        module.grantSession(s);
         // The same permissions under a new salt are a new session with fresh counters.
         Session memory again = tokenSession(100 ether);
         again.salt = keccak256("after reinstall");
         create(account, again);
-        assertEq(module.remaining(address(account), again, 0).tokensLeft[0], 100 ether);
+        assertEq(module.remainingOf(address(account), again, 0).tokensLeft[0], 100 ether);
         submit(ep, sessionOp(ep, again, tokenTransfer(100 ether)));
     }
 
@@ -130,7 +130,7 @@ contract LifecycleTest is SessionTestBase {
         Session memory extra = _salted(max);
         vm.prank(address(account));
         vm.expectRevert(abi.encodeWithSelector(TooManyLiveSessions.selector, address(account), max));
-        module.createSession(extra);
+        module.grantSession(extra);
         // Revoking a session frees its place; the last live id moves into it and keeps working.
         vm.prank(address(account));
         module.revokeSession(ids[3]);
@@ -145,9 +145,9 @@ contract LifecycleTest is SessionTestBase {
         assertLt(used, 1_000_000, "uninstall with 64 live sessions stays cheap");
         install(account);
         for (uint256 i; i < max; ++i) {
-            assertEq(module.sessionStatus(address(account), ids[i]), 3);
+            assertEq(module.statusOf(address(account), ids[i]), 3);
         }
-        assertEq(module.sessionStatus(address(account), idOf(extra)), 3);
+        assertEq(module.statusOf(address(account), idOf(extra)), 3);
         // After the reinstall the account has all its places again.
         for (uint256 i = max + 1; i < 2 * max + 1; ++i) {
             create(account, _salted(i));
@@ -165,16 +165,16 @@ contract LifecycleTest is SessionTestBase {
         module.revokeSession(a); // c moves to a's place
         module.revokeSession(c); // b moves to c's new place
         vm.stopPrank();
-        assertEq(module.sessionStatus(address(account), b), 1);
+        assertEq(module.statusOf(address(account), b), 1);
         bytes32[] memory revokedSessions = new bytes32[](1);
         revokedSessions[0] = b;
         vm.expectEmit(address(module));
         emit AccountReset(address(account), revokedSessions);
         uninstall(account);
         install(account);
-        assertEq(module.sessionStatus(address(account), a), 3);
-        assertEq(module.sessionStatus(address(account), b), 3);
-        assertEq(module.sessionStatus(address(account), c), 3);
+        assertEq(module.statusOf(address(account), a), 3);
+        assertEq(module.statusOf(address(account), b), 3);
+        assertEq(module.statusOf(address(account), c), 3);
     }
 
     /// @dev A token session made distinct by its salt.
@@ -194,7 +194,7 @@ contract LifecycleTest is SessionTestBase {
         module.pauseSession(id);
         vm.prank(address(accountV08));
         module.revokeSession(id);
-        assertEq(module.sessionStatus(address(accountV07), id), 1);
+        assertEq(module.statusOf(address(accountV07), id), 1);
         submit(entryPointV07, sessionOp(entryPointV07, s, tokenTransfer(1 ether)));
     }
 
@@ -225,7 +225,7 @@ contract LifecycleTest is SessionTestBase {
         create(accountV08, s);
         submit(entryPointV07, sessionOp(entryPointV07, s, tokenTransfer(100 ether)));
         submit(entryPointV08, sessionOp(entryPointV08, s, tokenTransfer(100 ether)));
-        assertEq(module.remaining(address(accountV07), s, 0).tokensLeft[0], 0);
+        assertEq(module.remainingOf(address(accountV07), s, 0).tokensLeft[0], 0);
     }
 
     function test_isolation_signatureBoundToChainAndAccount() public {
@@ -250,24 +250,24 @@ contract LifecycleTest is SessionTestBase {
         s.signer = address(0);
         vm.startPrank(address(accountV07));
         vm.expectRevert(SessionSignerZero.selector);
-        module.createSession(s);
+        module.grantSession(s);
         s = tokenSession(uint256(type(uint128).max) + 1);
         vm.expectRevert(
             abi.encodeWithSelector(SessionAmountTooLarge.selector, uint256(type(uint128).max) + 1)
         );
-        module.createSession(s);
+        module.grantSession(s);
         s = tokenSession(1);
         s.rateLimit = 1;
         vm.expectRevert(SessionPeriodRequired.selector);
-        module.createSession(s);
+        module.grantSession(s);
         s = tokenSession(1);
         s.paymasters = new address[](5);
         vm.expectRevert(abi.encodeWithSelector(SessionListTooLong.selector, 4, 5, 4));
-        module.createSession(s);
+        module.grantSession(s);
         s = tokenSession(1);
-        module.createSession(s);
+        module.grantSession(s);
         vm.expectRevert(abi.encodeWithSelector(SessionAlreadyExists.selector, idOf(s)));
-        module.createSession(s);
+        module.grantSession(s);
         vm.stopPrank();
     }
 }

@@ -73,7 +73,7 @@ contract NativeAndFeesTest is SessionTestBase {
             PackedUserOperation memory op = unsignedOp(ep, single(recipient, 1, ""), false);
             sign(ep, op, s, 0, sessionKey);
             submit(ep, op);
-            assertEq(module.remaining(address(accountFor(ep)), s, 0).feeLeft, OP_FEE - 1);
+            assertEq(module.remainingOf(address(accountFor(ep)), s, 0).feeLeft, OP_FEE - 1);
             op = unsignedOp(ep, single(recipient, 1, ""), false);
             sign(ep, op, s, 0, sessionKey);
             expectModuleRevert(abi.encodeWithSelector(FeeBudgetExceeded.selector, id, OP_FEE, OP_FEE - 1));
@@ -87,7 +87,7 @@ contract NativeAndFeesTest is SessionTestBase {
         IEntryPoint ep = entryPointV08;
         create(accountFor(ep), s);
         submit(ep, sessionOp(ep, s, single(recipient, 1, "")));
-        assertEq(module.remaining(address(accountFor(ep)), s, 0).feeLeft, 1);
+        assertEq(module.remainingOf(address(accountFor(ep)), s, 0).feeLeft, 1);
     }
 
     function test_paymaster_unlistedRejected() public {
@@ -121,7 +121,7 @@ contract NativeAndFeesTest is SessionTestBase {
         IEntryPoint ep = entryPointV07;
         bytes32 id = create(accountFor(ep), s);
         submit(ep, sessionOp(ep, s, single(recipient, 1, "")));
-        assertEq(module.remaining(address(accountFor(ep)), s, 0).gasLeft, sponsoredGas - 1);
+        assertEq(module.remainingOf(address(accountFor(ep)), s, 0).gasLeft, sponsoredGas - 1);
         PackedUserOperation memory op = sessionOp(ep, s, single(recipient, 1, ""));
         expectModuleRevert(
             abi.encodeWithSelector(GasBudgetExceeded.selector, id, sponsoredGas, sponsoredGas - 1)

@@ -12,9 +12,10 @@ import {
 } from "../../contracts/session/SessionTypes.sol";
 import {SessionListTooLong} from "../../contracts/session/SessionErrors.sol";
 
-/// @notice The packed session encoding (notes/PACKED.md): golden vectors written byte by byte from the layout
-///         table, a fuzzed read-back of every field at its documented offset, the module's views against the
-///         library, and the 255-entry bound of a 1-byte list length.
+/// @notice The packed session encoding (notes/PACKED.md, with the optional salt of notes/WAVE2.md): golden
+///         vectors written byte by byte from the layout table (salt zero and non-zero), a fuzzed read-back of
+///         every field at its documented offset, the module's assembly packer against the library's reference
+///         encoder on fuzzed sessions, and the 255-entry bound of a 1-byte list length.
 /// @dev Note: the session id is `keccak256(pack(session))`, so these vectors pin every id the module, the Rust
 ///      crates and the CLI compute; a change to the layout must change them on purpose.
 contract PackedSessionTest is SessionTestBase {
@@ -63,7 +64,7 @@ contract PackedSessionTest is SessionTestBase {
             hex"515253545556", // 38 periodStart
             hex"61626364", // 44 maxUses
             hex"71727374", // 48 rateLimit
-            hex"0b", // 52 flags: root | native | gas
+            hex"1b", // 52 flags: root | native | gas | salt
             hex"0201020101" // 53 calls, tokens, periodic, paymasters, accountSelectors
         );
         bytes memory lists = bytes.concat(
@@ -92,7 +93,7 @@ contract PackedSessionTest is SessionTestBase {
         );
     }
 
-    /// @dev Every budget present (their order pinned), no list, not root.
+    /// @dev Every budget present (their order pinned), no list, not root, salt zero (no salt word).
     function _budgetsOnlySession() private pure returns (Session memory s) {
         s.signer = 0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa;
         s.nativeAllowance = 1;
@@ -111,8 +112,7 @@ contract PackedSessionTest is SessionTestBase {
             hex"0000000000",
             hex"0000000000000000000000000000000000000000000000000000000000000001", // 58 nativeAllowance
             hex"0000000000000000000000000000000000000000000000000000000000000002", // 90 feeBudget
-            hex"0000000000000000000000000000000000000000000000000000000000000003", // 122 gasBudget
-            hex"0000000000000000000000000000000000000000000000000000000000000000" // 154 salt
+            hex"0000000000000000000000000000000000000000000000000000000000000003" // 122 gasBudget
         );
     }
 
@@ -122,24 +122,23 @@ contract PackedSessionTest is SessionTestBase {
         assertEq(expected.length, 384, "58 + 2*32 + 2*25 + 4 + 3*52 + 20 + 32");
         assertEq(SessionPacking.pack(s), expected, "library pack");
         assertEq(SessionPacking.id(s), keccak256(expected), "library id");
-        assertEq(module.packSession(s), expected, "module packSession");
-        assertEq(module.getSessionId(s), keccak256(expected), "module getSessionId");
+        assertEq(module.toPackedSession(s), expected, "module toPackedSession");
+        assertEq(module.computeSessionId(s), keccak256(expected), "module computeSessionId");
         assertEq(idOf(s), keccak256(expected), "test idOf");
     }
 
     function test_pack_goldenBudgetsOnlySession() public view {
         Session memory s = _budgetsOnlySession();
         bytes memory expected = _budgetsOnlySessionBytes();
-        assertEq(expected.length, 186, "58 + 3*32 + 32");
+        assertEq(expected.length, 154, "58 + 3*32, no salt word");
         assertEq(SessionPacking.pack(s), expected, "library pack");
-        assertEq(module.packSession(s), expected, "module packSession");
-        assertEq(module.getSessionId(s), keccak256(expected), "module getSessionId");
+        assertEq(module.toPackedSession(s), expected, "module toPackedSession");
+        assertEq(module.computeSessionId(s), keccak256(expected), "module computeSessionId");
     }
 
-    /// @dev Each budget alone: its flag bit and its word, and nothing for the other two.
+    /// @dev Each budget alone: its flag bit and its word, and nothing for the other two or the zero salt.
     function test_pack_goldenSingleBudgets() public view {
         bytes memory zeroScalars = new bytes(52);
-        bytes memory salt = new bytes(32);
         bytes memory seven = hex"0000000000000000000000000000000000000000000000000000000000000007";
         bytes1[3] memory flagBytes = [bytes1(0x02), 0x04, 0x08];
         for (uint256 i; i < 3; ++i) {
@@ -147,13 +146,48 @@ contract PackedSessionTest is SessionTestBase {
             if (i == 0) s.nativeAllowance = 7;
             if (i == 1) s.feeBudget = 7;
             if (i == 2) s.gasBudget = 7;
-            bytes memory expected = bytes.concat(zeroScalars, flagBytes[i], hex"0000000000", seven, salt);
-            assertEq(module.packSession(s), expected);
+            bytes memory expected = bytes.concat(zeroScalars, flagBytes[i], hex"0000000000", seven);
+            assertEq(module.toPackedSession(s), expected);
+            assertEq(SessionPacking.pack(s), expected);
         }
-        // No budget, no list, no field: the 58-byte header and the salt, all zero.
+        // No budget, no list, no field, salt zero: the 58-byte header alone, all zero.
         Session memory empty;
-        assertEq(module.packSession(empty), new bytes(90));
-        assertEq(module.getSessionId(empty), keccak256(new bytes(90)));
+        assertEq(module.toPackedSession(empty), new bytes(58));
+        assertEq(SessionPacking.pack(empty), new bytes(58));
+        assertEq(module.computeSessionId(empty), keccak256(new bytes(58)));
+    }
+
+    /// @dev The salt is carried (flags bit 4, one word after the budgets) only when it is not zero: the same
+    ///      session with salt zero and with a salt, byte by byte, and their distinct ids.
+    function test_pack_goldenSaltZeroAndNonZero() public view {
+        Session memory s;
+        s.signer = 0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa;
+        s.feeBudget = 5;
+        bytes memory withoutSalt = bytes.concat(
+            hex"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", // 0 signer
+            new bytes(32), // 20 window, schedule, maxUses, rateLimit
+            hex"04" // 52 flags: fee; no salt
+            hex"0000000000",
+            hex"0000000000000000000000000000000000000000000000000000000000000005" // 58 feeBudget
+        );
+        assertEq(withoutSalt.length, 90, "58 + 32");
+        assertEq(SessionPacking.pack(s), withoutSalt, "library, salt zero");
+        assertEq(module.toPackedSession(s), withoutSalt, "module, salt zero");
+        assertEq(module.computeSessionId(s), keccak256(withoutSalt), "id, salt zero");
+        s.salt = 0x00000000000000000000000000000000000000000000000000000000000000c5;
+        bytes memory withSalt = bytes.concat(
+            hex"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", // 0 signer
+            new bytes(32), // 20 window, schedule, maxUses, rateLimit
+            hex"14" // 52 flags: fee | salt
+            hex"0000000000",
+            hex"0000000000000000000000000000000000000000000000000000000000000005", // 58 feeBudget
+            hex"00000000000000000000000000000000000000000000000000000000000000c5" // 90 salt
+        );
+        assertEq(withSalt.length, 122, "58 + 2*32");
+        assertEq(SessionPacking.pack(s), withSalt, "library, salt set");
+        assertEq(module.toPackedSession(s), withSalt, "module, salt set");
+        assertEq(module.computeSessionId(s), keccak256(withSalt), "id, salt set");
+        assertTrue(keccak256(withSalt) != keccak256(withoutSalt), "the salt changes the id");
     }
 
     // ----- Field offsets, fuzzed -----
@@ -172,7 +206,7 @@ contract PackedSessionTest is SessionTestBase {
         s.nativeAllowance = _maybeZero(seed, 8);
         s.feeBudget = _maybeZero(seed, 9);
         s.gasBudget = _maybeZero(seed, 10);
-        s.salt = bytes32(_word(seed, 11));
+        s.salt = bytes32(_maybeZero(seed, 11));
         s.calls = new CallGrant[](_word(seed, 12) % 5);
         for (uint256 i; i < s.calls.length; ++i) {
             uint256 w = _word(seed, 100 + i);
@@ -200,15 +234,15 @@ contract PackedSessionTest is SessionTestBase {
     /// @dev Reads every field of `s` back from its packed bytes at the offsets of the layout table.
     function testFuzz_pack_everyFieldAtItsOffset(bytes32 seed) public view {
         Session memory s = _sessionFromSeed(seed);
-        bytes memory p = module.packSession(s);
+        bytes memory p = module.toPackedSession(s);
         assertEq(p, SessionPacking.pack(s), "module and library agree");
-        assertEq(module.getSessionId(s), keccak256(p), "id is the hash of the packed bytes");
-        uint256 budgets =
-            (s.nativeAllowance != 0 ? 1 : 0) + (s.feeBudget != 0 ? 1 : 0) + (s.gasBudget != 0 ? 1 : 0);
+        assertEq(module.computeSessionId(s), keccak256(p), "id is the hash of the packed bytes");
+        uint256 words = (s.nativeAllowance != 0 ? 1 : 0) + (s.feeBudget != 0 ? 1 : 0)
+            + (s.gasBudget != 0 ? 1 : 0) + (s.salt != 0 ? 1 : 0);
         assertEq(
             p.length,
-            HEADER + 32 * budgets + 25 * s.calls.length + 4 * s.accountSelectors.length + 52
-                * (s.tokens.length + s.periodic.length) + 20 * s.paymasters.length + 32,
+            HEADER + 32 * words + 25 * s.calls.length + 4 * s.accountSelectors.length + 52
+                * (s.tokens.length + s.periodic.length) + 20 * s.paymasters.length,
             "length"
         );
         assertEq(_read(p, 0, 20), uint160(s.signer), "signer");
@@ -219,7 +253,7 @@ contract PackedSessionTest is SessionTestBase {
         assertEq(_read(p, 44, 4), s.maxUses, "maxUses");
         assertEq(_read(p, 48, 4), s.rateLimit, "rateLimit");
         uint256 flags = (s.root ? 1 : 0) | (s.nativeAllowance != 0 ? 2 : 0) | (s.feeBudget != 0 ? 4 : 0)
-            | (s.gasBudget != 0 ? 8 : 0);
+            | (s.gasBudget != 0 ? 8 : 0) | (s.salt != 0 ? 16 : 0);
         assertEq(_read(p, FLAGS_AT, 1), flags, "flags");
         assertEq(_read(p, _countAt(0), 1), s.calls.length, "calls length");
         assertEq(_read(p, _countAt(1), 1), s.accountSelectors.length, "accountSelectors length");
@@ -230,8 +264,32 @@ contract PackedSessionTest is SessionTestBase {
         if (s.nativeAllowance != 0) at = _expectWord(p, at, s.nativeAllowance, "nativeAllowance");
         if (s.feeBudget != 0) at = _expectWord(p, at, s.feeBudget, "feeBudget");
         if (s.gasBudget != 0) at = _expectWord(p, at, s.gasBudget, "gasBudget");
-        assertEq(bytes32(_read(p, at, 32)), s.salt, "salt");
-        assertEq(at + 32, p.length, "salt is last");
+        if (s.salt != 0) at = _expectWord(p, at, uint256(s.salt), "salt");
+        assertEq(at, p.length, "nothing after the last present word");
+    }
+
+    /// @dev Two independent encoders on any session the fuzzer builds (every field, random list lengths): the
+    ///      module's assembly packer over calldata and the library's reference `pack` give the same bytes (or the
+    ///      same revert), and the module's id is their hash.
+    function testFuzz_pack_moduleMatchesReference(Session memory s) public view {
+        (bool moduleOk, bytes memory moduleOut) =
+            address(module).staticcall(abi.encodeCall(module.toPackedSession, (s)));
+        (bool referenceOk, bytes memory referenceOut) =
+            address(this).staticcall(abi.encodeCall(this.referencePack, (s)));
+        assertEq(moduleOk, referenceOk, "both encode or both revert");
+        assertEq(moduleOut, referenceOut, "same bytes or same revert data");
+        if (moduleOk) {
+            bytes memory p = abi.decode(moduleOut, (bytes));
+            assertEq(module.computeSessionId(s), keccak256(p), "id is the hash of the packed bytes");
+            assertEq(SessionPacking.id(s), keccak256(p), "library id");
+        }
+    }
+
+    /// @notice The reference encoder behind an external call, so that a revert can be compared with the module's.
+    /// @param s The session to pack.
+    /// @return The packed encoding of `s` (SessionPacking.pack).
+    function referencePack(Session calldata s) external pure returns (bytes memory) {
+        return SessionPacking.pack(s);
     }
 
     function _expectLists(bytes memory p, uint256 at, Session memory s) private pure returns (uint256) {
@@ -268,15 +326,15 @@ contract PackedSessionTest is SessionTestBase {
         for (uint8 field; field < 5; ++field) {
             Session memory s = _withListLength(field, 256);
             vm.expectRevert(abi.encodeWithSelector(SessionListTooLong.selector, field, 256, 255));
-            module.getSessionId(s);
+            module.computeSessionId(s);
             vm.expectRevert(abi.encodeWithSelector(SessionListTooLong.selector, field, 256, 255));
-            module.packSession(s);
+            module.toPackedSession(s);
         }
         // Several lists too long: the first in field order is reported.
         Session memory all = _withListLength(4, 300);
         all.accountSelectors = new bytes4[](256);
         vm.expectRevert(abi.encodeWithSelector(SessionListTooLong.selector, 1, 256, 255));
-        module.getSessionId(all);
+        module.computeSessionId(all);
     }
 
     /// @dev 255 entries is the largest list with an encoding: its length byte is 0xff.
@@ -284,10 +342,10 @@ contract PackedSessionTest is SessionTestBase {
         uint256[5] memory sizes = [uint256(25), 4, 52, 52, 20];
         for (uint8 field; field < 5; ++field) {
             Session memory s = _withListLength(field, 255);
-            bytes memory p = module.packSession(s);
-            assertEq(p.length, HEADER + 255 * sizes[field] + 32, "length");
+            bytes memory p = module.toPackedSession(s);
+            assertEq(p.length, HEADER + 255 * sizes[field], "length");
             assertEq(_read(p, _countAt(field), 1), 255, "length byte");
-            assertEq(module.getSessionId(s), keccak256(p), "id");
+            assertEq(module.computeSessionId(s), keccak256(p), "id");
         }
     }
 

@@ -5,9 +5,16 @@ import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.s
 import {Vm} from "../base/Vm.sol";
 import {SessionTestBase} from "./SessionTestBase.sol";
 import {Session} from "../../contracts/session/SessionTypes.sol";
-import {SessionUsed, SessionUsedAndCharged} from "../../contracts/session/SessionEvents.sol";
+import {
+    SessionUsed,
+    SessionUsedAndCharged,
+    SessionCreated,
+    EnableNonceConsumed
+} from "../../contracts/session/SessionEvents.sol";
 
-/// @notice The per-op use events carry what an indexer needs to rebuild the counters (format in SessionEvents).
+/// @notice The events carry what an indexer needs to rebuild each session and its counters (format in
+///         SessionEvents): `SessionCreated` the session's packed bytes (whose hash is the id), the use events
+///         the charges.
 contract SessionEventsTest is SessionTestBase {
     /// @dev The one use event the module emitted during the last `handleOps`.
     function _useEvent() private returns (Vm.Log memory found) {
@@ -60,5 +67,68 @@ contract SessionEventsTest is SessionTestBase {
         assertEq(usage, (uint256(periodIndex) << 224) | (uint256(1) << 192), "period 3, uses 1, no token");
         assertEq(extras.length, 1);
         assertEq(extras[0], (uint256(1) << 248) | value, "kind 1 native, index 0");
+    }
+
+    /// @dev `grantSession` emits the exact event: account, id, not enabled, and the packed session.
+    function test_events_grantSessionEmitsPackedSession() public {
+        Session memory s = tokenSession(100 ether);
+        s.salt = keccak256("event");
+        vm.expectEmit(address(module));
+        emit SessionCreated(address(accountV07), keccak256(packOf(s)), false, packOf(s));
+        vm.prank(address(accountV07));
+        module.grantSession(s);
+    }
+
+    /// @dev `onInstall` emits one exact event per session, in order.
+    function test_events_onInstallEmitsPackedSessions() public {
+        uninstall(accountV07);
+        Session[] memory sessions = new Session[](2);
+        sessions[0] = tokenSession(100 ether);
+        sessions[1] = nativeSession(1 ether);
+        sessions[1].salt = keccak256("second");
+        for (uint256 i; i < 2; ++i) {
+            vm.expectEmit(address(module));
+            emit SessionCreated(address(accountV07), idOf(sessions[i]), false, packOf(sessions[i]));
+        }
+        vm.prank(address(accountV07));
+        accountV07.installModule(1, address(module), abi.encode(sessions));
+    }
+
+    /// @dev An enable grant emits the nonce consumption, then the exact creation event (enabled), then the use.
+    function test_events_enableGrantEmitsPackedSession() public {
+        Session memory s = tokenSession(100 ether);
+        address account = address(accountV08);
+        bytes32 id = idOf(s);
+        PackedUserOperation memory op = unsignedOp(entryPointV08, tokenTransfer(1 ether), true);
+        signWith(entryPointV08, op, s, 0, sessionKey, FLAG_ENABLE, 5, ownerEnableSignature(account, id, 5));
+        vm.expectEmit(address(module));
+        emit EnableNonceConsumed(account, 5);
+        vm.expectEmit(address(module));
+        emit SessionCreated(account, id, true, packOf(s));
+        vm.expectEmit(address(module));
+        emit SessionUsed(account, id, (uint256(1) << 192) | 1 ether);
+        submit(entryPointV08, op);
+    }
+
+    /// @dev The event's bytes rebuild the id an indexer keys counters by: the hash of the logged packed session.
+    function test_events_loggedPackedSessionHashesToTheId() public {
+        Session memory s = nativeSession(2 ether);
+        s.feeBudget = 1 ether;
+        s.salt = keccak256("logged");
+        vm.recordLogs();
+        bytes32 id = create(accountV07, s);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 count;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(module) && logs[i].topics[0] == SessionCreated.selector) {
+                (bool enabled, bytes memory packed) = abi.decode(logs[i].data, (bool, bytes));
+                assertFalse(enabled);
+                assertEq(logs[i].topics[2], id);
+                assertEq(keccak256(packed), id, "id is the hash of the logged bytes");
+                assertEq(packed, module.toPackedSession(s));
+                ++count;
+            }
+        }
+        assertEq(count, 1);
     }
 }

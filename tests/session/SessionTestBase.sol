@@ -26,6 +26,8 @@ import {
 ///      custom error of the module.
 abstract contract SessionTestBase is AccountTestBase {
     uint8 internal constant FLAG_ENABLE = 0x01;
+    /// @dev Envelope bytes before the packed session: version, flags, period index, r, s, v.
+    uint256 internal constant ENVELOPE_FIXED = 71;
     uint128 internal constant PM_VERIFICATION_GAS = 100_000;
     uint128 internal constant PM_POST_OP_GAS = 50_000;
 
@@ -103,7 +105,7 @@ abstract contract SessionTestBase is AccountTestBase {
     /// @dev Creates `s` on `account` (as the account itself).
     function create(TestAccount account, Session memory s) internal returns (bytes32 id) {
         vm.prank(address(account));
-        id = module.createSession(s);
+        id = module.grantSession(s);
     }
 
     /// @dev The session id: `keccak256(pack(s))` (the packed encoding is pinned by PackedSession.t.sol).
@@ -166,13 +168,12 @@ abstract contract SessionTestBase is AccountTestBase {
     ) internal view {
         bytes32 id = idOf(s);
         bytes memory sig = UserOpLib.signDigest(key, module.opDigest(UserOpLib.hash(ep, op), id, periodIndex));
-        op.signature = envelope(id, flags, periodIndex, sig, s, enableNonce, enableSignature);
+        op.signature = envelope(flags, periodIndex, sig, s, enableNonce, enableSignature);
     }
 
-    /// @dev The v1 envelope bytes: the fixed part, `pack(s)`, and only with the ENABLE flag the ABI tail
-    ///      `abi.encode(s, enableNonce, enableSignature)`.
+    /// @dev The v1 envelope bytes: the fixed part, `pack(s)`, and only with the ENABLE flag the enable tail
+    ///      (`enableNonce` then `enableSignature`). The envelope names no id: it is the hash of the carried bytes.
     function envelope(
-        bytes32 id,
         uint8 flags,
         uint32 periodIndex,
         bytes memory sig65,
@@ -180,20 +181,30 @@ abstract contract SessionTestBase is AccountTestBase {
         uint256 enableNonce,
         bytes memory enableSignature
     ) internal pure returns (bytes memory) {
-        bytes memory tail = flags & FLAG_ENABLE != 0 ? abi.encode(s, enableNonce, enableSignature) : bytes("");
-        return rawEnvelope(id, flags, periodIndex, sig65, packOf(s), tail);
+        bytes memory tail = flags & FLAG_ENABLE != 0 ? enableTail(enableNonce, enableSignature) : bytes("");
+        return rawEnvelope(flags, periodIndex, sig65, packOf(s), tail);
     }
 
-    /// @dev Envelope bytes from their parts as given, for tests that carry bytes other than a session's own.
+    /// @dev What follows the packed session in an enable envelope: the nonce (32 bytes) then the owner's
+    ///      signature (every remaining byte).
+    function enableTail(uint256 enableNonce, bytes memory enableSignature)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodePacked(enableNonce, enableSignature);
+    }
+
+    /// @dev Envelope bytes from their parts as given (version 0x01, flags, period index, signature, packed
+    ///      session, tail), for tests that carry bytes other than a session's own.
     function rawEnvelope(
-        bytes32 id,
         uint8 flags,
         uint32 periodIndex,
         bytes memory sig65,
         bytes memory packedSession,
         bytes memory tail
     ) internal pure returns (bytes memory) {
-        return abi.encodePacked(uint8(1), flags, id, periodIndex, sig65, packedSession, tail);
+        return abi.encodePacked(uint8(1), flags, periodIndex, sig65, packedSession, tail);
     }
 
     /// @dev The session key's signature of `op` on `ep` for session `id` and period `periodIndex`.

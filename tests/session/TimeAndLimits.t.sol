@@ -166,6 +166,6 @@ contract TimeAndLimitsTest is SessionTestBase {
         submit(ep, op);
         vm.warp(START + 6 * DAY);
         submit(ep, _op(ep, s, tokenTransfer(1), 6));
-        assertEq(module.remaining(address(accountFor(ep)), s, 6).rateLeft, 1);
+        assertEq(module.remainingOf(address(accountFor(ep)), s, 6).rateLeft, 1);
     }
 }
