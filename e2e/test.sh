@@ -315,7 +315,7 @@ expect_balance "$ACCOUNT" "900$E18"
 # ---------------------------------------------------------------- EntryPoint v0.7: enable in the first op
 RECIPIENT_ENABLE=0x000000000000000000000000000000000000dEaD
 session_status() {
-    "$CAST" call --rpc-url "$LEASH_RPC_URL" "$MODULE" "sessionStatus(address,bytes32)(uint8)" "$ACCOUNT" "$1"
+    "$CAST" call --rpc-url "$LEASH_RPC_URL" "$MODULE" "statusOf(address,bytes32)(uint8)" "$ACCOUNT" "$1"
 }
 
 step "v0.7: a second session granted by the owner's EIP-712 EnableSession signature (no owner op)"

@@ -282,10 +282,46 @@ contract SessionKeyValidator is SessionAdmin {
         _requireInitialized(account);
         _consumeEnableNonce(account, nonce);
         bytes32 digest = SignatureEnvelope.enableDigest(account, sessionId, nonce);
-        if (IERC1271(account).isValidSignature(digest, enableSignature) != ERC1271_MAGIC) {
+        if (!_isValidSignature(account, digest, enableSignature)) {
             revert EnableSignatureInvalid(account, sessionId, nonce);
         }
         _createSession(account, sessionId, packed, true);
+    }
+
+    /// @dev `IERC1271(account).isValidSignature(digest, signature) == ERC1271_MAGIC`, with the call written out
+    ///      without the `GAS` opcode (ERC-7562 OP-012 allows `GAS` only right before a call, and the IR compiler's
+    ///      code for the high-level call put stack shuffles between them): it asks for all gas (`not(0)`), which the
+    ///      EVM caps at all but 1/64 of what is left (EIP-150), exactly what forwarding `gas()` gives. Same outcomes
+    ///      as the high-level call: a revert of the account is bubbled up, and a short or unclean return value
+    ///      reverts without data.
+    function _isValidSignature(address account, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 selector = IERC1271.isValidSignature.selector;
+        bytes4 magic = ERC1271_MAGIC;
+        assembly ("memory-safe") {
+            // isValidSignature(bytes32 digest, bytes signature), ABI-encoded at the free pointer (not claimed).
+            let m := mload(0x40)
+            let length := signature.length
+            mstore(m, selector)
+            mstore(add(m, 0x04), digest)
+            mstore(add(m, 0x24), 0x40)
+            mstore(add(m, 0x44), length)
+            let padded := and(add(length, 31), not(31))
+            mstore(add(add(m, 0x44), padded), 0) // zero padding of the last word
+            calldatacopy(add(m, 0x64), signature.offset, length)
+            let ok := staticcall(not(0), account, m, add(0x64, padded), 0x00, 0x20)
+            if iszero(ok) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            let result := mload(0x00)
+            // A bytes4 return value: at least one word whose low 28 bytes are zero.
+            if or(lt(returndatasize(), 0x20), shl(32, result)) { revert(0, 0) }
+            valid := eq(result, magic)
+        }
     }
 
     /// @dev The record of an active session and its storage slot (kept so that charging writes it without

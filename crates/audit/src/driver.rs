@@ -155,7 +155,7 @@ impl Case<'_> {
     }
 
     fn status(&self, account: Address, id: B256) -> Result<u8, Failure> {
-        self.view(&ISessionKeyValidator::sessionStatusCall { account, id })
+        self.view(&ISessionKeyValidator::statusOfCall { account, id })
     }
 
     fn bundle(&mut self, ops: &[BundleOp]) -> Result<(), Failure> {
@@ -171,11 +171,11 @@ impl Case<'_> {
         let mut statuses = HashMap::new();
         for p in &plan.plans {
             if let OpPlan::Session(s) = p {
-                let claimed = claimed_id(s);
-                let status = self.status(s.sender, claimed)?;
+                let id = op_session_id(s);
+                let status = self.status(s.sender, id)?;
                 let initialized: bool =
                     self.view(&ISessionKeyValidator::isInitializedCall { account: s.sender })?;
-                statuses.insert((s.sender, claimed), (status, initialized));
+                statuses.insert((s.sender, id), (status, initialized));
             }
         }
         let mut inspector = (
@@ -258,7 +258,7 @@ impl Case<'_> {
         let mut enabled = HashSet::new();
         for p in &plan.plans {
             let OpPlan::Session(s) = p else { continue };
-            let key = (s.sender, claimed_id(s));
+            let key = (s.sender, op_session_id(s));
             if s.enable.is_some_and(|e| e.owner_signed) {
                 enabled.insert(key);
             }
@@ -309,7 +309,7 @@ impl Case<'_> {
                 }
             }
             let granted = self
-                .granted(claimed_id(s))
+                .granted(op_session_id(s))
                 .unwrap_or_else(|| s.carried.clone());
             if !in_window(rules, granted.valid_after, granted.valid_until, now) {
                 return fail(
@@ -348,7 +348,7 @@ impl Case<'_> {
                 continue;
             };
             self.stats.checked("WINDOW");
-            let Some(granted) = self.granted(claimed_id(s)) else {
+            let Some(granted) = self.granted(op_session_id(s)) else {
                 continue;
             };
             let bounded_until = |u: u64| if u == 0 { u64::MAX } else { u };
@@ -400,7 +400,7 @@ impl Case<'_> {
         let layout = self.reference.layout();
         for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
             let OpPlan::Session(s) = p else { continue };
-            let granted = self.granted(claimed_id(s));
+            let granted = self.granted(op_session_id(s));
             let root = granted.as_ref().is_some_and(|g| g.root);
             let call_data = &plan.ops[plan
                 .plans
@@ -503,7 +503,7 @@ impl Case<'_> {
         let now = self.reference.now;
         for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
             let OpPlan::Session(s) = p else { continue };
-            let id = claimed_id(s);
+            let id = op_session_id(s);
             let Some(granted) = self.granted(id) else {
                 continue;
             };
@@ -667,7 +667,7 @@ impl Case<'_> {
     }
 
     /// MONOTONE and MODEL (counters): every session's counters, per period of interest, as
-    /// the module's `remaining` view reports them.
+    /// the module's `remainingOf` view reports them.
     fn check_counters(&mut self) -> Result<(), Failure> {
         self.check_nonces()?;
         let account = self.reference.layout().account;
@@ -700,7 +700,7 @@ impl Case<'_> {
             }
             for period in self.reference.periods_of_interest(i) {
                 let abi: AbiSession = crate::encode::to_abi(&session);
-                let chain_left = self.view(&ISessionKeyValidator::remainingCall {
+                let chain_left = self.view(&ISessionKeyValidator::remainingOfCall {
                     account,
                     session: abi,
                     periodIndex: period,
@@ -780,7 +780,7 @@ impl Case<'_> {
             for n in 0..ENABLE_NONCES {
                 let nonce = U256::from(n);
                 let used: bool =
-                    self.view(&ISessionKeyValidator::isEnableNonceUsedCall { account, nonce })?;
+                    self.view(&ISessionKeyValidator::enableNonceUsedCall { account, nonce })?;
                 let expected = state.used_nonces.contains(&nonce);
                 self.stats.checked("MODEL");
                 if self.model_checks && used != expected {
@@ -798,12 +798,9 @@ impl Case<'_> {
     }
 }
 
-/// The id the envelope of a planned session op claims.
-fn claimed_id(s: &SessionPlan) -> B256 {
-    match &s.verdict {
-        Verdict::Accept(a) | Verdict::SigFailed(a) => a.session_id,
-        Verdict::Reject(_) => crate::encode::session_id(&s.carried),
-    }
+/// The session id of a planned session op: the hash of the packed bytes its envelope carries.
+fn op_session_id(s: &SessionPlan) -> B256 {
+    s.carried_id
 }
 
 /// True when nothing in `now` is more than in `before` (counters only grow).

@@ -94,18 +94,16 @@ pub fn op_digest(user_op_hash: B256, session_id: B256, period: u32) -> B256 {
     keccak256((session_op_typehash(), user_op_hash, session_id, period).abi_encode())
 }
 
-/// Bytes of an envelope before its packed session: version, flags, claimed id, period index
-/// and the 65-byte signature.
-pub const ENVELOPE_FIXED_LENGTH: usize = 103;
+/// Bytes of an envelope before its packed session: version, flags, period index and the
+/// 65-byte signature (the envelope names no session id).
+pub const ENVELOPE_FIXED_LENGTH: usize = 71;
 
 /// The owner's enable grant an envelope carries after the packed session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantFields<'a> {
-    /// The session the grant ABI-encodes (the module requires it to pack to the carried bytes).
-    pub session: &'a Session,
-    /// Enable nonce.
+    /// Enable nonce (32 bytes, right after the packed session).
     pub nonce: U256,
-    /// The owner's grant as the account's ERC-1271 reads it.
+    /// The owner's grant as the account's ERC-1271 reads it (every remaining byte).
     pub signature: &'a [u8],
 }
 
@@ -116,36 +114,26 @@ pub struct EnvelopeFields<'a> {
     pub version: u8,
     /// Flags byte.
     pub flags: u8,
-    /// The session id the envelope names.
-    pub claimed_id: B256,
     /// Period index.
     pub period: u32,
     /// The session key's 65-byte signature.
     pub signature: &'a [u8],
-    /// The carried session (packed).
-    pub session: &'a Session,
-    /// The enable grant, appended as `abi.encode(session, nonce, signature)` whatever the
-    /// flags say.
+    /// The carried packed session, as is (canonical or not).
+    pub packed: &'a [u8],
+    /// The enable grant, appended as `nonce ‖ signature` whatever the flags say.
     pub grant: Option<GrantFields<'a>>,
 }
 
-/// The v1 envelope bytes: `version ‖ flags ‖ claimedId ‖ period ‖ signature ‖ pack(session)`,
-/// then the grant's ABI tail if any.
+/// The v1 envelope bytes: `version ‖ flags ‖ period ‖ signature ‖ packed session`, then the
+/// grant's nonce and owner signature if any.
 pub fn envelope(fields: &EnvelopeFields<'_>) -> Vec<u8> {
     let mut out = vec![fields.version, fields.flags];
-    out.extend_from_slice(fields.claimed_id.as_slice());
     out.extend_from_slice(&fields.period.to_be_bytes());
     out.extend_from_slice(fields.signature);
-    out.extend_from_slice(&packed_session(fields.session));
+    out.extend_from_slice(fields.packed);
     if let Some(grant) = &fields.grant {
-        out.extend_from_slice(
-            &(
-                to_abi(grant.session),
-                grant.nonce,
-                Bytes::copy_from_slice(grant.signature),
-            )
-                .abi_encode_params(),
-        );
+        out.extend_from_slice(&grant.nonce.to_be_bytes::<32>());
+        out.extend_from_slice(grant.signature);
     }
     out
 }

@@ -264,7 +264,8 @@ pub enum PeriodSpec {
     Max,
 }
 
-/// How the op is signed and which session the envelope claims.
+/// How the op is signed and which packed session the envelope carries (the envelope names no
+/// id: the op's session id is the hash of the packed bytes it carries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignerSpec {
     /// The session's key over this op.
@@ -278,30 +279,38 @@ pub enum SignerSpec {
     /// The session's key, but signed for period 0 (period 1 when the envelope names 0): an op
     /// a bundler moved to another period.
     MovedPeriod,
-    /// The envelope claims session `j`'s id while carrying this session.
-    ClaimOther(usize),
-    /// The envelope claims this session's id while carrying a root copy of it (an enable
-    /// grant, if any, ABI-encodes the session itself).
+    /// The envelope carries session `j`'s packed bytes, signed by this session's key for `j`'s
+    /// id: the op validates as session `j`, whose signer must be this key (an enable grant, if
+    /// any, is the owner's grant of this session, not of `j`).
+    CarryOther(usize),
+    /// The envelope carries a root copy of this session, signed by its key for the copy's id:
+    /// an id nobody created (an enable grant, if any, is the owner's grant of this session).
     Escalate,
-    /// The envelope carries this session, but an enable grant (if any) ABI-encodes a root copy
-    /// of it: the module must refuse the grant of a session the packed bytes are not.
-    EscalatedGrant,
+    /// The envelope carries this session packed non-canonically (its salt replaced by a zero
+    /// salt word under the salt flag), signed by its key for the hash of those bytes; an enable
+    /// grant, if any, is the owner's grant of that very hash: the module must refuse to create
+    /// a session from bytes that are no session's canonical packing.
+    NonCanonicalSession,
     /// Envelope version 2.
     BadVersion,
     /// Envelope flags 0x02.
     BadFlags,
     /// A truncated envelope (60 bytes).
     Truncated,
-    /// The envelope cut right after the packed session's header (103 + 58 bytes).
+    /// The envelope cut right after the packed session's header (71 + 58 bytes).
     ShortPackedSession,
-    /// One byte appended (only a grant's ABI tail may be followed by anything).
+    /// One byte appended (with ENABLE it becomes the last byte of the owner's signature).
     TrailingByte,
+    /// The ENABLE flag set (with the op's grant, or an all-zero one) and the envelope cut 31
+    /// bytes after the packed session: no room for the enable nonce.
+    NoEnableNonce,
 }
 
 /// Who signs an enable grant, and for what (only `Owner` is a grant the account accepts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantSigner {
-    /// The sender's owner, for the sender, this chain, this module and the carried session.
+    /// The sender's owner, for the sender, this chain, this module and the session the op is
+    /// about (for [`SignerSpec::NonCanonicalSession`], the hash of the bytes it carries).
     Owner,
     /// The session key (routed to the owner validator).
     SessionKey,
@@ -367,7 +376,7 @@ pub struct OpSpec {
 /// An owner action (an op of the owner through its validator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnerAction {
-    /// `createSession(session i)`.
+    /// `grantSession(session i)`.
     Grant(usize),
     /// `pauseSession`.
     Pause(usize),
@@ -505,14 +514,15 @@ fn signer() -> impl Strategy<Value = SignerSpec> {
         1 => Just(SignerSpec::OtherChain),
         1 => Just(SignerSpec::OtherEntryPoint),
         1 => Just(SignerSpec::MovedPeriod),
-        1 => (0..SESSIONS).prop_map(SignerSpec::ClaimOther),
+        1 => (0..SESSIONS).prop_map(SignerSpec::CarryOther),
         2 => Just(SignerSpec::Escalate),
-        1 => Just(SignerSpec::EscalatedGrant),
+        1 => Just(SignerSpec::NonCanonicalSession),
         1 => Just(SignerSpec::BadVersion),
         1 => Just(SignerSpec::BadFlags),
         1 => Just(SignerSpec::Truncated),
         1 => Just(SignerSpec::ShortPackedSession),
         1 => Just(SignerSpec::TrailingByte),
+        1 => Just(SignerSpec::NoEnableNonce),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! The packed session encoding, written from its definition (`contracts/session/
-//! SessionPacking.sol`, PACKED.md) for the reference's session ids and envelopes, never read
-//! from the module: big-endian, no padding, a budget carried iff it is non-zero.
+//! SessionPacking.sol`, PACKED.md and WAVE2.md) for the reference's session ids and envelopes,
+//! never read from the module: big-endian, no padding, a budget or the salt carried iff it is
+//! non-zero.
 
 use leash_model::Session;
 
@@ -28,9 +29,9 @@ pub enum PackError {
 
 /// `pack(session)`: signer, validAfter, validUntil, period, periodStart (6 bytes each),
 /// maxUses, rateLimit (4 each), flags (root, then which of nativeAllowance, feeBudget,
-/// gasBudget are carried), the lengths of calls, tokens, periodic, paymasters and
+/// gasBudget and salt are carried), the lengths of calls, tokens, periodic, paymasters and
 /// accountSelectors (1 byte each), those five lists in that order (calls as target, selector,
-/// flags; assets as address, amount), the carried budgets, salt.
+/// flags; assets as address, amount), the carried budgets, the salt if non-zero.
 pub fn pack(session: &Session) -> Result<Vec<u8>, PackError> {
     // Checked in the module's `field` order; written in the packed order.
     let lengths = [
@@ -59,6 +60,10 @@ pub fn pack(session: &Session) -> Result<Vec<u8>, PackError> {
         if !budget.is_zero() {
             flags |= 2 << bit;
         }
+    }
+    let salted = session.salt != [0u8; 32];
+    if salted {
+        flags |= FLAG_SALT;
     }
     let mut out = session.signer.to_vec();
     for time in [
@@ -99,7 +104,29 @@ pub fn pack(session: &Session) -> Result<Vec<u8>, PackError> {
     for budget in budgets.iter().filter(|b| !b.is_zero()) {
         out.extend_from_slice(&budget.to_be_bytes::<32>());
     }
-    out.extend_from_slice(&session.salt);
+    if salted {
+        out.extend_from_slice(&session.salt);
+    }
+    Ok(out)
+}
+
+/// Header flag bit: the salt word is carried.
+pub const FLAG_SALT: u8 = 0x10;
+/// Offset of the header's flags byte.
+pub const FLAGS_OFFSET: usize = 52;
+
+/// `pack(session)` made non-canonical the way only a hand-made envelope can be: a zero salt
+/// word carried under the salt flag (the session's own salt, if any, replaced by zero). The
+/// module's format check rejects it (`SessionEncodingNotCanonical`); its hash is no session's
+/// id.
+pub fn pack_with_zero_salt(session: &Session) -> Result<Vec<u8>, PackError> {
+    let unsalted = Session {
+        salt: [0u8; 32],
+        ..session.clone()
+    };
+    let mut out = pack(&unsalted)?;
+    out[FLAGS_OFFSET] |= FLAG_SALT;
+    out.extend_from_slice(&[0u8; 32]);
     Ok(out)
 }
 
@@ -110,7 +137,7 @@ mod tests {
     use leash_model::{CallGrant, PeriodicAllowance, TokenAllowance};
 
     #[test]
-    fn an_empty_session_is_the_header_and_the_salt() {
+    fn an_empty_session_is_the_header_and_the_salt_if_any() {
         let session = Session {
             signer: Address::repeat_byte(0x11),
             valid_after: 0x0102_0304_0506,
@@ -122,8 +149,23 @@ mod tests {
         assert_eq!(packed.len(), HEADER_LENGTH + 32);
         assert_eq!(&packed[20..26], &[1, 2, 3, 4, 5, 6]);
         assert_eq!(packed[31], 7);
-        assert_eq!(&packed[52..58], &[0; 6]);
+        assert_eq!(packed[52], FLAG_SALT);
+        assert_eq!(&packed[53..58], &[0; 5]);
         assert_eq!(&packed[58..], &[0x5a; 32]);
+
+        let unsalted = Session {
+            salt: [0; 32],
+            ..session.clone()
+        };
+        let packed = pack(&unsalted).unwrap();
+        assert_eq!(packed.len(), HEADER_LENGTH);
+        assert_eq!(&packed[52..58], &[0; 6]);
+
+        let zero_salt = pack_with_zero_salt(&session).unwrap();
+        assert_eq!(zero_salt.len(), HEADER_LENGTH + 32);
+        assert_eq!(zero_salt[52], FLAG_SALT);
+        assert_eq!(&zero_salt[58..], &[0; 32]);
+        assert_eq!(&zero_salt[..52], &packed[..52]);
     }
 
     #[test]
@@ -164,7 +206,7 @@ mod tests {
         assert_eq!(&packed[187..207], &[0x41; 20]);
         assert_eq!(&packed[207..211], &[1, 2, 3, 4]);
         assert_eq!(packed[242], 9, "the fee budget word");
-        assert_eq!(packed.len(), 243 + 32);
+        assert_eq!(packed.len(), 243, "no salt");
     }
 
     #[test]

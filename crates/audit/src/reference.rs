@@ -104,8 +104,10 @@ pub struct SessionPlan {
     pub sender: Address,
     /// Template index of the carried session.
     pub session_index: usize,
-    /// The session the envelope carries.
+    /// The session the envelope's packed bytes decode to.
     pub carried: Session,
+    /// The op's session id: `keccak256` of the packed bytes as carried.
+    pub carried_id: B256,
     /// The period the envelope names.
     pub period: u32,
     /// The model's verdict.
@@ -366,7 +368,7 @@ impl RefState {
         };
         let call_data = match action {
             OwnerAction::Grant(i) => module_call(
-                ISessionKeyValidator::createSessionCall {
+                ISessionKeyValidator::grantSessionCall {
                     session: encode::to_abi(&self.session(i)),
                 }
                 .abi_encode(),
@@ -558,18 +560,41 @@ impl RefState {
     ) -> (PackedUserOperation, SessionPlan) {
         let l = self.layout();
         let own = self.session(spec.session);
-        let carried = match spec.signer {
-            SignerSpec::Escalate => Session {
-                root: true,
-                ..own.clone()
-            },
-            _ => own.clone(),
+        let own_id = encode::session_id(&own);
+        // The session the packed bytes decode to, and the bytes themselves.
+        let (carried, packed, canonical) = match spec.signer {
+            SignerSpec::CarryOther(j) => {
+                let other = self.session(j);
+                let packed = encode::packed_session(&other);
+                (other, packed, true)
+            }
+            SignerSpec::Escalate => {
+                let root = Session {
+                    root: true,
+                    ..own.clone()
+                };
+                let packed = encode::packed_session(&root);
+                (root, packed, true)
+            }
+            SignerSpec::NonCanonicalSession => {
+                let packed = match packing::pack_with_zero_salt(&own) {
+                    Ok(packed) => packed,
+                    Err(e) => panic!("a grammar session always packs: {e}"),
+                };
+                let unsalted = Session {
+                    salt: [0u8; 32],
+                    ..own.clone()
+                };
+                (unsalted, packed, false)
+            }
+            _ => (own.clone(), encode::packed_session(&own), true),
         };
-        let carried_id = encode::session_id(&carried);
-        let claimed_id = match spec.signer {
-            SignerSpec::ClaimOther(j) => self.session_id(j),
-            SignerSpec::Escalate => encode::session_id(&own),
-            _ => carried_id,
+        let carried_id = alloy::primitives::keccak256(&packed);
+        // What the owner's enable grant (if any) is for: the session the op is about, or for a
+        // non-canonical packing the very bytes carried.
+        let intended_id = match spec.signer {
+            SignerSpec::NonCanonicalSession => carried_id,
+            _ => own_id,
         };
         let period = self.period_for(&own, spec.period);
         let calls = self.calls(spec, &own, period, sender);
@@ -649,61 +674,67 @@ impl RefState {
             &session_key(key),
             encode::op_digest(hash, carried_id, signed_period),
         );
+        // The module recovers the signer over the carried id and compares it with the carried
+        // session's signer.
         let signature_valid = matches!(
             spec.signer,
             SignerSpec::Right
-                | SignerSpec::ClaimOther(_)
+                | SignerSpec::CarryOther(_)
                 | SignerSpec::Escalate
-                | SignerSpec::EscalatedGrant
+                | SignerSpec::NonCanonicalSession
                 | SignerSpec::BadVersion
                 | SignerSpec::BadFlags
                 | SignerSpec::ShortPackedSession
                 | SignerSpec::TrailingByte
-        );
+                | SignerSpec::NoEnableNonce
+        ) && l.keys.get(key) == Some(&carried.signer);
         let (version_byte, mut flags) = match spec.signer {
             SignerSpec::BadVersion => (2, 0),
             SignerSpec::BadFlags => (1, 2),
             _ => (1, 0),
         };
-        let (enable, enable_signature) = match spec.enable {
+        let (mut enable, enable_signature) = match spec.enable {
             EnableSpec::None => (None, Vec::new()),
             EnableSpec::Grant { nonce, signer } => {
                 flags |= 1;
-                let (plan, bytes) = self.enable_grant(spec, sender, claimed_id, nonce, signer);
+                let (plan, bytes) =
+                    self.enable_grant(spec, sender, intended_id, carried_id, nonce, signer);
                 (Some(plan), bytes)
             }
         };
-        // The session the grant ABI-encodes: the granted one, or a root copy of it that the
-        // packed bytes (the granted session) must contradict.
-        let granted = match spec.signer {
-            SignerSpec::EscalatedGrant => Session {
-                root: true,
-                ..own.clone()
-            },
-            _ => own.clone(),
-        };
+        if spec.signer == SignerSpec::NoEnableNonce {
+            flags |= 1;
+        }
         let mut envelope_bytes = encode::envelope(&encode::EnvelopeFields {
             version: version_byte,
             flags,
-            claimed_id,
             period,
             signature: &signature,
-            session: &carried,
+            packed: &packed,
             grant: enable.map(|e| encode::GrantFields {
-                session: &granted,
                 nonce: e.nonce,
                 signature: &enable_signature,
             }),
         });
+        let packed_end = encode::ENVELOPE_FIXED_LENGTH + packed.len();
         let length_fits = match spec.signer {
             SignerSpec::ShortPackedSession => {
+                // Every template carries its salt, so its packing is longer than the header.
                 envelope_bytes.truncate(encode::ENVELOPE_FIXED_LENGTH + packing::HEADER_LENGTH);
                 false
             }
             SignerSpec::TrailingByte => {
                 envelope_bytes.push(0);
-                // Bytes after the grant's ABI tail are outside every offset it has.
+                // With ENABLE the byte lengthens the owner's signature, which then no longer
+                // verifies; without, nothing may follow the packed session.
+                if let Some(grant) = enable.as_mut() {
+                    grant.owner_signed = false;
+                }
                 enable.is_some()
+            }
+            SignerSpec::NoEnableNonce => {
+                envelope_bytes.resize(packed_end + 31, 0);
+                false
             }
             _ => true,
         };
@@ -715,12 +746,10 @@ impl RefState {
                 version: version_byte,
                 flags,
                 length_fits,
-                claimed_id,
                 period_index: period,
                 session: carried.clone(),
+                canonical,
                 carried_id,
-                tail_in_bounds: true,
-                granted_id: encode::session_id(&granted),
                 enable_nonce: enable.map_or(U256::ZERO, |e| e.nonce),
                 enable_signature_valid: enable.is_some_and(|e| e.owner_signed),
             }))
@@ -751,6 +780,7 @@ impl RefState {
             sender,
             session_index: spec.session,
             carried,
+            carried_id,
             period,
             verdict,
             in_window,
@@ -761,14 +791,16 @@ impl RefState {
         (op, plan)
     }
 
-    /// The enable grant of `spec` for the op of `sender` claiming `id`: the nonce, whether it is
-    /// the sender's owner's grant for exactly this account, chain, module and session, and the
-    /// bytes the account's ERC-1271 receives (`validator ‖ ECDSA signature`).
+    /// The enable grant of `spec` for the op of `sender` meant to enable `id`, whose envelope
+    /// carries the packed session of id `carried_id`: the nonce, whether it is the sender's
+    /// owner's grant for exactly this account, chain, module and carried session, and the bytes
+    /// the account's ERC-1271 receives (`validator ‖ ECDSA signature`).
     fn enable_grant(
         &self,
         spec: &OpSpec,
         sender: Address,
         id: B256,
+        carried_id: B256,
         nonce: u8,
         signer: GrantSigner,
     ) -> (EnablePlan, Vec<u8>) {
@@ -784,14 +816,22 @@ impl RefState {
             (l.chain_id, l.module, sender, id);
         let mut prefix = l.owner_validator;
         let mut key = owner_key(sender_is_other);
+        let mut by_owner = true;
         match signer {
             GrantSigner::Owner => {}
-            GrantSigner::SessionKey => key = session_key(self.specs[spec.session].key),
+            GrantSigner::SessionKey => {
+                key = session_key(self.specs[spec.session].key);
+                by_owner = false;
+            }
             GrantSigner::ModuleRouted => {
                 key = session_key(self.specs[spec.session].key);
                 prefix = l.module;
+                by_owner = false;
             }
-            GrantSigner::OtherOwner => key = owner_key(!sender_is_other),
+            GrantSigner::OtherOwner => {
+                key = owner_key(!sender_is_other);
+                by_owner = false;
+            }
             GrantSigner::OtherAccount => account = other_of_sender,
             GrantSigner::OtherChain => chain += 1,
             GrantSigner::OtherSession => {
@@ -802,15 +842,20 @@ impl RefState {
         let digest = encode::enable_digest(chain, verifier, account, granted_id, nonce);
         let mut bytes = prefix.to_vec();
         bytes.extend_from_slice(&encode::sign(&key, digest));
+        // What the account's ERC-1271 accepts: its owner's key through the owner validator, over
+        // the digest the module computes (this account, chain and module, the carried id).
+        let owner_signed = by_owner
+            && prefix == l.owner_validator
+            && digest == encode::enable_digest(l.chain_id, l.module, sender, carried_id, nonce);
         let plan = EnablePlan {
             nonce,
-            owner_signed: signer == GrantSigner::Owner,
+            owner_signed,
         };
         (plan, bytes)
     }
 
     /// The periods whose counters the suite compares for session `i` (current and the ones
-    /// ops can name), each with a window the `remaining` view can compute.
+    /// ops can name), each with a window the `remainingOf` view can compute.
     pub fn periods_of_interest(&self, i: usize) -> Vec<u32> {
         let session = self.session(i);
         if session.period == 0 {

@@ -13,7 +13,6 @@ sol! {
     error MalformedEnvelope();
     error UnsupportedEnvelopeVersion(uint8 version);
     error UnsupportedEnvelopeFlags(uint8 flags);
-    error SessionIdMismatch(bytes32 claimed, bytes32 actual);
     error SessionNotFound(bytes32 sessionId);
     error SessionIsPaused(bytes32 sessionId);
     error SessionIsRevoked(bytes32 sessionId);
@@ -28,6 +27,7 @@ sol! {
     error SessionAssetInvalid(address asset);
     error SessionPeriodRequired();
     error SessionGrantFlagsInvalid(uint8 flags);
+    error SessionEncodingNotCanonical();
     error CallDataTooShort(uint256 length);
     error WrapperSelectorDenied(bytes4 selector);
     error UnsupportedCallType(uint8 callType);
@@ -93,7 +93,6 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     try_decode!(UnsupportedEnvelopeFlags, |e| {
         Rejection::UnsupportedEnvelopeFlags(e.flags)
     });
-    try_decode!(SessionIdMismatch, |_e| Rejection::SessionIdMismatch);
     try_decode!(SessionNotFound, |_e| Rejection::SessionNotFound);
     try_decode!(SessionIsPaused, |_e| Rejection::SessionIsPaused);
     try_decode!(SessionIsRevoked, |_e| Rejection::SessionIsRevoked);
@@ -130,6 +129,9 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     ));
     try_decode!(SessionGrantFlagsInvalid, |_e| Rejection::Enable(
         AdminError::SessionGrantFlagsInvalid
+    ));
+    try_decode!(SessionEncodingNotCanonical, |_e| Rejection::Enable(
+        AdminError::SessionEncodingNotCanonical
     ));
     try_decode!(CallDataTooShort, |e| Rejection::CallDataTooShort(index(
         e.length

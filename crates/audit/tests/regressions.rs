@@ -103,7 +103,8 @@ fn op_after_uninstall_fails_in_the_account_with_aa24() {
 }
 
 /// The first module draft checked no session id: an envelope could claim a granted id while
-/// carrying a root copy of the session. The suite's `Escalate` signer must be refused.
+/// carrying a root copy of the session. The envelope now names no id: a root copy of the
+/// session is an id nobody created, so the suite's `Escalate` signer must be refused.
 #[test]
 fn escalated_envelope_is_refused() {
     let stats = replay(
@@ -115,7 +116,7 @@ fn escalated_envelope_is_refused() {
             vec![record(AmountSpec::Zero)],
         )])],
     );
-    assert_eq!(stats.rejections.get("SessionIdMismatch"), Some(&1));
+    assert_eq!(stats.rejections.get("SessionNotFound"), Some(&1));
 }
 
 /// An op signed for period 0 and sent naming period 1 must fail its signature (rule 10).
@@ -268,9 +269,12 @@ fn signed_by(op: BundleOp, signer: SignerSpec) -> BundleOp {
 }
 
 /// The packed envelope on the chain: cut inside its packed session, or followed by a byte
-/// without an enable grant, it is malformed; after a grant's ABI tail a byte is outside every
-/// offset and harmless; a grant of a root copy of the packed session is refused
-/// (SessionIdMismatch) and enables nothing, so the genuine grant still works afterwards.
+/// without an enable grant, it is malformed; with a grant a trailing byte lengthens the owner's
+/// signature, which the account then refuses; an enable envelope without room for its nonce is
+/// malformed; a grant of non-canonical packed bytes (owner-signed for their very hash) is
+/// refused (SessionEncodingNotCanonical) and enables nothing, so the genuine grant still works
+/// afterwards; an op carrying another session's packed bytes validates as that session (same
+/// key here) once it exists, and names an unknown id before.
 #[test]
 fn the_packed_envelope_is_parsed_like_the_module_does() {
     let enabled = SessionSpec {
@@ -292,15 +296,26 @@ fn the_packed_envelope_is_parsed_like_the_module_does() {
             &[
                 plain(SignerSpec::ShortPackedSession),
                 plain(SignerSpec::TrailingByte),
+                plain(SignerSpec::NoEnableNonce),
                 plain(SignerSpec::Right),
-                granted(0, 1, SignerSpec::EscalatedGrant),
+                plain(SignerSpec::CarryOther(0)),
+                granted(0, 1, SignerSpec::NonCanonicalSession),
+                granted(0, 1, SignerSpec::Escalate),
                 granted(0, 1, SignerSpec::Right),
+                plain(SignerSpec::CarryOther(0)),
                 granted(1, 2, SignerSpec::ShortPackedSession),
+                granted(1, 2, SignerSpec::NoEnableNonce),
                 granted(1, 2, SignerSpec::TrailingByte),
+                granted(1, 2, SignerSpec::Right),
             ],
         );
-        assert_eq!(stats.rejections.get("MalformedEnvelope"), Some(&3));
-        assert_eq!(stats.rejections.get("SessionIdMismatch"), Some(&1));
-        assert_eq!(stats.accepted, 3, "{:?}", stats.rejections);
+        assert_eq!(stats.rejections.get("MalformedEnvelope"), Some(&5));
+        assert_eq!(stats.rejections.get("SessionNotFound"), Some(&1));
+        assert_eq!(
+            stats.rejections.get("SessionEncodingNotCanonical"),
+            Some(&1)
+        );
+        assert_eq!(stats.rejections.get("EnableSignatureInvalid"), Some(&2));
+        assert_eq!(stats.accepted, 4, "{:?}", stats.rejections);
     }
 }

@@ -137,7 +137,7 @@ pub(crate) enum SessionCommand {
     Pause(IdArg),
     /// Sign with a paused session again.
     Resume(IdArg),
-    /// Grant a session on-chain (owner op: the account calls createSession on the module).
+    /// Grant a session on-chain (owner op: the account calls grantSession on the module).
     Grant(GrantArgs),
     /// Replace a session's key, carrying over only what is left (--rpc-url); the old one is
     /// revoked ("rotated").
@@ -219,7 +219,7 @@ pub(crate) struct ListArgs {
 pub(crate) struct ShowArgs {
     /// The session's local id.
     pub(crate) id: String,
-    /// A node to read what is left from (`remaining` of the module).
+    /// A node to read what is left from (`remainingOf` of the module).
     #[arg(long, value_name = "URL")]
     pub(crate) rpc_url: Option<String>,
 }
@@ -255,7 +255,7 @@ pub(crate) struct RotateArgs {
     #[arg(long, conflicts_with = "rpc_url")]
     pub(crate) full_budget: bool,
     /// --rpc-url alone reads what is left; with the bundler and owner flags the rotation
-    /// also happens on-chain (one owner op: createSession(new) + revokeSession(old)).
+    /// also happens on-chain (one owner op: grantSession(new) + revokeSession(old)).
     #[command(flatten)]
     pub(crate) owner: OwnerArgs,
     /// Password source for the new key.

@@ -1,5 +1,5 @@
 //! The bridge from a registry session to the module's ABI: the `Session` struct, the
-//! `remaining` view, the calls that manage sessions, and session user operations.
+//! `remainingOf` view, the calls that manage sessions, and session user operations.
 
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::{SolCall, SolValue};
@@ -21,22 +21,22 @@ pub(crate) fn session(spec: &SessionSpec) -> anyhow::Result<Session> {
     Session::abi_decode(&encoded).context("re-encoding the session for the module")
 }
 
-/// `createSession(session)` call data (the account calls the module with it).
+/// `grantSession(session)` call data (the account calls the module with it).
 pub(crate) fn create_session_call(spec: &SessionSpec) -> anyhow::Result<Bytes> {
-    Ok(ISessionKeyValidator::createSessionCall {
+    Ok(ISessionKeyValidator::grantSessionCall {
         session: session(spec)?,
     }
     .abi_encode()
     .into())
 }
 
-/// `remaining(account, session, periodIndex)` call data.
+/// `remainingOf(account, session, periodIndex)` call data.
 pub(crate) fn remaining_call(
     account: Address,
     spec: &SessionSpec,
     period_index: u32,
 ) -> anyhow::Result<Bytes> {
-    Ok(ISessionKeyValidator::remainingCall {
+    Ok(ISessionKeyValidator::remainingOfCall {
         account,
         session: session(spec)?,
         periodIndex: period_index,
@@ -45,10 +45,10 @@ pub(crate) fn remaining_call(
     .into())
 }
 
-/// Decodes the return data of `remaining`.
+/// Decodes the return data of `remainingOf`.
 pub(crate) fn decode_remaining(output: &[u8]) -> anyhow::Result<Remaining> {
-    ISessionKeyValidator::remainingCall::abi_decode_returns(output)
-        .context("decoding the module's `remaining` answer")
+    ISessionKeyValidator::remainingOfCall::abi_decode_returns(output)
+        .context("decoding the module's `remainingOf` answer")
 }
 
 /// Name of an on-chain session status.
@@ -62,7 +62,7 @@ pub(crate) fn status_name(status: u8) -> &'static str {
     }
 }
 
-/// `remaining` as JSON (amounts in wei as decimal strings).
+/// `remainingOf` as JSON (amounts in wei as decimal strings).
 pub(crate) fn remaining_json(spec: &SessionSpec, left: &Remaining) -> Value {
     json!({
         "status": status_name(left.status),
@@ -79,7 +79,7 @@ pub(crate) fn remaining_json(spec: &SessionSpec, left: &Remaining) -> Value {
     })
 }
 
-/// `remaining` as text lines (18-decimal amounts).
+/// `remainingOf` as text lines (18-decimal amounts).
 pub(crate) fn remaining_lines(spec: &SessionSpec, left: &Remaining) -> Vec<String> {
     let uses = if left.usesLeft == U256::MAX {
         "unlimited".to_owned()

@@ -251,10 +251,15 @@ fn sign_returns_the_envelope_and_is_audited() {
     let signature = signed["userOperation"]["signature"].as_str().unwrap();
     let shown = env.run(&["--json", "session", "show", &id]).json();
     let session_id = shown["sessionId"].as_str().unwrap();
-    // v1 envelope: version 0x01, flags 0x00, session id, period 0.
+    // v1 envelope: version 0x01, flags 0x00, period 0, the 65-byte signature, then the packed
+    // session, whose hash is the session id (the envelope names no id).
     assert_eq!(&signature[..6], "0x0100");
-    assert_eq!(&signature[6..70], &session_id[2..]);
-    assert_eq!(&signature[70..78], "00000000");
+    assert_eq!(&signature[6..14], "00000000");
+    let packed = alloy::hex::decode(&signature[2 + 2 * 71..]).unwrap();
+    assert_eq!(
+        alloy::primitives::keccak256(&packed).to_string(),
+        session_id
+    );
     assert_eq!(signed["auditSeq"], 2);
     let export = env.run(&["audit", "export"]).stdout;
     let entry: serde_json::Value = serde_json::from_str(export.lines().nth(1).unwrap()).unwrap();

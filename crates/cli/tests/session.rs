@@ -74,10 +74,10 @@ fn create_quiet_and_json_print_no_progress() {
     run.expect_code(0);
     assert_eq!(run.stderr, "");
     let value = run.json();
-    assert!(value["createSessionCalldata"]
+    assert!(value["grantSessionCalldata"]
         .as_str()
         .unwrap()
-        .starts_with("0x187e4cd2"));
+        .starts_with("0xc7a4e83d"));
 }
 
 #[test]
@@ -373,7 +373,7 @@ fn rotate_full_budget_links_old_and_new() {
         "rotated <id> -> <id>\n  old: revoked (reason \"rotated\")\n  new signer:     <addr>\n  \
          new session id: <hash>\n  new grant:      10 uses, fee budget 1000000000000000 wei\n  \
          new grant:      5000000 of token <addr>\n\
-         on-chain: the account calls createSession(new) and revokeSession(<hash>)\n"
+         on-chain: the account calls grantSession(new) and revokeSession(<hash>)\n"
     );
     assert!(run.stderr.contains(
         "warning: --full-budget: the new session carries the old grant in full; granting it on-chain \

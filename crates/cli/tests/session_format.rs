@@ -3,12 +3,13 @@
 //! in leash-keys (what permission files become, without the Solidity toolchain as a dependency).
 //! This test pins the three together: a session with every field populated encodes to the same
 //! bytes through both Rust types, and the module itself, running in the in-process chain, packs
-//! sessions of every shape (empty lists, full lists, zero and non-zero budgets, root) to the
-//! bytes leash-keys packs them to and gives them the id leash-keys computes. A field added or
-//! reordered on one side fails here.
+//! sessions of every shape (empty lists, full lists, zero and non-zero budgets, zero and
+//! non-zero salts, root) to the bytes leash-keys packs them to and gives them the id leash-keys
+//! computes (`toPackedSession` / `computeSessionId` against `pack_session` / `session_id`). A
+//! field added or reordered on one side fails here.
 
 use alloy::primitives::{Address, Bytes, FixedBytes, B256, U256};
-use alloy::sol_types::{SolCall, SolValue};
+use alloy::sol_types::{SolCall, SolEvent, SolValue};
 use leash_contracts::artifact;
 use leash_contracts::bindings::session as contract_types;
 use leash_contracts::bindings::session::ISessionKeyValidator;
@@ -78,7 +79,7 @@ fn keys_and_contract_bindings_encode_a_session_identically() {
     assert_eq!(as_contract_type.paymasters, session.paymasters);
 }
 
-/// Root off, no budgets, every list empty: the 90-byte minimum.
+/// Root off, no budgets, no salt, every list empty: the 58-byte minimum (the header alone).
 fn empty_session() -> key_types::Session {
     key_types::Session {
         signer: Address::repeat_byte(0x01),
@@ -180,7 +181,35 @@ fn sessions_of_every_shape() -> Vec<(&'static str, key_types::Session)> {
                 s.gasBudget = U256::from(1u64);
             }),
         ),
+        ("salt only", with(&|s| s.salt = B256::repeat_byte(0x01))),
+        (
+            "salt with a zero high byte",
+            with(&|s| s.salt = B256::with_last_byte(0x80)),
+        ),
+        (
+            "salt after every budget",
+            with(&|s| {
+                s.nativeAllowance = U256::from(3u64);
+                s.feeBudget = U256::from(2u64);
+                s.gasBudget = U256::from(1u64);
+                s.salt = B256::repeat_byte(0xee);
+            }),
+        ),
+        (
+            "every field, no salt",
+            key_types::Session {
+                salt: B256::ZERO,
+                ..every_field_session()
+            },
+        ),
         ("full lists", full_lists_session()),
+        (
+            "full lists, no salt",
+            key_types::Session {
+                salt: B256::ZERO,
+                ..full_lists_session()
+            },
+        ),
     ]
 }
 
@@ -204,25 +233,26 @@ impl Module {
     }
 
     fn session_id(&self, session: &key_types::Session) -> B256 {
-        let call = ISessionKeyValidator::getSessionIdCall {
+        let call = ISessionKeyValidator::computeSessionIdCall {
             session: Self::as_contract_type(session),
         };
         let returned = self
             .chain
             .view(self.address, call.abi_encode().into())
-            .expect("getSessionId answers");
-        ISessionKeyValidator::getSessionIdCall::abi_decode_returns(&returned).expect("a bytes32")
+            .expect("computeSessionId answers");
+        ISessionKeyValidator::computeSessionIdCall::abi_decode_returns(&returned)
+            .expect("a bytes32")
     }
 
     fn pack(&self, session: &key_types::Session) -> Bytes {
-        let call = ISessionKeyValidator::packSessionCall {
+        let call = ISessionKeyValidator::toPackedSessionCall {
             session: Self::as_contract_type(session),
         };
         let returned = self
             .chain
             .view(self.address, call.abi_encode().into())
-            .expect("packSession answers");
-        ISessionKeyValidator::packSessionCall::abi_decode_returns(&returned).expect("bytes")
+            .expect("toPackedSession answers");
+        ISessionKeyValidator::toPackedSessionCall::abi_decode_returns(&returned).expect("bytes")
     }
 }
 
@@ -246,7 +276,84 @@ fn the_module_packs_and_ids_sessions_as_leash_keys_does() {
             Ok(&session),
             "{name}: the module's bytes unpack to the session"
         );
+        assert_eq!(
+            packed[52] & 0x10 != 0,
+            !session.salt.is_zero(),
+            "{name}: the salt flag follows the salt"
+        );
     }
+}
+
+/// `grantSession` emits `SessionCreated` with the session's packed encoding: leash-keys
+/// unpacks it back to the granted session and its hash is the event's (indexed) id.
+#[test]
+fn session_created_carries_the_packed_session() {
+    let mut module = Module::deploy();
+    let account = Address::repeat_byte(0xac);
+    module
+        .chain
+        .fund(account, U256::from(10u64).pow(U256::from(18u64)));
+    let install = ISessionKeyValidator::onInstallCall { data: Bytes::new() };
+    let installed = module
+        .chain
+        .call(
+            account,
+            module.address,
+            U256::ZERO,
+            install.abi_encode().into(),
+        )
+        .expect("onInstall runs");
+    assert!(installed.success, "onInstall: {:?}", installed.revert);
+    for session in [every_field_session(), empty_session()] {
+        let grant = ISessionKeyValidator::grantSessionCall {
+            session: Module::as_contract_type(&session),
+        };
+        let granted = module
+            .chain
+            .call(
+                account,
+                module.address,
+                U256::ZERO,
+                grant.abi_encode().into(),
+            )
+            .expect("grantSession runs");
+        assert!(granted.success, "grantSession: {:?}", granted.revert);
+        let created = granted
+            .logs
+            .iter()
+            .find_map(|log| ISessionKeyValidator::SessionCreated::decode_log(log).ok())
+            .expect("a SessionCreated event");
+        let id = key_types::session_id(&session).expect("packs");
+        assert_eq!(created.account, account);
+        assert_eq!(created.sessionId, id);
+        assert!(!created.enabled);
+        assert_eq!(
+            created.packedSession.as_ref(),
+            key_types::pack_session(&session).unwrap().as_slice()
+        );
+        assert_eq!(
+            key_types::unpack_session(&created.packedSession),
+            Ok(session)
+        );
+    }
+}
+
+#[test]
+fn a_zero_salt_is_not_carried_and_a_salt_changes_the_id() {
+    let module = Module::deploy();
+    let unsalted = empty_session();
+    let packed = module.pack(&unsalted);
+    assert_eq!(packed.len(), 58, "the header alone");
+    assert_eq!(packed[52], 0);
+    let salted = key_types::Session {
+        salt: B256::repeat_byte(0x07),
+        ..empty_session()
+    };
+    let packed = module.pack(&salted);
+    assert_eq!(packed.len(), 58 + 32);
+    assert_eq!(packed[52], 0x10);
+    assert_eq!(&packed[58..], salted.salt.as_slice());
+    assert_ne!(module.session_id(&salted), module.session_id(&unsalted));
 }
 
 #[test]
@@ -260,7 +367,7 @@ fn a_list_over_255_entries_has_no_id_on_either_side() {
         };
         256
     ];
-    let call = ISessionKeyValidator::getSessionIdCall {
+    let call = ISessionKeyValidator::computeSessionIdCall {
         session: Module::as_contract_type(&session),
     };
     let error = module

@@ -118,18 +118,18 @@ fn session_module_selectors_match_the_compiled_abi() {
         ISessionKeyValidator::onUninstallCall::SELECTOR,
         ISessionKeyValidator::isModuleTypeCall::SELECTOR,
         ISessionKeyValidator::isInitializedCall::SELECTOR,
-        ISessionKeyValidator::createSessionCall::SELECTOR,
+        ISessionKeyValidator::grantSessionCall::SELECTOR,
         ISessionKeyValidator::pauseSessionCall::SELECTOR,
         ISessionKeyValidator::resumeSessionCall::SELECTOR,
         ISessionKeyValidator::revokeSessionCall::SELECTOR,
         ISessionKeyValidator::invalidateEnableNonceCall::SELECTOR,
-        ISessionKeyValidator::getSessionIdCall::SELECTOR,
-        ISessionKeyValidator::packSessionCall::SELECTOR,
-        ISessionKeyValidator::sessionStatusCall::SELECTOR,
-        ISessionKeyValidator::remainingCall::SELECTOR,
+        ISessionKeyValidator::computeSessionIdCall::SELECTOR,
+        ISessionKeyValidator::toPackedSessionCall::SELECTOR,
+        ISessionKeyValidator::statusOfCall::SELECTOR,
+        ISessionKeyValidator::remainingOfCall::SELECTOR,
         ISessionKeyValidator::opDigestCall::SELECTOR,
         ISessionKeyValidator::enableDigestCall::SELECTOR,
-        ISessionKeyValidator::isEnableNonceUsedCall::SELECTOR,
+        ISessionKeyValidator::enableNonceUsedCall::SELECTOR,
         ISessionKeyValidator::isValidSignatureWithSenderCall::SELECTOR,
     ] {
         assert!(
@@ -140,6 +140,18 @@ fn session_module_selectors_match_the_compiled_abi() {
     assert_eq!(
         ISessionKeyValidator::isValidSignatureWithSenderCall::SELECTOR,
         [0xf5, 0x51, 0xe2, 0xee]
+    );
+    let created = module
+        .events()
+        .find(|e| e.name == "SessionCreated")
+        .expect("the module declares SessionCreated");
+    assert_eq!(
+        created.selector(),
+        ISessionKeyValidator::SessionCreated::SIGNATURE_HASH
+    );
+    assert_eq!(
+        ISessionKeyValidator::SessionCreated::SIGNATURE,
+        "SessionCreated(address,bytes32,bool,bytes)"
     );
 }
 
@@ -154,30 +166,31 @@ fn session_types_match_the_solidity_types() {
             .signature()
     };
     assert_eq!(
-        signature_of("createSession"),
-        ISessionKeyValidator::createSessionCall::SIGNATURE
+        signature_of("grantSession"),
+        ISessionKeyValidator::grantSessionCall::SIGNATURE
     );
     assert_eq!(
-        signature_of("remaining"),
-        ISessionKeyValidator::remainingCall::SIGNATURE
+        signature_of("remainingOf"),
+        ISessionKeyValidator::remainingOfCall::SIGNATURE
     );
     assert_eq!(
-        signature_of("getSessionId"),
-        ISessionKeyValidator::getSessionIdCall::SIGNATURE
+        signature_of("computeSessionId"),
+        ISessionKeyValidator::computeSessionIdCall::SIGNATURE
     );
     assert_eq!(
-        signature_of("packSession"),
-        ISessionKeyValidator::packSessionCall::SIGNATURE
+        signature_of("toPackedSession"),
+        ISessionKeyValidator::toPackedSessionCall::SIGNATURE
     );
-    let pack_output =
-        ISessionKeyValidator::packSessionCall::abi_encode_returns(&Bytes::from_static(&[0xab; 90]));
+    let pack_output = ISessionKeyValidator::toPackedSessionCall::abi_encode_returns(
+        &Bytes::from_static(&[0xab; 90]),
+    );
     let packer = module
-        .function("packSession")
+        .function("toPackedSession")
         .and_then(|f| f.first())
         .unwrap();
     let decoded = packer
         .abi_decode_output(&pack_output)
-        .expect("the compiled output type of packSession decodes");
+        .expect("the compiled output type of toPackedSession decodes");
     assert_eq!(packer.abi_encode_output(&decoded).unwrap(), pack_output);
 
     let remaining = ISessionKeyValidator::Remaining {
@@ -192,9 +205,9 @@ fn session_types_match_the_solidity_types() {
         validAfter: alloy::primitives::aliases::U48::from(11),
         validUntil: alloy::primitives::aliases::U48::from(12),
     };
-    let encoded = ISessionKeyValidator::remainingCall::abi_encode_returns(&remaining);
+    let encoded = ISessionKeyValidator::remainingOfCall::abi_encode_returns(&remaining);
     let function = module
-        .function("remaining")
+        .function("remainingOf")
         .and_then(|f| f.first())
         .unwrap();
     let decoded = function
@@ -206,12 +219,12 @@ fn session_types_match_the_solidity_types() {
         calls: vec![CallGrant::default()],
         ..Session::default()
     };
-    let call = ISessionKeyValidator::getSessionIdCall {
+    let call = ISessionKeyValidator::computeSessionIdCall {
         session: session.clone(),
     }
     .abi_encode();
     let getter = module
-        .function("getSessionId")
+        .function("computeSessionId")
         .and_then(|f| f.first())
         .unwrap();
     let inputs = getter

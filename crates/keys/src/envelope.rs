@@ -4,15 +4,15 @@
 //! offset  size  field
 //! 0       1     version = 0x01
 //! 1       1     flags: bit0 ENABLE (an owner enable grant is carried); other bits 0
-//! 2       32    sessionId = keccak256(pack(session))
-//! 34      4     periodIndex (uint32 big-endian; 0 when session.period == 0)
-//! 38      65    r ‖ s ‖ v (27/28) by the session key over opDigest, no EIP-191 prefix
-//! 103     n     pack(session), n read from its own header (bytes 103+52..103+57)
-//! 103+n   ...   only with ENABLE: abi.encode(Session session, uint256 enableNonce,
-//!               bytes enableSignature), the same session ABI-encoded
+//! 2       4     periodIndex (uint32 big-endian; 0 when session.period == 0)
+//! 6       65    r ‖ s ‖ v (27/28) by the session key over opDigest, no EIP-191 prefix
+//! 71      n     pack(session), n read from its own header (bytes 71+52..71+57)
+//! 71+n    32    only with ENABLE: enableNonce (uint256)
+//! 103+n   ...   only with ENABLE: the owner's enableSignature (every remaining byte)
 //! ```
 //!
-//! Without ENABLE the envelope ends right after the packed session. The packed layout is in
+//! The envelope names no session id: the id is `keccak256` of the carried packed bytes. Without
+//! ENABLE the envelope ends right after the packed session. The packed layout is in
 //! [`crate::permissions::onchain::pack_session`].
 //!
 //! `opDigest = keccak256(abi.encode(SESSION_OP_TYPEHASH, userOpHash, sessionId, periodIndex))`
@@ -32,8 +32,10 @@ use crate::permissions::onchain::{
 pub const VERSION_V1: u8 = 0x01;
 /// `flags` bit: an owner enable grant is carried.
 pub const FLAG_ENABLE: u8 = 0x01;
-/// Bytes before the packed session.
-pub const HEADER_LEN: usize = 103;
+/// Bytes before the packed session (version, flags, period index, signature).
+pub const HEADER_LEN: usize = 71;
+/// Bytes of the enable nonce that follows the packed session with ENABLE.
+pub const ENABLE_NONCE_LEN: usize = 32;
 /// Shortest envelope the module parses: the fixed part and a packed session's header.
 pub const MIN_LEN: usize = HEADER_LEN + PACKED_HEADER_LEN;
 /// The type string hashed into [`session_op_typehash`].
@@ -82,15 +84,14 @@ pub enum EnvelopeError {
         /// Length given.
         actual: usize,
     },
-    /// The ABI tail does not decode or is not canonical.
-    #[error("envelope: enable tail is not canonical abi.encode(Session, uint256, bytes): {0}")]
-    BadTail(String),
-    /// The enable tail's ABI session is not the packed session.
-    #[error("envelope: the enable tail's session differs from the packed session")]
-    EnableSessionMismatch,
-    /// The header's session id is not `keccak256(pack(session))`.
-    #[error("envelope: sessionId does not match the carried session")]
-    SessionIdMismatch,
+    /// With ENABLE, no room for the 32-byte enable nonce after the packed session.
+    #[error("envelope: {expected} bytes at least with ENABLE (fixed part, packed session and enable nonce), got {actual}")]
+    MissingEnableNonce {
+        /// Shortest length with the nonce.
+        expected: usize,
+        /// Length given.
+        actual: usize,
+    },
     /// The ENABLE flag with an empty owner signature.
     #[error("envelope: {0}")]
     EnableInconsistent(&'static str),
@@ -111,7 +112,7 @@ pub struct EnableGrant {
 /// A decoded envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
-    /// `sessionId` from the header.
+    /// The session id: `keccak256` of the carried packed session.
     pub session_id: B256,
     /// `periodIndex` from the header.
     pub period_index: u32,
@@ -150,7 +151,8 @@ pub fn sign_digest(signer: &PrivateKeySigner, digest: &B256) -> Result<[u8; 65],
     Ok(signature.as_bytes())
 }
 
-/// Builds the v1 envelope: the fixed part, `pack(session)`, and with `enable` the ABI tail.
+/// Builds the v1 envelope: the fixed part, `pack(session)`, and with `enable` the nonce and
+/// the owner's signature.
 pub fn encode_v1(
     session: &Session,
     period_index: u32,
@@ -169,24 +171,25 @@ pub fn encode_v1(
         ));
     }
     let packed = pack_session(session)?;
-    let tail = enable
-        .map(|grant| (session.clone(), grant.nonce, grant.signature.clone()).abi_encode_params());
-    let tail_len = tail.as_ref().map_or(0, Vec::len);
+    let tail_len = enable.map_or(0, |grant| ENABLE_NONCE_LEN + grant.signature.len());
     let mut out = Vec::with_capacity(HEADER_LEN + packed.len() + tail_len);
     out.push(VERSION_V1);
     out.push(if enable.is_some() { FLAG_ENABLE } else { 0 });
-    out.extend_from_slice(keccak256(&packed).as_slice());
     out.extend_from_slice(&period_index.to_be_bytes());
     out.extend_from_slice(signature);
     out.extend_from_slice(&packed);
-    out.extend_from_slice(tail.as_deref().unwrap_or_default());
+    if let Some(grant) = enable {
+        out.extend_from_slice(&grant.nonce.to_be_bytes::<32>());
+        out.extend_from_slice(&grant.signature);
+    }
     Ok(out.into())
 }
 
 /// Reads a v1 envelope with the module's checks (known version and flags, a packed session of
-/// the length its header gives, exact length without ENABLE, a bounded ABI tail carrying the
-/// same session with ENABLE, matching session id) and leash's stricter ones (canonical packed
-/// session and ABI tail, period index 0 without a period, an owner signature with ENABLE).
+/// the length its header gives, exact length without ENABLE, room for the enable nonce with
+/// ENABLE) and leash's stricter ones (canonical packed session, period index 0 without a
+/// period, a non-empty owner signature with ENABLE). The session id is the hash of the carried
+/// packed bytes.
 pub fn decode_v1(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
     if bytes.len() < MIN_LEN {
         return Err(EnvelopeError::TooShort(bytes.len()));
@@ -198,10 +201,9 @@ pub fn decode_v1(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
     if flags & !FLAG_ENABLE != 0 {
         return Err(EnvelopeError::UnknownFlags(flags));
     }
-    let session_id = B256::from_slice(&bytes[2..34]);
-    let period_index = u32::from_be_bytes([bytes[34], bytes[35], bytes[36], bytes[37]]);
+    let period_index = u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]);
     let mut signature = [0u8; 65];
-    signature.copy_from_slice(&bytes[38..HEADER_LEN]);
+    signature.copy_from_slice(&bytes[6..HEADER_LEN]);
     let rest = &bytes[HEADER_LEN..];
     let n = packed_len(rest).map_err(EnvelopeError::BadPackedSession)?;
     let packed = rest.get(..n).ok_or(EnvelopeError::BadPackedSession(
@@ -212,7 +214,7 @@ pub fn decode_v1(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
     ))?;
     let session = unpack_session(packed).map_err(EnvelopeError::BadPackedSession)?;
     let enable = if flags & FLAG_ENABLE != 0 {
-        Some(decode_enable_tail(&rest[n..], &session)?)
+        Some(decode_enable_tail(&rest[n..], HEADER_LEN + n)?)
     } else {
         if rest.len() != n {
             return Err(EnvelopeError::TrailingBytes {
@@ -222,14 +224,11 @@ pub fn decode_v1(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
         }
         None
     };
-    if keccak256(packed) != session_id {
-        return Err(EnvelopeError::SessionIdMismatch);
-    }
     if session.period.is_zero() && period_index != 0 {
         return Err(EnvelopeError::PeriodIndexWithoutPeriod(period_index));
     }
     Ok(Envelope {
-        session_id,
+        session_id: keccak256(packed),
         period_index,
         signature,
         session,
@@ -237,26 +236,23 @@ pub fn decode_v1(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
     })
 }
 
-/// The enable grant of an ENABLE envelope: `tail` must be the canonical
-/// `abi.encode(Session, uint256, bytes)` of the packed `session` and a non-empty signature.
-fn decode_enable_tail(tail: &[u8], session: &Session) -> Result<EnableGrant, EnvelopeError> {
-    let (abi_session, nonce, enable_signature) =
-        <(Session, U256, Bytes)>::abi_decode_params_validate(tail)
-            .map_err(|e| EnvelopeError::BadTail(e.to_string()))?;
-    if (abi_session.clone(), nonce, enable_signature.clone()).abi_encode_params() != tail {
-        return Err(EnvelopeError::BadTail("re-encoding differs".into()));
-    }
-    if abi_session != *session {
-        return Err(EnvelopeError::EnableSessionMismatch);
-    }
+/// The enable grant of an ENABLE envelope whose packed session ends at byte `start`: `tail`
+/// is the 32-byte nonce followed by a non-empty owner signature.
+fn decode_enable_tail(tail: &[u8], start: usize) -> Result<EnableGrant, EnvelopeError> {
+    let Some((nonce, enable_signature)) = tail.split_first_chunk::<ENABLE_NONCE_LEN>() else {
+        return Err(EnvelopeError::MissingEnableNonce {
+            expected: start + ENABLE_NONCE_LEN,
+            actual: start + tail.len(),
+        });
+    };
     if enable_signature.is_empty() {
         return Err(EnvelopeError::EnableInconsistent(
             "ENABLE flag set without an enable signature",
         ));
     }
     Ok(EnableGrant {
-        nonce,
-        signature: enable_signature,
+        nonce: U256::from_be_bytes(*nonce),
+        signature: Bytes::copy_from_slice(enable_signature),
     })
 }
 

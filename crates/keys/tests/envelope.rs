@@ -2,7 +2,6 @@
 
 use alloy::primitives::{keccak256, Address, Bytes, FixedBytes, Signature, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolValue;
 use leash_keys::envelope::{self, EnableGrant, EnvelopeError};
 use leash_keys::permissions::onchain::{self, PackError, SessionList, UnpackError};
 use leash_keys::permissions::{CallGrant, Selector, SessionSpec, Target};
@@ -64,10 +63,9 @@ fn grant() -> EnableGrant {
     }
 }
 
-/// The fixed part of an envelope naming `id`, followed by `rest`.
-fn envelope_with(flags: u8, id: B256, sig: &[u8; 65], rest: &[u8]) -> Vec<u8> {
+/// The fixed part of an envelope (period index 0), followed by `rest`.
+fn envelope_with(flags: u8, sig: &[u8; 65], rest: &[u8]) -> Vec<u8> {
     let mut out = vec![0x01, flags];
-    out.extend_from_slice(id.as_slice());
     out.extend_from_slice(&0u32.to_be_bytes());
     out.extend_from_slice(sig);
     out.extend_from_slice(rest);
@@ -85,11 +83,10 @@ fn encode_then_decode_roundtrips() {
     let bytes = envelope::encode_v1(&session, 12, &sig, None).unwrap();
     assert_eq!(bytes[0], 0x01);
     assert_eq!(bytes[1], 0x00);
-    assert_eq!(&bytes[2..34], id.as_slice());
-    assert_eq!(&bytes[34..38], &12u32.to_be_bytes());
-    assert_eq!(&bytes[38..103], &sig);
+    assert_eq!(&bytes[2..6], &12u32.to_be_bytes());
+    assert_eq!(&bytes[6..71], &sig);
     assert_eq!(
-        &bytes[103..],
+        &bytes[71..],
         packed.as_slice(),
         "nothing after the packed session"
     );
@@ -102,16 +99,23 @@ fn encode_then_decode_roundtrips() {
 
     let with_enable = envelope::encode_v1(&session, 12, &sig, Some(&grant())).unwrap();
     assert_eq!(with_enable[1], envelope::FLAG_ENABLE);
-    assert_eq!(&with_enable[2..103], &bytes[2..103]);
-    let end = 103 + packed.len();
-    assert_eq!(&with_enable[103..end], packed.as_slice());
+    assert_eq!(&with_enable[2..71], &bytes[2..71]);
+    let end = 71 + packed.len();
+    assert_eq!(&with_enable[71..end], packed.as_slice());
     assert_eq!(
-        &with_enable[end..],
-        (session.clone(), grant().nonce, grant().signature).abi_encode_params()
+        &with_enable[end..end + 32],
+        &grant().nonce.to_be_bytes::<32>(),
+        "the nonce follows the packed session"
+    );
+    assert_eq!(
+        &with_enable[end + 32..],
+        grant().signature.as_ref(),
+        "the owner signature is every remaining byte"
     );
     let decoded = envelope::decode_v1(&with_enable).unwrap();
     assert_eq!(decoded.enable, Some(grant()));
     assert_eq!(decoded.session, session);
+    assert_eq!(decoded.session_id, id);
 }
 
 #[test]
@@ -126,10 +130,10 @@ fn a_minimal_session_gives_the_shortest_envelope() {
     let bytes = envelope::encode_v1(&root_only.to_sol().unwrap(), 0, &sig, None).unwrap();
     assert_eq!(
         bytes.len(),
-        envelope::MIN_LEN + 32,
-        "fixed part, header, salt"
+        envelope::MIN_LEN,
+        "fixed part and header: no list, budget or salt"
     );
-    assert_eq!(envelope::MIN_LEN, 161);
+    assert_eq!(envelope::MIN_LEN, 129);
     assert!(envelope::decode_v1(&bytes).is_ok());
 }
 
@@ -154,13 +158,7 @@ fn decoding_is_strict() {
         EnvelopeError::UnknownFlags(2)
     );
     let mut v = good.clone();
-    v[2] ^= 1;
-    assert_eq!(
-        envelope::decode_v1(&v).unwrap_err(),
-        EnvelopeError::SessionIdMismatch
-    );
-    let mut v = good.clone();
-    v[37] = 1;
+    v[5] = 1;
     assert_eq!(
         envelope::decode_v1(&v).unwrap_err(),
         EnvelopeError::PeriodIndexWithoutPeriod(1)
@@ -177,8 +175,8 @@ fn decoding_is_strict() {
     assert_eq!(
         envelope::decode_v1(&good[..good.len() - 1]).unwrap_err(),
         EnvelopeError::BadPackedSession(UnpackError::LengthMismatch {
-            expected: good.len() - 103,
-            actual: good.len() - 104
+            expected: good.len() - 71,
+            actual: good.len() - 72
         })
     );
     for short in [50, envelope::MIN_LEN - 1] {
@@ -203,69 +201,71 @@ fn decoding_is_strict() {
 }
 
 #[test]
-fn a_non_canonical_packed_session_is_rejected_even_under_its_own_id() {
+fn a_non_canonical_packed_session_is_rejected() {
     let session = spec(0).to_sol().unwrap();
     let sig = envelope::sign_digest(&signer(), &B256::repeat_byte(1)).unwrap();
     let packed = onchain::pack_session(&session).unwrap();
 
     let mut unknown_flag = packed.clone();
-    unknown_flag[52] |= 0x10;
-    let bytes = envelope_with(0, keccak256(&unknown_flag), &sig, &unknown_flag);
+    unknown_flag[52] |= 0x20;
+    let bytes = envelope_with(0, &sig, &unknown_flag);
     assert_eq!(
         envelope::decode_v1(&bytes).unwrap_err(),
-        EnvelopeError::BadPackedSession(UnpackError::UnknownFlags(0x10))
+        EnvelopeError::BadPackedSession(UnpackError::UnknownFlags(0x20))
     );
 
-    // The budget words sit between the lists and the salt.
-    let salt_at = packed.len() - 32;
-    let mut zero_fee = packed;
+    // The budget words and the salt follow the lists (this session carries neither).
+    let mut zero_fee = packed.clone();
     zero_fee[52] |= 0x04;
-    zero_fee.splice(salt_at..salt_at, [0u8; 32]);
-    let bytes = envelope_with(0, keccak256(&zero_fee), &sig, &zero_fee);
+    zero_fee.extend_from_slice(&[0u8; 32]);
+    let bytes = envelope_with(0, &sig, &zero_fee);
     assert_eq!(
         envelope::decode_v1(&bytes).unwrap_err(),
         EnvelopeError::BadPackedSession(UnpackError::ZeroBudget(onchain::Budget::FeeBudget))
     );
+
+    let mut zero_salt = packed;
+    zero_salt[52] |= 0x10;
+    zero_salt.extend_from_slice(&[0u8; 32]);
+    let bytes = envelope_with(0, &sig, &zero_salt);
+    assert_eq!(
+        envelope::decode_v1(&bytes).unwrap_err(),
+        EnvelopeError::BadPackedSession(UnpackError::ZeroSalt)
+    );
 }
 
 #[test]
-fn an_enable_envelope_must_carry_the_same_session_twice() {
+fn an_enable_envelope_carries_the_nonce_then_the_owner_signature() {
     let session = spec(0).to_sol().unwrap();
     let sig = envelope::sign_digest(&signer(), &B256::repeat_byte(1)).unwrap();
     let packed = onchain::pack_session(&session).unwrap();
-    let id = keccak256(&packed);
-    let tail = |s: &onchain::Session, signature: Bytes| {
-        (s.clone(), grant().nonce, signature).abi_encode_params()
-    };
-    let with = |tail: Vec<u8>| {
+    let with = |tail: &[u8]| {
         let mut rest = packed.clone();
-        rest.extend_from_slice(&tail);
-        envelope_with(envelope::FLAG_ENABLE, id, &sig, &rest)
+        rest.extend_from_slice(tail);
+        envelope_with(envelope::FLAG_ENABLE, &sig, &rest)
     };
+    let nonce = grant().nonce.to_be_bytes::<32>();
 
-    let good = with(tail(&session, grant().signature));
-    assert_eq!(envelope::decode_v1(&good).unwrap().enable, Some(grant()));
+    let mut tail = nonce.to_vec();
+    tail.extend_from_slice(&grant().signature);
+    let decoded = envelope::decode_v1(&with(&tail)).unwrap();
+    assert_eq!(decoded.enable, Some(grant()));
+    assert_eq!(decoded.session_id, keccak256(&packed));
 
-    let mut escalated = session.clone();
-    escalated.root = true;
-    assert_eq!(
-        envelope::decode_v1(&with(tail(&escalated, grant().signature))).unwrap_err(),
-        EnvelopeError::EnableSessionMismatch
-    );
     assert!(matches!(
-        envelope::decode_v1(&with(tail(&session, Bytes::new()))).unwrap_err(),
+        envelope::decode_v1(&with(&nonce)).unwrap_err(),
         EnvelopeError::EnableInconsistent(_)
     ));
-    assert!(matches!(
-        envelope::decode_v1(&with(Vec::new())).unwrap_err(),
-        EnvelopeError::BadTail(_)
-    ));
-    let mut trailing = tail(&session, grant().signature);
-    trailing.push(0);
-    assert!(matches!(
-        envelope::decode_v1(&with(trailing)).unwrap_err(),
-        EnvelopeError::BadTail(_)
-    ));
+    let start = 71 + packed.len();
+    for cut in [0, 1, 31] {
+        assert_eq!(
+            envelope::decode_v1(&with(&nonce[..cut])).unwrap_err(),
+            EnvelopeError::MissingEnableNonce {
+                expected: start + 32,
+                actual: start + cut
+            }
+        );
+    }
     assert_eq!(
         envelope::encode_v1(
             &session,

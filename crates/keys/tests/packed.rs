@@ -1,6 +1,6 @@
 //! The packed session encoding: a golden vector written byte by byte, round trips, canonicity
-//! (every non-canonical form rejected, every accepted byte string re-packs to itself) and the
-//! 255-entry list limit.
+//! (every non-canonical form rejected, every accepted byte string re-packs to itself), the
+//! optional salt and the 255-entry list limit.
 
 use alloy::hex;
 use alloy::primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
@@ -11,7 +11,8 @@ use leash_keys::permissions::onchain::{
 };
 use proptest::prelude::*;
 
-/// Root, native and gas budgets carried, fee budget absent, one or two entries per list.
+/// Root, native and gas budgets and the salt carried, fee budget absent, one or two entries per
+/// list.
 fn golden_session() -> Session {
     Session {
         signer: Address::repeat_byte(0x11),
@@ -60,7 +61,7 @@ const GOLDEN: &str = concat!(
     "000060000000",                             // periodStart
     "11223344",                                 // maxUses
     "00000007",                                 // rateLimit
-    "0b",                                       // flags: root | native | gas
+    "1b",                                       // flags: root | native | gas | salt
     "0201010101", // lengths: 2 calls, 1 token, 1 periodic, 1 paymaster, 1 account selector
     "2121212121212121212121212121212121212121a9059cbb00", // calls[0]
     "0000000000000000000000000000000000000000095ea7b301", // calls[1]
@@ -103,8 +104,8 @@ fn golden_vector_matches_the_layout_table() {
     assert_eq!(hex::encode(&packed), GOLDEN);
     assert_eq!(
         packed.len(),
-        58 + 2 * 32 + 2 * 25 + 4 + 52 + 52 + 20 + 32,
-        "the length formula of PACKED.md"
+        58 + 3 * 32 + 2 * 25 + 4 + 52 + 52 + 20,
+        "58 + lists + 32 per flag among bits 1..4"
     );
     assert_eq!(
         session_id(&golden_session()).unwrap(),
@@ -118,9 +119,9 @@ fn golden_vector_matches_the_layout_table() {
 }
 
 #[test]
-fn an_empty_session_is_header_and_salt() {
+fn an_empty_session_is_its_header_alone() {
     let packed = pack_session(&empty_session()).unwrap();
-    assert_eq!(packed.len(), PACKED_HEADER_LEN + 32);
+    assert_eq!(packed.len(), PACKED_HEADER_LEN, "no list, budget or salt");
     assert_eq!(&packed[..20], &[0x01; 20]);
     assert_eq!(&packed[20..32], &hex!("000000000000000000000001"));
     assert_eq!(&packed[52..58], &[0u8; 6], "flags and lengths all zero");
@@ -145,7 +146,7 @@ fn each_budget_has_its_flag_and_word_in_order() {
         let packed = pack_session(&session).unwrap();
         assert_eq!(packed[52], flag, "{budget}");
         assert_eq!(&packed[58..90], &amount.to_be_bytes::<32>());
-        assert_eq!(packed.len(), 58 + 32 + 32);
+        assert_eq!(packed.len(), 58 + 32);
         assert_eq!(unpack_session(&packed).unwrap(), session);
     }
     let mut all = empty_session();
@@ -157,6 +158,36 @@ fn each_budget_has_its_flag_and_word_in_order() {
     assert_eq!(packed[89], 1);
     assert_eq!(packed[121], 2);
     assert_eq!(packed[153], 3);
+    assert_eq!(packed.len(), 58 + 3 * 32);
+}
+
+#[test]
+fn the_salt_is_carried_last_and_only_when_non_zero() {
+    let mut salted = empty_session();
+    salted.salt = B256::repeat_byte(0x77);
+    let packed = pack_session(&salted).unwrap();
+    assert_eq!(packed[52], 0x10, "flags bit 4");
+    assert_eq!(packed.len(), 58 + 32);
+    assert_eq!(&packed[58..], salted.salt.as_slice());
+    assert_eq!(unpack_session(&packed).unwrap(), salted);
+
+    // After every budget word.
+    salted.gasBudget = U256::from(9);
+    let packed = pack_session(&salted).unwrap();
+    assert_eq!(packed[52], 0x18);
+    assert_eq!(packed[89], 9);
+    assert_eq!(&packed[90..], salted.salt.as_slice());
+    assert_eq!(unpack_session(&packed).unwrap(), salted);
+
+    // The salt changes the id; a zero salt is the unsalted session.
+    let unsalted = empty_session();
+    assert_ne!(session_id(&salted).unwrap(), session_id(&unsalted).unwrap());
+    let mut zero_salt = unsalted.clone();
+    zero_salt.salt = B256::ZERO;
+    assert_eq!(
+        session_id(&zero_salt).unwrap(),
+        session_id(&unsalted).unwrap()
+    );
 }
 
 #[test]
@@ -188,7 +219,7 @@ fn every_non_canonical_form_is_rejected() {
         }
     );
 
-    for bit in 4..8 {
+    for bit in 5..8 {
         let mut bad = good.clone();
         bad[52] |= 1 << bit;
         assert_eq!(
@@ -212,6 +243,35 @@ fn every_non_canonical_form_is_rejected() {
             UnpackError::ZeroBudget(budget)
         );
     }
+    // A present salt whose word is zero.
+    let mut salt_zero = pack_session(&empty_session()).unwrap();
+    salt_zero[52] = 0x10;
+    salt_zero.extend_from_slice(&[0u8; 32]);
+    assert_eq!(
+        unpack_session(&salt_zero).unwrap_err(),
+        UnpackError::ZeroSalt
+    );
+    let salt_at = good.len() - 32;
+    let mut golden_salt_zero = good.clone();
+    golden_salt_zero[salt_at..].fill(0);
+    assert_eq!(
+        unpack_session(&golden_salt_zero).unwrap_err(),
+        UnpackError::ZeroSalt
+    );
+    // The salt flag cleared with the word left in, or set without its word.
+    let mut flag_cleared = good.clone();
+    flag_cleared[52] &= !0x10;
+    assert!(matches!(
+        unpack_session(&flag_cleared).unwrap_err(),
+        UnpackError::LengthMismatch { .. }
+    ));
+    let mut word_dropped = good.clone();
+    word_dropped.truncate(salt_at);
+    assert!(matches!(
+        unpack_session(&word_dropped).unwrap_err(),
+        UnpackError::LengthMismatch { .. }
+    ));
+
     // Between the native and gas words, after the lists.
     let fee_at = good.len() - 2 * 32;
     let mut fee_zero = good.clone();
@@ -244,8 +304,13 @@ fn the_errors_say_what_is_wrong() {
         "packed session: gasBudget is carried but zero (non-canonical: its flag must be clear)"
     );
     assert_eq!(
-        UnpackError::UnknownFlags(0x1b).to_string(),
-        "packed session: header flags 0x1b set bits other than root and the three budgets"
+        UnpackError::UnknownFlags(0x3b).to_string(),
+        "packed session: header flags 0x3b set bits other than root, the three budgets and \
+         the salt"
+    );
+    assert_eq!(
+        UnpackError::ZeroSalt.to_string(),
+        "packed session: the salt is carried but zero (non-canonical: its flag must be clear)"
     );
     assert_eq!(
         PackError::ListTooLong {
@@ -289,7 +354,7 @@ fn lists_of_255_pack_and_256_do_not() {
     };
     let packed = pack_session(&full).unwrap();
     assert_eq!(&packed[53..58], &[0xff; 5]);
-    assert_eq!(packed.len(), 58 + 255 * (25 + 4 + 52 + 52 + 20) + 32);
+    assert_eq!(packed.len(), 58 + 255 * (25 + 4 + 52 + 52 + 20));
     assert_eq!(unpack_session(&packed).unwrap(), full);
 
     let lists = [
@@ -361,7 +426,7 @@ fn arb_session() -> impl Strategy<Value = Session> {
         proptest::collection::vec((arb_address(), arb_u256()), 0..6),
         proptest::collection::vec((arb_address(), arb_u256()), 0..6),
         proptest::collection::vec(arb_address(), 0..6),
-        any::<[u8; 32]>(),
+        prop_oneof![Just([0u8; 32]), any::<[u8; 32]>()],
     )
         .prop_map(
             |(times, counts, budgets, calls, selectors, tokens, periodic, paymasters, salt)| {

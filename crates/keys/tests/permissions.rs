@@ -150,7 +150,7 @@ fn from_sol_rejects_non_canonical_grants() {
     );
 }
 
-/// abi.encode(session) (what `createSession` and an enable tail carry) written out by hand for
+/// abi.encode(session) (what `grantSession` and an enable tail carry) written out by hand for
 /// a session with empty arrays, independent of alloy's encoder: one offset word, 17 head words,
 /// 5 empty-array tails. The id hashes the packed encoding instead (tests/packed.rs).
 #[test]

@@ -72,6 +72,10 @@ pub enum AdminError {
     /// Unknown grant flag bits.
     #[error("SessionGrantFlagsInvalid")]
     SessionGrantFlagsInvalid,
+    /// Packed bytes (carried by an enable grant) that are not the canonical packing of any
+    /// session: a flag bit above bit 4, a carried budget or salt word equal to zero.
+    #[error("SessionEncodingNotCanonical")]
+    SessionEncodingNotCanonical,
 }
 
 impl AdminError {
@@ -95,6 +99,7 @@ impl AdminError {
             Self::SessionAssetInvalid => "SessionAssetInvalid",
             Self::SessionPeriodRequired => "SessionPeriodRequired",
             Self::SessionGrantFlagsInvalid => "SessionGrantFlagsInvalid",
+            Self::SessionEncodingNotCanonical => "SessionEncodingNotCanonical",
         }
     }
 }
@@ -196,13 +201,23 @@ impl AccountState {
         }
     }
 
-    /// Creates a record for `id` (shared by `createSession` and enable grants).
-    pub(crate) fn create_record(&mut self, id: B256, session: &Session) -> Result<(), AdminError> {
+    /// Creates a record for `id` (shared by `grantSession` and enable grants) from packed bytes
+    /// that decode to `session` and are its canonical packing iff `canonical` (the module packs
+    /// a session it is given itself, so only an enable grant can carry non-canonical bytes).
+    pub(crate) fn create_record(
+        &mut self,
+        id: B256,
+        session: &Session,
+        canonical: bool,
+    ) -> Result<(), AdminError> {
         if self.revoked.contains(&id) {
             return Err(AdminError::SessionIsRevoked);
         }
         if self.session(id).status != Status::None {
             return Err(AdminError::SessionAlreadyExists);
+        }
+        if !canonical {
+            return Err(AdminError::SessionEncodingNotCanonical);
         }
         check_format(session)?;
         if self.live_count() >= MAX_LIVE_SESSIONS {
@@ -212,14 +227,14 @@ impl AccountState {
         Ok(())
     }
 
-    /// `createSession(session)` where `id = keccak256(pack(session))`.
+    /// `grantSession(session)` where `id = keccak256(pack(session))`.
     ///
     /// # Errors
     ///
     /// `NotInitialized`, `SessionIsRevoked`, `SessionAlreadyExists` or a format error.
     pub fn create(&mut self, id: B256, session: &Session) -> Result<(), AdminError> {
         self.require_installed()?;
-        self.create_record(id, session)
+        self.create_record(id, session, true)
     }
 
     fn live(&self, id: B256) -> Result<SessionState, AdminError> {

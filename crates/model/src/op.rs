@@ -7,14 +7,15 @@ use alloy_primitives::{Address, B256, U256};
 /// The signature envelope of an op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Envelope {
-    /// Shorter than the fixed part plus a packed session's header (103 + 58 bytes).
+    /// Shorter than the fixed part plus a packed session's header (71 + 58 bytes).
     Short,
     /// Long enough to read its fixed part and its packed session's header.
     Parsed(Box<ParsedEnvelope>),
 }
 
 /// The fields of an envelope that is long enough to parse: the fixed part, the packed session
-/// after it, and with the ENABLE flag the ABI-encoded grant after that.
+/// after it, and with the ENABLE flag the enable nonce and the owner's signature after that.
+/// The envelope names no session id: the op's session id is `keccak256` of the packed bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedEnvelope {
     /// Version byte (1 is the only one).
@@ -22,22 +23,20 @@ pub struct ParsedEnvelope {
     /// Flags byte (bit 0 = ENABLE).
     pub flags: u8,
     /// Whether the envelope's length fits the size its packed session's header gives: exactly
-    /// that size after the fixed part without ENABLE, at least that size with it.
+    /// that size after the fixed part without ENABLE, at least that size plus the 32-byte
+    /// enable nonce with it.
     pub length_fits: bool,
-    /// The session id the envelope names.
-    pub claimed_id: B256,
     /// The period the op names.
     pub period_index: u32,
     /// The session as the module reads it from the packed bytes.
     pub session: Session,
-    /// The id of the carried session as the module computes it: `keccak256` of the packed
-    /// bytes as carried.
+    /// Whether the packed bytes are the canonical packing of `session` (no unknown flag bit,
+    /// no carried budget or salt word equal to zero). Only an enable grant looks at it: a
+    /// stored id is always the hash of a canonical packing.
+    pub canonical: bool,
+    /// The op's session id as the module computes it: `keccak256` of the packed bytes as
+    /// carried.
     pub carried_id: B256,
-    /// With ENABLE: whether the ABI tail's offsets and lengths are in bounds.
-    pub tail_in_bounds: bool,
-    /// With ENABLE: `keccak256(pack(s))` of the session `s` ABI-encoded in the grant (the
-    /// module requires it to equal `carried_id`).
-    pub granted_id: B256,
     /// Enable grant: the nonce.
     pub enable_nonce: U256,
     /// Enable grant: whether the account's ERC-1271 accepts the owner's signature.

@@ -18,8 +18,8 @@ pub enum Rejection {
     /// The module is not installed on the account.
     #[error("NotInitialized")]
     NotInitialized,
-    /// The signature envelope is too short, its length does not fit its packed session, or
-    /// an enable grant's ABI tail is out of bounds.
+    /// The signature envelope is too short, its length does not fit its packed session, or an
+    /// enable envelope has no room for the enable nonce.
     #[error("MalformedEnvelope")]
     MalformedEnvelope,
     /// The envelope version is not 1.
@@ -28,9 +28,6 @@ pub enum Rejection {
     /// The envelope flags have a bit other than ENABLE.
     #[error("UnsupportedEnvelopeFlags({0})")]
     UnsupportedEnvelopeFlags(u8),
-    /// The carried session does not hash to the claimed id.
-    #[error("SessionIdMismatch")]
-    SessionIdMismatch,
     /// No live session with that id.
     #[error("SessionNotFound")]
     SessionNotFound,
@@ -197,7 +194,7 @@ pub enum Rejection {
     #[error("PaymasterDataMalformed({0})")]
     PaymasterDataMalformed(usize),
     /// An enable grant failed like the lifecycle call it performs (nonce, owner signature,
-    /// session format, revoked or existing id).
+    /// revoked or existing id, session format of the carried packed bytes).
     #[error("{0}")]
     Enable(AdminError),
 }
@@ -211,7 +208,6 @@ impl Rejection {
             Self::MalformedEnvelope => "MalformedEnvelope",
             Self::UnsupportedEnvelopeVersion(_) => "UnsupportedEnvelopeVersion",
             Self::UnsupportedEnvelopeFlags(_) => "UnsupportedEnvelopeFlags",
-            Self::SessionIdMismatch => "SessionIdMismatch",
             Self::SessionNotFound => "SessionNotFound",
             Self::SessionIsPaused => "SessionIsPaused",
             Self::SessionIsRevoked => "SessionIsRevoked",

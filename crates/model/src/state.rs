@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, B256, U256};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A session's status (the values `sessionStatus` returns).
+/// A session's status (the values `statusOf` returns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Status {
     /// Never created in this install generation.
@@ -117,7 +117,7 @@ impl AccountState {
         self.records.get(&id).cloned().unwrap_or_default()
     }
 
-    /// The status `sessionStatus(account, id)` reports.
+    /// The status `statusOf(account, id)` reports.
     pub fn status(&self, id: B256) -> Status {
         if self.revoked.contains(&id) {
             return Status::Revoked;

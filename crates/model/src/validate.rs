@@ -97,13 +97,6 @@ fn run(account: &AccountState, op: &OpInput, ctx: &Context) -> Result<Accepted, 
     let mut storage = account.clone();
     let mut enabled_with = None;
     if env.flags == 1 {
-        // The grant's ABI tail is read only now, after the claimed id matched the packed bytes.
-        if !env.tail_in_bounds {
-            return Err(Rejection::MalformedEnvelope);
-        }
-        if env.granted_id != env.carried_id {
-            return Err(Rejection::SessionIdMismatch);
-        }
         // Only an enable grant needs the install flag: every session of an uninstalled module was
         // revoked by the uninstall, so its ops fail on the session's status.
         if !account.installed {
@@ -112,7 +105,7 @@ fn run(account: &AccountState, op: &OpInput, ctx: &Context) -> Result<Accepted, 
         enable(&mut storage, env).map_err(Rejection::Enable)?;
         enabled_with = Some(env.enable_nonce);
     }
-    let id = env.claimed_id;
+    let id = env.carried_id;
     let session = &env.session;
     let state = storage.session(id);
     match state.status {
@@ -158,9 +151,6 @@ fn parse_envelope(envelope: &Envelope) -> Result<&ParsedEnvelope, Rejection> {
     if !env.length_fits {
         return Err(Rejection::MalformedEnvelope);
     }
-    if env.carried_id != env.claimed_id {
-        return Err(Rejection::SessionIdMismatch);
-    }
     Ok(env)
 }
 
@@ -169,7 +159,7 @@ fn enable(storage: &mut AccountState, env: &ParsedEnvelope) -> Result<(), AdminE
     if !env.enable_signature_valid {
         return Err(AdminError::EnableSignatureInvalid);
     }
-    storage.create_record(env.claimed_id, &env.session)
+    storage.create_record(env.carried_id, &env.session, env.canonical)
 }
 
 /// Rule 7: `(fee, gas, paymaster)` of the op.
@@ -303,10 +293,10 @@ fn charge(
     Ok((state, charged))
 }
 
-/// What `remaining(account, session, period)` reports, from the model's counters.
+/// What `remainingOf(account, session, period)` reports, from the model's counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remaining {
-    /// `sessionStatus` code.
+    /// `statusOf` code.
     pub status: u8,
     /// Uses left (`U256::MAX` = no limit).
     pub uses_left: U256,
@@ -326,7 +316,7 @@ pub struct Remaining {
     pub window: (u64, u64),
 }
 
-/// The model's `remaining` view (`None` when the module's view reverts: a period whose
+/// The model's `remainingOf` view (`None` when the module's view reverts: a period whose
 /// window does not exist).
 pub fn remaining(
     account: &AccountState,

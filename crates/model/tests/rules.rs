@@ -74,12 +74,10 @@ fn op(session: &Session, call_data: Vec<u8>) -> OpInput {
             version: 1,
             flags: 0,
             length_fits: true,
-            claimed_id: ID,
             period_index: 0,
             session: session.clone(),
+            canonical: true,
             carried_id: ID,
-            tail_in_bounds: true,
-            granted_id: ID,
             enable_nonce: U256::ZERO,
             enable_signature_valid: false,
         })),
@@ -662,12 +660,13 @@ fn rule10_envelope_binds_the_session() {
     let s = base_session();
     let account = account_with(&s);
     let mut o = op(&s, single(TARGET, 0, &[]));
+    // Bytes that are not the packing of a created session name an unknown id.
     if let Envelope::Parsed(env) = &mut o.envelope {
         env.carried_id = B256::repeat_byte(0x22);
     }
     assert_eq!(
         rejection(validate(&account, &o, &ctx())),
-        Rejection::SessionIdMismatch
+        Rejection::SessionNotFound
     );
     o.envelope = Envelope::Short;
     assert_eq!(
@@ -676,61 +675,80 @@ fn rule10_envelope_binds_the_session() {
     );
 }
 
-/// A packed session whose size does not fit the envelope is malformed before any id is
-/// compared; an enable grant's tail is read only after the claimed id matched the packed bytes.
+/// A packed session whose size does not fit the envelope (or leaves no room for the enable
+/// nonce) is malformed before anything else; the canonical form of the packed bytes matters
+/// only to an enable grant, after install, nonce and owner signature.
 #[test]
 fn rule10_envelope_layout_checks_come_in_the_module_order() {
     let s = base_session();
     let account = account_with(&s);
     let base = op(&s, single(TARGET, 0, &[]));
-    let with = |edit: &dyn Fn(&mut ParsedEnvelope)| {
+    let with = |account: &AccountState, edit: &dyn Fn(&mut ParsedEnvelope)| {
         let mut o = base.clone();
         if let Envelope::Parsed(env) = &mut o.envelope {
             edit(env);
         }
-        rejection(validate(&account, &o, &ctx()))
+        rejection(validate(account, &o, &ctx()))
     };
     assert_eq!(
-        with(&|env| {
+        with(&account, &|env| {
             env.length_fits = false;
             env.carried_id = B256::repeat_byte(0x22);
         }),
         Rejection::MalformedEnvelope
     );
     assert_eq!(
-        with(&|env| {
+        with(&AccountState::default(), &|env| {
             env.flags = 1;
-            env.tail_in_bounds = false;
-            env.carried_id = B256::repeat_byte(0x22);
+            env.length_fits = false;
         }),
-        Rejection::SessionIdMismatch,
-        "the claimed id is checked before the grant's tail"
+        Rejection::MalformedEnvelope,
+        "an enable envelope without room for the nonce, before the install flag"
+    );
+    let mut fresh = AccountState::default();
+    fresh.install().unwrap();
+    let non_canonical = |env: &mut ParsedEnvelope| {
+        env.flags = 1;
+        env.enable_signature_valid = true;
+        env.canonical = false;
+        env.carried_id = B256::repeat_byte(0x33);
+    };
+    assert_eq!(
+        with(&fresh, &non_canonical),
+        Rejection::Enable(AdminError::SessionEncodingNotCanonical),
+        "non-canonical packed bytes under a valid owner grant"
     );
     assert_eq!(
-        with(&|env| {
-            env.flags = 1;
-            env.tail_in_bounds = false;
-            env.granted_id = B256::repeat_byte(0x22);
+        with(&fresh, &|env| {
+            non_canonical(env);
+            env.enable_signature_valid = false;
         }),
-        Rejection::MalformedEnvelope
+        Rejection::Enable(AdminError::EnableSignatureInvalid),
+        "the owner signature is checked before the bytes"
     );
     assert_eq!(
-        with(&|env| {
+        with(&fresh, &|env| {
+            non_canonical(env);
+            env.session.signer = Address::ZERO;
+        }),
+        Rejection::Enable(AdminError::SessionEncodingNotCanonical),
+        "the canonical check comes before the format checks"
+    );
+    assert_eq!(
+        with(&fresh, &|env| {
             env.flags = 1;
             env.enable_signature_valid = true;
-            env.granted_id = B256::repeat_byte(0x22);
+            env.session.signer = Address::ZERO;
         }),
-        Rejection::SessionIdMismatch,
-        "a grant of another session than the packed one"
+        Rejection::Enable(AdminError::SessionSignerZero)
     );
     let mut plain = base.clone();
     if let Envelope::Parsed(env) = &mut plain.envelope {
-        env.tail_in_bounds = false;
-        env.granted_id = B256::repeat_byte(0x22);
+        env.canonical = false;
     }
     assert!(
         matches!(validate(&account, &plain, &ctx()), Verdict::Accept(_)),
-        "without ENABLE there is no grant tail to check"
+        "without ENABLE nothing is created: only the id's record counts"
     );
 }
 
@@ -804,15 +822,15 @@ fn rule13_enable_needs_the_module_installed() {
         env.flags = 1;
         env.enable_nonce = U256::from(5);
         env.enable_signature_valid = true;
-        env.granted_id = B256::repeat_byte(0x22);
+        env.canonical = false;
     }
     assert_eq!(
         rejection(validate(&account, &o, &ctx())),
-        Rejection::SessionIdMismatch,
-        "the grant's session is compared before the install flag"
+        Rejection::NotInitialized,
+        "the install flag is checked before anything of the grant"
     );
     if let Envelope::Parsed(env) = &mut o.envelope {
-        env.granted_id = ID;
+        env.canonical = true;
     }
     assert_eq!(
         rejection(validate(&account, &o, &ctx())),

@@ -230,8 +230,8 @@ async fn show_validation_revert(
         let (_, mut op) =
             counterfactual_op(chain, version, factory, module, Bytes::new(), target).await?;
         op.nonce = validator_nonce(module, 0, 0);
-        // The fixed part, a packed session header and its salt: long enough to be parsed.
-        let mut envelope = vec![0u8; 103 + 58 + 32];
+        // The fixed part and a packed session header: long enough to be parsed.
+        let mut envelope = vec![0u8; 71 + 58];
         envelope[0] = 0x02;
         op.signature = envelope.into();
         op.verification_gas_limit = 5_000_000;

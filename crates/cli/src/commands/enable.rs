@@ -19,40 +19,40 @@ use crate::output::Ui;
 use crate::render::record_json;
 use crate::txsend::{connect_node, key_from_env};
 
-/// `sessionStatus` of a session the module has never seen.
+/// `statusOf` of a session the module has never seen.
 const STATUS_NONE: u8 = 0;
-/// `sessionStatus` of an active session.
+/// `statusOf` of an active session.
 const STATUS_ACTIVE: u8 = 1;
 /// Random nonces drawn before giving up (a used one is astronomically unlikely).
 const NONCE_ATTEMPTS: usize = 4;
 
-/// The module's `sessionStatus(account, id)`.
+/// The module's `statusOf(account, id)`.
 pub(crate) async fn session_status(
     node: &NodeClient,
     module: Address,
     account: Address,
     id: B256,
 ) -> anyhow::Result<u8> {
-    let call = ISessionKeyValidator::sessionStatusCall { account, id };
+    let call = ISessionKeyValidator::statusOfCall { account, id };
     let output = node
         .call(&CallRequest::call(module, call.abi_encode()))
         .await?;
-    ISessionKeyValidator::sessionStatusCall::abi_decode_returns(&output)
+    ISessionKeyValidator::statusOfCall::abi_decode_returns(&output)
         .map_err(|error| no_module(module, &error.to_string()))
 }
 
-/// The module's `isEnableNonceUsed(account, nonce)`.
+/// The module's `enableNonceUsed(account, nonce)`.
 async fn nonce_used(
     node: &NodeClient,
     module: Address,
     account: Address,
     nonce: U256,
 ) -> anyhow::Result<bool> {
-    let call = ISessionKeyValidator::isEnableNonceUsedCall { account, nonce };
+    let call = ISessionKeyValidator::enableNonceUsedCall { account, nonce };
     let output = node
         .call(&CallRequest::call(module, call.abi_encode()))
         .await?;
-    ISessionKeyValidator::isEnableNonceUsedCall::abi_decode_returns(&output)
+    ISessionKeyValidator::enableNonceUsedCall::abi_decode_returns(&output)
         .map_err(|error| no_module(module, &error.to_string()))
 }
 

@@ -1,5 +1,5 @@
 //! The on-chain side of a session's lifecycle: owner ops that make the account call the
-//! module (`createSession`, `revokeSession`), sent through a bundler.
+//! module (`grantSession`, `revokeSession`), sent through a bundler.
 
 use alloy::primitives::{Bytes, B256, U256};
 use alloy::sol_types::SolCall;
@@ -23,7 +23,7 @@ pub(crate) struct ModuleOp {
     pub(crate) statuses: Vec<(B256, &'static str)>,
 }
 
-/// `createSession(record's session)` call data.
+/// `grantSession(record's session)` call data.
 pub(crate) fn create_call(record: &SessionRecord) -> anyhow::Result<Bytes> {
     onchain::create_session_call(&record.spec)
 }

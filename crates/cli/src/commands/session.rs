@@ -154,7 +154,7 @@ fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
             "localId": record.local_id,
             "signer": record.signer,
             "sessionId": record.session_id,
-            "createSessionCalldata": call,
+            "grantSessionCalldata": call,
         }),
         || {
             format!(
@@ -223,7 +223,7 @@ fn show(store: &Store, args: ShowArgs, ui: Ui) -> anyhow::Result<()> {
     let mut value = record_json(&record);
     let mut lines = record_lines(&record);
     if let Some(url) = &args.rpc_url {
-        ui.progress(&format!("reading remaining() from {url}…"));
+        ui.progress(&format!("reading remainingOf() from {url}…"));
         let left = runtime()?.block_on(read_remaining(url, &record))?;
         value["remaining"] = onchain::remaining_json(&record.spec, &left);
         lines.push("  left (on-chain, current period):".to_owned());
@@ -297,7 +297,7 @@ fn grant_on_chain(store: &Store, args: GrantArgs, ui: Ui) -> anyhow::Result<()> 
     value["onChain"] = op_json(&op);
     ui.result(&value, || {
         let mut lines = vec![format!(
-            "granted session {} on-chain: {} called createSession on {}",
+            "granted session {} on-chain: {} called grantSession on {}",
             record.local_id, record.account, record.module
         )];
         lines.extend(op_lines(&op));
@@ -396,13 +396,12 @@ fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
         match &op {
             Some(op) => {
                 lines.push(
-                    "on-chain: createSession(new) and revokeSession(old) in one owner op"
-                        .to_owned(),
+                    "on-chain: grantSession(new) and revokeSession(old) in one owner op".to_owned(),
                 );
                 lines.extend(op_lines(op));
             }
             None => lines.push(format!(
-                "on-chain: the account calls createSession(new) and revokeSession({})",
+                "on-chain: the account calls grantSession(new) and revokeSession({})",
                 old.session_id
             )),
         }

@@ -248,15 +248,15 @@ impl Demo {
 
     fn grant_on_chain(&mut self) -> anyhow::Result<()> {
         self.n
-            .step("Grant it on-chain (owner op: execute -> module.createSession(session))");
+            .step("Grant it on-chain (owner op: execute -> module.grantSession(session))");
         let old = self.old()?;
         let result = self
             .world
             .owner_calls_module(&[onchain::create_session_call(&old.spec)?])?;
-        self.expect_accepted("createSession", &result)?;
+        self.expect_accepted("grantSession", &result)?;
         let status = self.world.status(old.session_id)?;
         self.n.line(format!(
-            "sessionStatus(account, {}) = {status} ({})",
+            "statusOf(account, {}) = {status} ({})",
             old.session_id,
             status_name(status)
         ));
@@ -293,7 +293,7 @@ impl Demo {
         let left = self.world.remaining(&record.spec)?;
         let tokens_left = left.tokensLeft.first().copied().unwrap_or_default();
         self.n.line(format!(
-            "remaining(): {} MOCK, {} uses, fee budget {} ETH",
+            "remainingOf(): {} MOCK, {} uses, fee budget {} ETH",
             format_amount(tokens_left),
             left.usesLeft,
             format_amount(left.feeLeft)
@@ -424,7 +424,7 @@ impl Demo {
             Bytes::from(revoke_old),
         ])?;
         self.expect_accepted(
-            "owner op: batch [createSession(new), revokeSession(old)]",
+            "owner op: batch [grantSession(new), revokeSession(old)]",
             &result,
         )?;
         let old = self.store.revoke(&old.local_id, "rotated")?;

@@ -204,12 +204,12 @@ impl World {
 
     /// The module's status of session `id` on the account (0 none .. 3 revoked).
     pub(crate) fn status(&self, id: B256) -> anyhow::Result<u8> {
-        let call = ISessionKeyValidator::sessionStatusCall {
+        let call = ISessionKeyValidator::statusOfCall {
             account: self.account.address,
             id,
         };
         let output = self.chain.view(self.module, call.abi_encode().into())?;
-        Ok(ISessionKeyValidator::sessionStatusCall::abi_decode_returns(
+        Ok(ISessionKeyValidator::statusOfCall::abi_decode_returns(
             &output,
         )?)
     }

@@ -39,7 +39,7 @@ sol! {
         uint256 amount;
     }
 
-    /// Everything a session is granted; `sessionId = keccak256(packSession(session))`.
+    /// Everything a session is granted; `sessionId = keccak256(toPackedSession(session))`.
     #[derive(Debug, PartialEq, Eq, Default)]
     struct Session {
         address signer;
@@ -91,7 +91,7 @@ sol! {
         /// Whether `account` installed the module.
         function isInitialized(address account) external view returns (bool);
         /// Grants `session` to the caller; returns its id.
-        function createSession(Session calldata session) external returns (bytes32 sessionId);
+        function grantSession(Session calldata session) external returns (bytes32 sessionId);
         /// Pauses a session (ops fail validation until resumed).
         function pauseSession(bytes32 id) external;
         /// Resumes a paused session.
@@ -100,24 +100,33 @@ sol! {
         function revokeSession(bytes32 id) external;
         /// Burns an enable-grant nonce before it is used.
         function invalidateEnableNonce(uint256 nonce) external;
-        /// `keccak256(packSession(session))`.
-        function getSessionId(Session calldata session) external view returns (bytes32);
+        /// `keccak256(toPackedSession(session))`.
+        function computeSessionId(Session calldata session) external view returns (bytes32);
         /// The packed encoding of `session` (what the id hashes and an op's envelope carries);
         /// reverts `SessionListTooLong(field, length, 255)` for a list over 255 entries.
-        function packSession(Session calldata session) external view returns (bytes memory);
+        function toPackedSession(Session calldata session) external view returns (bytes memory);
         /// 0 none, 1 active, 2 paused, 3 revoked.
-        function sessionStatus(address account, bytes32 id) external view returns (uint8);
+        function statusOf(address account, bytes32 id) external view returns (uint8);
         /// What is left of `session` on `account` in period `periodIndex`.
-        function remaining(address account, Session calldata session, uint32 periodIndex)
+        function remainingOf(address account, Session calldata session, uint32 periodIndex)
             external view returns (Remaining memory);
         /// The digest the session key signs for an op.
         function opDigest(bytes32 userOpHash, bytes32 id, uint32 periodIndex) external view returns (bytes32);
         /// The EIP-712 digest the owner signs to enable a session inside an op.
         function enableDigest(address account, bytes32 id, uint256 nonce) external view returns (bytes32);
         /// Whether `(account, nonce)` was used or invalidated.
-        function isEnableNonceUsed(address account, uint256 nonce) external view returns (bool);
+        function enableNonceUsed(address account, uint256 nonce) external view returns (bool);
         /// Always `0xffffffff`: sessions never sign ERC-1271 messages.
         function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata signature)
             external view returns (bytes4);
+
+        /// A session was created (`enabled`: by an owner enable grant carried in an op);
+        /// `packedSession` is its packed encoding (`sessionId == keccak256(packedSession)`).
+        event SessionCreated(
+            address indexed account,
+            bytes32 indexed sessionId,
+            bool enabled,
+            bytes packedSession
+        );
     }
 }

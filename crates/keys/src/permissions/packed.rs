@@ -10,7 +10,8 @@
 //! 38     6        periodStart
 //! 44     4        maxUses
 //! 48     4        rateLimit
-//! 52     1        flags: bit0 root, bit1 nativeAllowance, bit2 feeBudget, bit3 gasBudget present
+//! 52     1        flags: bit0 root, bit1 nativeAllowance, bit2 feeBudget, bit3 gasBudget,
+//!                 bit4 salt present
 //! 53     5        lengths of calls, tokens, periodic, paymasters, accountSelectors (1 byte each)
 //! 58     25 each  calls: target ‖ selector ‖ grant flags
 //!        52 each  tokens: token ‖ amount
@@ -18,11 +19,11 @@
 //!        20 each  paymasters
 //!        4 each   accountSelectors
 //!        32 each  the present budgets: nativeAllowance, feeBudget, gasBudget, in that order
-//!        32       salt
+//!        32       salt, only when non-zero
 //! ```
 //!
-//! The encoding is canonical: a budget is carried iff it is non-zero, so each session has
-//! exactly one byte string and [`unpack_session`] accepts only that string.
+//! The encoding is canonical: a budget or the salt is carried iff it is non-zero, so each
+//! session has exactly one byte string and [`unpack_session`] accepts only that string.
 
 use std::fmt;
 
@@ -39,7 +40,10 @@ const FLAG_ROOT: u8 = 0x01;
 const FLAG_NATIVE: u8 = 0x02;
 const FLAG_FEE: u8 = 0x04;
 const FLAG_GAS: u8 = 0x08;
-const KNOWN_FLAGS: u8 = FLAG_ROOT | FLAG_NATIVE | FLAG_FEE | FLAG_GAS;
+const FLAG_SALT: u8 = 0x10;
+/// The flag bits that each announce one carried 32-byte word (three budgets and the salt).
+const WORD_FLAGS: u8 = FLAG_NATIVE | FLAG_FEE | FLAG_GAS | FLAG_SALT;
+const KNOWN_FLAGS: u8 = FLAG_ROOT | WORD_FLAGS;
 const FLAGS_AT: usize = 52;
 const LENGTHS_AT: usize = 53;
 
@@ -135,9 +139,10 @@ pub enum UnpackError {
     /// Shorter than the fixed header.
     #[error("packed session: {0} bytes, shorter than the {PACKED_HEADER_LEN}-byte header")]
     ShortHeader(usize),
-    /// Header flag bits 4-7 are set.
+    /// Header flag bits 5-7 are set.
     #[error(
-        "packed session: header flags {0:#04x} set bits other than root and the three budgets"
+        "packed session: header flags {0:#04x} set bits other than root, the three budgets \
+         and the salt"
     )]
     UnknownFlags(u8),
     /// The length is not the one the header describes (short or trailing bytes).
@@ -152,6 +157,12 @@ pub enum UnpackError {
     /// leaving its flag clear.
     #[error("packed session: {0} is carried but zero (non-canonical: its flag must be clear)")]
     ZeroBudget(Budget),
+    /// The salt word is present (flags bit 4) but zero; a zero salt is encoded by leaving the
+    /// flag clear.
+    #[error(
+        "packed session: the salt is carried but zero (non-canonical: its flag must be clear)"
+    )]
+    ZeroSalt,
 }
 
 /// The packed encoding of `session`; fails for a list longer than 255 entries.
@@ -161,6 +172,9 @@ pub fn pack_session(session: &Session) -> Result<Vec<u8>, PackError> {
     let mut flags = if session.root { FLAG_ROOT } else { 0 };
     for (budget, _) in &budgets {
         flags |= budget_flag(*budget);
+    }
+    if !session.salt.is_zero() {
+        flags |= FLAG_SALT;
     }
     let mut out = Vec::with_capacity(described_len(flags, &lengths));
     out.extend_from_slice(session.signer.as_slice());
@@ -198,7 +212,9 @@ pub fn pack_session(session: &Session) -> Result<Vec<u8>, PackError> {
     for (_, amount) in &budgets {
         out.extend_from_slice(&amount.to_be_bytes::<WORD>());
     }
-    out.extend_from_slice(session.salt.as_slice());
+    if !session.salt.is_zero() {
+        out.extend_from_slice(session.salt.as_slice());
+    }
     Ok(out)
 }
 
@@ -272,7 +288,15 @@ pub fn unpack_session(bytes: &[u8]) -> Result<Session, UnpackError> {
     let native_allowance = budget(FLAG_NATIVE, Budget::NativeAllowance)?;
     let fee_budget = budget(FLAG_FEE, Budget::FeeBudget)?;
     let gas_budget = budget(FLAG_GAS, Budget::GasBudget)?;
-    let salt = B256::from(reader.array::<WORD>());
+    let salt = if flags & FLAG_SALT == 0 {
+        B256::ZERO
+    } else {
+        let salt = B256::from(reader.array::<WORD>());
+        if salt.is_zero() {
+            return Err(UnpackError::ZeroSalt);
+        }
+        salt
+    };
     Ok(Session {
         signer,
         validAfter: valid_after,
@@ -333,15 +357,14 @@ fn budget_flag(budget: Budget) -> u8 {
 /// Total length described by a header's flags and list lengths (at most a few KB: every
 /// count is below 256).
 fn described_len(flags: u8, lengths: &[u8; 5]) -> usize {
-    let budgets = ((flags & (FLAG_NATIVE | FLAG_FEE | FLAG_GAS)).count_ones()) as usize;
+    let words = (flags & WORD_FLAGS).count_ones() as usize;
     let [calls, tokens, periodic, paymasters, selectors] = lengths.map(usize::from);
     PACKED_HEADER_LEN
-        + WORD * budgets
+        + WORD * words
         + CALL_SIZE * calls
         + SELECTOR_SIZE * selectors
         + ASSET_SIZE * (tokens + periodic)
         + PAYMASTER_SIZE * paymasters
-        + WORD
 }
 
 /// Sequential reads over bytes whose total length was checked against the header first, so
