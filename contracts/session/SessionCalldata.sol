@@ -14,42 +14,8 @@ import {SessionPacking} from "./SessionPacking.sol";
 ///        it reads only the header, which the caller has bounds-checked, and its result is bounded (< 2^16).
 ///      - `s` is the absolute calldata position of the packed session's first byte.
 library SessionCalldata {
-    /// @dev Mask of a 48-bit field.
-    uint256 private constant MASK_48 = 0xffffffffffff;
     /// @dev Mask of a 32-bit field.
     uint256 private constant MASK_32 = 0xffffffff;
-
-    /// @dev The session key (bytes 0..19).
-    function signer(uint256 s) internal pure returns (address a) {
-        assembly ("memory-safe") {
-            a := shr(96, calldataload(s))
-        }
-    }
-
-    /// @dev `validAfter` (bytes 20..25) and `validUntil` (bytes 26..31).
-    function window(uint256 s) internal pure returns (uint48 validAfter, uint48 validUntil) {
-        assembly ("memory-safe") {
-            let w := calldataload(s)
-            validAfter := and(shr(48, w), MASK_48)
-            validUntil := and(w, MASK_48)
-        }
-    }
-
-    /// @dev `period` (bytes 32..37) and `periodStart` (bytes 38..43).
-    function schedule(uint256 s) internal pure returns (uint256 period, uint256 periodStart) {
-        assembly ("memory-safe") {
-            let w := calldataload(add(s, 32))
-            period := shr(208, w)
-            periodStart := and(shr(160, w), MASK_48)
-        }
-    }
-
-    /// @dev `maxUses` (bytes 44..47).
-    function maxUses(uint256 s) internal pure returns (uint256 uses) {
-        assembly ("memory-safe") {
-            uses := and(shr(128, calldataload(add(s, 32))), MASK_32)
-        }
-    }
 
     /// @dev `rateLimit` (bytes 48..51).
     function rateLimit(uint256 s) internal pure returns (uint256 limit) {
@@ -62,13 +28,6 @@ library SessionCalldata {
     function flags(uint256 s) internal pure returns (uint256 f) {
         assembly ("memory-safe") {
             f := byte(20, calldataload(add(s, 32)))
-        }
-    }
-
-    /// @dev `root` (flags bit 0, byte 52).
-    function isRoot(uint256 s) internal pure returns (bool root) {
-        assembly ("memory-safe") {
-            root := and(byte(20, calldataload(add(s, 32))), 1) // FLAG_ROOT
         }
     }
 
@@ -110,15 +69,6 @@ library SessionCalldata {
             let h := calldataload(add(s, 32))
             start := add(add(add(s, 58), mul(byte(21, h), 25)), mul(byte(22, h), 52))
             length := byte(23, h)
-        }
-    }
-
-    /// @dev The `paymasters` list: position of its first entry (20 bytes each) and its length.
-    function paymasters(uint256 s) internal pure returns (uint256 start, uint256 length) {
-        assembly ("memory-safe") {
-            let h := calldataload(add(s, 32))
-            start := add(add(add(s, 58), mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52))
-            length := byte(24, h)
         }
     }
 

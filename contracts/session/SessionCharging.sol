@@ -83,7 +83,7 @@ library SessionCharging {
         bool listed;
         assembly ("memory-safe") {
             // 20-byte address entries in the proven packed session (at most 4), after the calls (25 bytes each),
-            // tokens and periodic (52 each); lengths at header bytes 21..24 (SessionCalldata.paymasters).
+            // tokens and periodic (52 each); lengths at header bytes 21..24 (SessionPacking layout).
             let h := calldataload(add(s, 32))
             let start := add(add(add(s, 58), mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52))
             for { let q := start } lt(q, add(start, mul(byte(24, h), 20))) { q := add(q, 20) } {
