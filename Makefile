@@ -30,8 +30,11 @@ test: setup test-solc-adapter test-forge test-rust e2e ## every test: solc adapt
 test-solc-adapter: setup
 	bash tools/solc/test.sh
 
+# Two forge runs: the suite (cold-frame gas snapshots included), then the transaction-level gas snapshots of
+# tests/gas/tx/, which are only meaningful with --isolate (each top-level call its own transaction).
 test-forge: setup
-	FORGE_SNAPSHOT_CHECK=true $(FORGE) test
+	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --no-match-path 'tests/gas/tx/*'
+	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --isolate --match-path 'tests/gas/tx/*'
 
 test-rust: setup
 	$(CARGO_TEST)
@@ -46,12 +49,14 @@ demo: setup ## the whole flow on an embedded in-process chain, each step printed
 	cargo run --locked --release -q -p leash-cli -- demo
 
 bench: setup ## benchmarks: forge gas snapshots, cargo bench, harness vs forge ratio (figures in BENCHMARKS.md)
-	$(FORGE) test --match-path 'tests/gas/*' -vv
+	$(FORGE) test --match-path 'tests/gas/*.t.sol' -vv
+	$(FORGE) test --isolate --match-path 'tests/gas/tx/*' -vv
 	cargo bench --workspace --locked
 	bash crates/audit/bench-ratio.sh
 
-gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/
-	$(FORGE) test --match-path 'tests/gas/*'
+gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/ (cold-frame and transaction-level)
+	$(FORGE) test --match-path 'tests/gas/*.t.sol'
+	$(FORGE) test --isolate --match-path 'tests/gas/tx/*'
 
 audit: setup ## long property run (AUDIT_CASES, default 1000) ending with a summary table
 	AUDIT_CASES=$${AUDIT_CASES:-1000} cargo run --locked --release -q -p leash-audit

@@ -273,7 +273,8 @@ library SessionCharging {
         }
     }
 
-    /// @dev Native allowance and fee budget (one slot).
+    /// @dev Native allowance (its own counter) and fee budget (the record's fee field, SessionStorage), checked in
+    ///      that order. The record was already written by `_chargeRecord` in this call, so its slot is warm.
     function _chargeNativeAndFee(
         SessionStorage.Layout storage l,
         Op memory op,
@@ -282,21 +283,31 @@ library SessionCharging {
         uint256 fee,
         uint256[] memory extras
     ) private {
-        if (native == 0 && fee == 0) return;
         bytes32 sessionId = op.sessionId;
-        mapping(address => uint256) storage counter =
-            l.counters[SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, address(0), 0)];
-        uint256 packed = counter[op.account];
-        // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
-        uint256 nativeSpent = uint128(packed);
-        uint256 feeSpent = packed >> 128;
-        uint256 nativeLeft = SessionCalldata.nativeAllowance(s) - nativeSpent;
-        if (native > nativeLeft) revert NativeAllowanceExceeded(sessionId, native, nativeLeft);
-        uint256 feeLeft = SessionCalldata.feeBudget(s) - feeSpent;
-        if (fee > feeLeft) revert FeeBudgetExceeded(sessionId, fee, feeLeft);
-        counter[op.account] = (nativeSpent + native) | ((feeSpent + fee) << 128);
-        if (native != 0) _push(extras, EXTRA_NATIVE, 0, native);
-        if (fee != 0) _push(extras, EXTRA_FEE, 0, fee);
+        if (native != 0) {
+            mapping(address => uint256) storage counter =
+                l.counters[SessionStorage.counterKey(SessionStorage.KIND_LIFETIME, sessionId, address(0), 0)];
+            uint256 nativeSpent = counter[op.account];
+            uint256 nativeLeft = SessionCalldata.nativeAllowance(s) - nativeSpent;
+            if (native > nativeLeft) revert NativeAllowanceExceeded(sessionId, native, nativeLeft);
+            counter[op.account] = nativeSpent + native;
+            _push(extras, EXTRA_NATIVE, 0, native);
+        }
+        if (fee != 0) {
+            uint256 slot = op.recordSlot;
+            uint256 record;
+            assembly ("memory-safe") {
+                record := sload(slot)
+            }
+            uint256 feeSpent = SessionStorage.feeSpent(record);
+            // feeSpent <= feeBudget <= 2^80-1 (SessionFormat), so no underflow, and the new sum fits its field.
+            uint256 feeLeft = SessionCalldata.feeBudget(s) - feeSpent;
+            if (fee > feeLeft) revert FeeBudgetExceeded(sessionId, fee, feeLeft);
+            assembly ("memory-safe") {
+                sstore(slot, add(record, shl(48, fee)))
+            }
+            _push(extras, EXTRA_FEE, 0, fee);
+        }
     }
 
     /// @dev Gas budget (one slot).

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
+import {SessionPacking} from "./SessionPacking.sol";
 import {
     SessionSignerZero,
     SessionWindowInvalid,
@@ -24,7 +25,8 @@ import {
 ///        id is `keccak256(pack(session))` of exactly one session. Only a hand-made enable envelope can carry
 ///        such bytes: the module's own packing is canonical.
 ///      - Caps: <= 16 call grants, <= 8 account selectors, <= 8 tokens, <= 8 periodic allowances, <= 4
-///        paymasters; every amount <= 2^128-1 (the counters are 128 bits wide); no duplicate asset;
+///        paymasters; every amount <= 2^128-1 (the counters are 128 bits wide), the fee budget <= 2^80-1 wei
+///        (about 1.2 million ether: its counter shares the session record, see SessionStorage); no duplicate asset;
 ///        `NATIVE_ASSET` not in `tokens`; call-grant flags only ANY_TARGET and ANY_SELECTOR; periodic
 ///        allowances and a rate limit need a period. Errors come in that documented order (signer, window,
 ///        period, lengths, budgets, grant flags, tokens, periodic).
@@ -38,6 +40,8 @@ library SessionFormat {
 
     /// @dev Largest amount a counter holds.
     uint256 private constant MAX_AMOUNT = type(uint128).max;
+    /// @dev Largest fee budget: the fee spent is an 80-bit field of the session record (SessionStorage).
+    uint256 internal constant MAX_FEE_BUDGET = type(uint80).max;
 
     /// @dev Reverts unless `packed` is the canonical packing of a session within the documented format.
     function check(bytes memory packed) internal pure {
@@ -68,7 +72,11 @@ library SessionFormat {
         uint256 position = lists;
         for (uint256 bit = 2; bit <= 8; bit <<= 1) {
             if (flags & bit != 0) {
-                _checkAmount(_word(packed, position));
+                uint256 budget = _word(packed, position);
+                _checkAmount(budget);
+                if (bit == SessionPacking.FLAG_FEE && budget > MAX_FEE_BUDGET) {
+                    revert SessionAmountTooLarge(budget);
+                }
                 position += 32;
             }
         }

@@ -15,11 +15,12 @@ pragma solidity ^0.8.28;
 ///        an uninstall, which revokes every live session of the account) its id stays revoked, so its
 ///        counters can never come back. `AccountState.live` lists the live (active or paused) sessions so
 ///        that an uninstall can revoke them in a bounded loop (at most MAX_LIVE_SESSIONS).
-///      - The record of a session packs `status (8) | uses (32) | live index (8) | unused (80) |
-///        spent of tokens[0] (128)` so that the common op (one token, one use counter) writes one slot.
-///        Other counters: lifetime `native (128, low) | fee (128, high)`, `gas`, one per token after the
-///        first, one per (period, periodic asset), one per (period) for the rate limit. All amounts are
-///        capped at 2^128-1 when a session is created, so no counter can exceed 128 bits.
+///      - The record of a session packs `status (8) | uses (32) | live index (8) | fee spent (80) |
+///        spent of tokens[0] (128)` so that the common op (one token, one use counter, sponsored or paying
+///        its own fee) writes one slot. Other counters: lifetime `native` (128), `gas`, one per token after
+///        the first, one per (period, periodic asset), one per (period) for the rate limit. All amounts are
+///        capped at 2^128-1 when a session is created (the fee budget at 2^80-1), so no counter can exceed
+///        its field.
 library SessionStorage {
     /// @dev Session status values (as stored in the low byte of the record).
     uint8 internal constant STATUS_NONE = 0;
@@ -129,6 +130,11 @@ library SessionStorage {
     /// @dev The record with its live index replaced (`index` < MAX_LIVE_SESSIONS).
     function withLiveIndex(uint256 record, uint256 index) internal pure returns (uint256) {
         return (record & ~(uint256(0xff) << 40)) | (index << 40);
+    }
+
+    /// @dev The fee spent by a session's unsponsored ops, kept in its record (bits 48..127).
+    function feeSpent(uint256 record) internal pure returns (uint256) {
+        return (record >> 48) & type(uint80).max;
     }
 
     /// @dev The spent amount of `tokens[0]` kept in a record.

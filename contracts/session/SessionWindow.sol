@@ -107,9 +107,8 @@ library SessionWindow {
         r.usesLeft =
             session.maxUses == 0 ? type(uint256).max : uint256(session.maxUses) - SessionStorage.uses(record);
         uint256 lifetime = _counter(l, account, SessionStorage.KIND_LIFETIME, sessionId, address(0), 0);
-        // forge-lint: disable-next-line(unsafe-typecast) -- the low 128 bits of the lifetime counter are the native amount spent (SessionStorage layout)
-        r.nativeLeft = session.nativeAllowance - uint128(lifetime);
-        r.feeLeft = session.feeBudget - (lifetime >> 128);
+        r.nativeLeft = session.nativeAllowance - lifetime;
+        r.feeLeft = session.feeBudget - SessionStorage.feeSpent(record);
         r.gasLeft = session.gasBudget == 0
             ? type(uint256).max
             : session.gasBudget - _counter(l, account, SessionStorage.KIND_GAS, sessionId, address(0), 0);

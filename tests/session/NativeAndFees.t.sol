@@ -6,14 +6,16 @@ import {Execution} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {SessionTestBase} from "./SessionTestBase.sol";
 import {UserOpLib} from "../utils/UserOpLib.sol";
 import {AcceptAllPaymaster} from "../fixtures/AcceptAllPaymaster.sol";
-import {Session} from "../../contracts/session/SessionTypes.sol";
+import {Session, CallGrant, GRANT_ANY_SELECTOR} from "../../contracts/session/SessionTypes.sol";
+import {ISessionKeyValidator} from "../../contracts/session/interfaces/ISessionKeyValidator.sol";
 import {
     NativeValueNotAllowed,
     NativeAllowanceExceeded,
     UnsponsoredNotAllowed,
     FeeBudgetExceeded,
     GasBudgetExceeded,
-    PaymasterNotAllowed
+    PaymasterNotAllowed,
+    SessionAmountTooLarge
 } from "../../contracts/session/SessionErrors.sol";
 
 /// @notice native-allowance (rule 5), fee-budget, gas-budget and paymasters (rule 7).
@@ -79,6 +81,56 @@ contract NativeAndFeesTest is SessionTestBase {
             expectModuleRevert(abi.encodeWithSelector(FeeBudgetExceeded.selector, id, OP_FEE, OP_FEE - 1));
             submit(ep, op);
         }
+    }
+
+    /// @dev The fee spent lives in the session record beside the use count and the first token's spent amount
+    ///      (SessionStorage): a self-paid token op, a native op and a sponsored op each move only their own field.
+    function test_fee_recordKeepsFeeUsesAndTokenApart() public {
+        Session memory s = tokenSession(10 ether);
+        s.calls = new CallGrant[](2);
+        s.calls[0] = CallGrant(address(token), bytes4(0), GRANT_ANY_SELECTOR);
+        s.calls[1] = CallGrant(recipient, bytes4(0), 0);
+        s.nativeAllowance = 1 ether;
+        s.feeBudget = OP_FEE * 3;
+        s.maxUses = 10;
+        IEntryPoint[2] memory eps = entryPoints();
+        for (uint256 i; i < 2; ++i) {
+            IEntryPoint ep = eps[i];
+            address account = address(accountFor(ep));
+            create(accountFor(ep), s);
+            PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(2 ether), false);
+            sign(ep, op, s, 0, sessionKey);
+            submit(ep, op);
+            op = unsignedOp(ep, single(recipient, 0.25 ether, ""), false);
+            sign(ep, op, s, 0, sessionKey);
+            submit(ep, op);
+            submit(ep, sessionOp(ep, s, tokenTransfer(3 ether)));
+            ISessionKeyValidator.Remaining memory left = module.remainingOf(account, s, 0);
+            assertEq(left.feeLeft, OP_FEE, "two self-paid ops charged");
+            assertEq(left.usesLeft, 7, "three uses");
+            assertEq(left.tokensLeft[0], 5 ether, "tokens[0]");
+            assertEq(left.nativeLeft, 0.75 ether, "native");
+        }
+    }
+
+    /// @dev A fee budget at its cap (2^80-1 wei, the width of the record's fee field) is charged exactly; one wei
+    ///      more is refused when the session is created.
+    function test_fee_budgetAtItsCap() public {
+        Session memory s = nativeSession(1 ether);
+        s.feeBudget = type(uint80).max;
+        IEntryPoint ep = entryPointV07;
+        address account = address(accountFor(ep));
+        create(accountFor(ep), s);
+        PackedUserOperation memory op = unsignedOp(ep, single(recipient, 1, ""), false);
+        sign(ep, op, s, 0, sessionKey);
+        submit(ep, op);
+        assertEq(module.remainingOf(account, s, 0).feeLeft, uint256(type(uint80).max) - OP_FEE);
+        assertEq(module.remainingOf(account, s, 0).usesLeft, type(uint256).max, "no use limit");
+
+        s.feeBudget = uint256(type(uint80).max) + 1;
+        vm.prank(account);
+        vm.expectRevert(abi.encodeWithSelector(SessionAmountTooLarge.selector, s.feeBudget));
+        module.grantSession(s);
     }
 
     function test_fee_sponsoredOpChargesNoFee() public {

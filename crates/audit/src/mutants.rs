@@ -74,12 +74,19 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "counter-not-written",
-        description: "the native/fee lifetime counter is checked but never written",
-        patches: &[Patch {
-            file: "SessionCharging.sol",
-            original: "counter[op.account] = (nativeSpent + native) | ((feeSpent + fee) << 128);",
-            replacement: "",
-        }],
+        description: "the native counter and the record's fee field are checked but never written",
+        patches: &[
+            Patch {
+                file: "SessionCharging.sol",
+                original: "counter[op.account] = nativeSpent + native;",
+                replacement: "",
+            },
+            Patch {
+                file: "SessionCharging.sol",
+                original: "sstore(slot, add(record, shl(48, fee)))",
+                replacement: "pop(slot)",
+            },
+        ],
     },
     Mutant {
         name: "period-not-bound",

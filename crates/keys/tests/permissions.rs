@@ -396,8 +396,9 @@ fn arb_address() -> impl Strategy<Value = Address> {
         })
 }
 
-fn arb_u256() -> impl Strategy<Value = U256> {
-    any::<[u8; 32]>().prop_map(U256::from_be_bytes)
+/// Any amount of at most `bits` bits (the module caps amounts at 128 bits, the fee budget at 80).
+fn arb_amount(bits: usize) -> impl Strategy<Value = U256> {
+    any::<[u8; 32]>().prop_map(move |b| U256::from_be_bytes(b) >> (256 - bits))
 }
 
 fn dedup<T: PartialEq + Copy>(mut v: Vec<T>) -> Vec<T> {
@@ -431,11 +432,11 @@ fn arb_spec() -> impl Strategy<Value = SessionSpec> {
             any::<bool>(),
         ),
         (1u64..1 << 40, 0u64..1 << 40, any::<u32>()),
-        (arb_u256(), arb_u256(), arb_u256()),
+        (arb_amount(128), arb_amount(80), arb_amount(128)),
         proptest::collection::vec(grant, 1..16),
         proptest::collection::vec(any::<[u8; 4]>(), 0..=8),
-        proptest::collection::vec((arb_address(), arb_u256()), 0..8),
-        proptest::collection::vec((proptest::option::of(arb_address()), arb_u256()), 0..8),
+        proptest::collection::vec((arb_address(), arb_amount(128)), 0..8),
+        proptest::collection::vec((proptest::option::of(arb_address()), arb_amount(128)), 0..8),
         proptest::collection::vec(arb_address(), 0..=4),
         any::<[u8; 32]>(),
     )
@@ -492,6 +493,43 @@ fn arb_spec() -> impl Strategy<Value = SessionSpec> {
                 }
             },
         )
+}
+
+/// Amounts the module's counters cannot hold are refused before anything is sent, naming the field and
+/// its maximum: 2^80-1 wei for the fee budget (its spent amount is an 80-bit field of the session record),
+/// 2^128-1 for every other amount.
+#[test]
+fn amounts_beyond_the_counters_are_refused_naming_the_field() {
+    let fee_cap = (U256::from(1) << 80) - U256::from(1);
+    let amount_cap = (U256::from(1) << 128) - U256::from(1);
+    let mut spec = base();
+    spec.fee_budget = fee_cap;
+    spec.validate().expect("a fee budget at its cap is valid");
+    spec.fee_budget = fee_cap + U256::from(1);
+    let err = spec.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("feeBudget") && err.contains(&fee_cap.to_string()),
+        "{err}"
+    );
+
+    let mut spec = base();
+    spec.native_allowance = amount_cap;
+    spec.validate().expect("an amount at its cap is valid");
+    spec.native_allowance = amount_cap + U256::from(1);
+    let err = spec.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("nativeAllowance") && err.contains(&amount_cap.to_string()),
+        "{err}"
+    );
+
+    let mut spec = base();
+    spec.tokens.push(TokenAllowance {
+        token: address!("00000000000000000000000000000000000000aa"),
+        amount: amount_cap + U256::from(1),
+    });
+    let index = spec.tokens.len() - 1;
+    let err = spec.validate().unwrap_err().to_string();
+    assert!(err.contains(&format!("tokens[{index}].amount")), "{err}");
 }
 
 proptest! {

@@ -11,8 +11,8 @@ mod validate;
 pub mod window;
 
 pub use lifecycle::{
-    check_format, AdminError, MAX_ACCOUNT_SELECTORS, MAX_CALL_GRANTS, MAX_LIVE_SESSIONS,
-    MAX_PAYMASTERS, MAX_PERIODIC, MAX_TOKENS,
+    check_format, AdminError, MAX_ACCOUNT_SELECTORS, MAX_CALL_GRANTS, MAX_FEE_BUDGET,
+    MAX_LIVE_SESSIONS, MAX_PAYMASTERS, MAX_PERIODIC, MAX_TOKENS,
 };
 pub use op::{Context, Envelope, ModuleKind, OpInput, ParsedEnvelope};
 pub use rejection::Rejection;

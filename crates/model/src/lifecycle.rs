@@ -17,6 +17,8 @@ pub const MAX_PERIODIC: usize = 8;
 pub const MAX_PAYMASTERS: usize = 4;
 /// Most live (active or paused) sessions of one account.
 pub const MAX_LIVE_SESSIONS: usize = 64;
+/// Largest fee budget (wei): the module keeps the fee spent in an 80-bit field of the session record.
+pub const MAX_FEE_BUDGET: u128 = (1u128 << 80) - 1;
 
 /// Why a lifecycle call reverts (the module's custom error of the same name).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,6 +139,7 @@ pub fn check_format(session: &Session) -> Result<(), AdminError> {
     ]
     .iter()
     .any(|a| *a > cap)
+        || session.fee_budget > U256::from(MAX_FEE_BUDGET)
     {
         return Err(AdminError::SessionAmountTooLarge);
     }

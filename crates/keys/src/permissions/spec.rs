@@ -211,6 +211,7 @@ impl SessionSpec {
             }
         }
         check_unique("paymasters", &self.paymasters)?;
+        check_amounts(self)?;
         Ok(())
     }
 
@@ -430,6 +431,55 @@ fn check_token(path: &str, token: Address) -> Result<(), PermissionError> {
             "is the native-asset sentinel, not a token; use \"native\" (periodic) or \
              nativeAllowance",
         ));
+    }
+    Ok(())
+}
+
+/// Largest fee budget the module accepts (wei): the fee spent is an 80-bit field of the session
+/// record (contracts/session/SessionStorage.sol), about 1.2 million ether.
+pub(crate) const MAX_FEE_BUDGET: U256 = U256::from_limbs([u64::MAX, 0xffff, 0, 0]);
+
+/// Largest amount of any other allowance or budget: the module's counters are 128 bits wide.
+pub(crate) const MAX_AMOUNT: U256 = U256::from_limbs([u64::MAX, u64::MAX, 0, 0]);
+
+/// The module refuses a session whose amounts do not fit its counters (`SessionAmountTooLarge`);
+/// refuse it here first, naming the field and its maximum.
+fn check_amounts(spec: &SessionSpec) -> Result<(), PermissionError> {
+    let too_large = |path: String, value: U256, max: U256| {
+        PermissionError::new(path, format!("{value} exceeds the module's maximum {max}"))
+    };
+    if spec.fee_budget > MAX_FEE_BUDGET {
+        return Err(too_large(
+            "feeBudget".into(),
+            spec.fee_budget,
+            MAX_FEE_BUDGET,
+        ));
+    }
+    for (path, value) in [
+        ("nativeAllowance", spec.native_allowance),
+        ("gasBudget", spec.gas_budget),
+    ] {
+        if value > MAX_AMOUNT {
+            return Err(too_large(path.into(), value, MAX_AMOUNT));
+        }
+    }
+    for (i, t) in spec.tokens.iter().enumerate() {
+        if t.amount > MAX_AMOUNT {
+            return Err(too_large(
+                format!("tokens[{i}].amount"),
+                t.amount,
+                MAX_AMOUNT,
+            ));
+        }
+    }
+    for (i, p) in spec.periodic.iter().enumerate() {
+        if p.amount > MAX_AMOUNT {
+            return Err(too_large(
+                format!("periodic[{i}].amount"),
+                p.amount,
+                MAX_AMOUNT,
+            ));
+        }
     }
     Ok(())
 }
