@@ -182,17 +182,24 @@ library PermissionChecks {
         }
         uint256 charged;
         assembly ("memory-safe") {
-            // Entries of `tokens` and `periodic` the op charges: a non-zero sum, each a counter to write.
-            let a := mload(add(charges, CHARGES_TOKENS))
-            for { let p := add(a, 0x20) } lt(p, add(a, shl(5, add(mload(a), 1)))) { p := add(p, 0x20) } {
-                charged := add(charged, iszero(iszero(mload(p))))
-            }
-            a := mload(add(charges, CHARGES_PERIODIC))
-            for { let p := add(a, 0x20) } lt(p, add(a, shl(5, add(mload(a), 1)))) { p := add(p, 0x20) } {
-                charged := add(charged, iszero(iszero(mload(p))))
+            // Entries of `tokens` and `periodic` the op charges: a non-zero sum, each a counter to write. Counted
+            // only when the session has more entries than an op may charge (otherwise no op can exceed it).
+            let tokens := mload(add(charges, CHARGES_TOKENS))
+            let periodic := mload(add(charges, CHARGES_PERIODIC))
+            if gt(add(mload(tokens), mload(periodic)), MAX_CHARGED_ENTRIES) {
+                // The two arrays are adjacent (`check` laid them out): count over both in one pass, skipping
+                // the periodic length word.
+                for {
+                    let p := add(tokens, 0x20)
+                    let end := add(periodic, shl(5, add(mload(periodic), 1)))
+                } lt(p, end) { p := add(p, 0x20) } {
+                    if iszero(eq(p, periodic)) { charged := add(charged, iszero(iszero(mload(p)))) }
+                }
             }
         }
-        if (charged > MAX_CHARGED_ENTRIES) revert TooManyAssetsCharged(sessionId, charged, MAX_CHARGED_ENTRIES);
+        if (charged > MAX_CHARGED_ENTRIES) {
+            revert TooManyAssetsCharged(sessionId, charged, MAX_CHARGED_ENTRIES);
+        }
     }
 
     /// @dev Checks one call of an `execute` and adds what it spends to `charges`: call matching and the hard
@@ -525,7 +532,9 @@ library PermissionChecks {
     /// @dev True when the account reports `target` as the fallback handler (type 3) of `selector`: the handler a
     ///      call with that selector reaches. The answer depends on the selector, so it is asked for every call.
     function _isFallbackFor(address account, address target, bytes4 selector) private view returns (bool) {
-        return _isModuleInstalled(account, MODULE_TYPE_FALLBACK, target, CONTEXT_SELECTOR, uint256(bytes32(selector)));
+        return _isModuleInstalled(
+            account, MODULE_TYPE_FALLBACK, target, CONTEXT_SELECTOR, uint256(bytes32(selector))
+        );
     }
 
     /// @dev `account.isModuleInstalled(typeId, target, context)`, where `context` is empty (CONTEXT_NONE), the
@@ -536,11 +545,13 @@ library PermissionChecks {
     ///      answer that is not an ABI `bool` reverts without data. The call asks for all gas (`not(0)`, capped by
     ///      the EVM at all but 1/64 of what is left, EIP-150) so that no `GAS` opcode stands apart from it
     ///      (ERC-7562 OP-012).
-    function _isModuleInstalled(address account, uint256 typeId, address target, uint256 contextLength, uint256 word)
-        private
-        view
-        returns (bool installed)
-    {
+    function _isModuleInstalled(
+        address account,
+        uint256 typeId,
+        address target,
+        uint256 contextLength,
+        uint256 word
+    ) private view returns (bool installed) {
         assembly ("memory-safe") {
             // isModuleInstalled(uint256,address,bytes) 0x112d3a7d, encoded at the free pointer (not claimed).
             let m := mload(0x40)

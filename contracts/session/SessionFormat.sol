@@ -58,7 +58,9 @@ library SessionFormat {
         if (w0 >> 96 == 0) revert SessionSignerZero();
         // forge-lint: disable-next-line(unsafe-typecast) -- both are 48-bit fields of the packing
         (uint48 validAfter, uint48 validUntil) = (uint48(w0 >> 48), uint48(w0));
-        if ((validUntil != 0 && validAfter > validUntil) || (validAfter | validUntil) > SessionWindow.MAX_TIME) {
+        if (
+            (validUntil != 0 && validAfter > validUntil) || (validAfter | validUntil) > SessionWindow.MAX_TIME
+        ) {
             revert SessionWindowInvalid(validAfter, validUntil);
         }
         if (w1 >> 208 == 0 && (nPeriodic != 0 || (w1 >> 96) & 0xffffffff != 0)) {

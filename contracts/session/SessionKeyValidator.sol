@@ -295,7 +295,9 @@ contract SessionKeyValidator is SessionAdmin {
     ) private {
         _requireInitialized(account);
         uint256 generation = SessionStorage.layout().accounts[account].generation;
-        if (nonce >> 224 != generation) revert EnableGrantStale(account, sessionId, nonce >> 224, generation);
+        if (nonce >> 224 != generation) {
+            revert EnableGrantStale(account, sessionId, nonce >> 224, generation);
+        }
         _consumeEnableNonce(account, nonce);
         bytes32 digest = SignatureEnvelope.enableDigest(account, sessionId, nonce);
         if (!_isValidSignature(account, digest, enableSignature)) {

@@ -10,7 +10,11 @@ import {EnableGrantStale} from "../../contracts/session/SessionErrors.sol";
 /// @notice Rule 12: an owner's enable grant dies with the install it was signed in (issue 11 item 3). The grant's
 ///         nonce names the install generation (top 32 bits), and the owner's digest covers the nonce.
 contract EnableGenerationTest is SessionTestBase {
-    function _enableOp(IEntryPoint ep, Session memory s, uint256 nonce) private view returns (PackedUserOperation memory op) {
+    function _enableOp(IEntryPoint ep, Session memory s, uint256 nonce)
+        private
+        view
+        returns (PackedUserOperation memory op)
+    {
         address account = address(accountFor(ep));
         op = unsignedOp(ep, tokenTransfer(1 ether), true);
         signWith(ep, op, s, 0, sessionKey, FLAG_ENABLE, nonce, ownerEnableSignature(account, idOf(s), nonce));

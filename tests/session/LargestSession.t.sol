@@ -59,7 +59,8 @@ contract LargestSessionTest is SessionTestBase {
         Execution[] memory calls = new Execution[](8);
         for (uint256 i; i < 8; ++i) {
             uint256 amount = i >= 1 && i <= charged ? 1 ether : 0;
-            calls[i] = Execution(address(assets[i]), 0, abi.encodeCall(assets[i].transfer, (recipient, amount)));
+            calls[i] =
+                Execution(address(assets[i]), 0, abi.encodeCall(assets[i].transfer, (recipient, amount)));
         }
         return UserOpLib.executeBatch(calls);
     }
@@ -85,11 +86,14 @@ contract LargestSessionTest is SessionTestBase {
             create(accountFor(ep), s);
             Execution[] memory calls = new Execution[](8);
             for (uint256 t; t < 8; ++t) {
-                calls[t] = Execution(address(assets[t]), 0, abi.encodeCall(assets[t].transfer, (recipient, 1)));
+                calls[t] =
+                    Execution(address(assets[t]), 0, abi.encodeCall(assets[t].transfer, (recipient, 1)));
             }
             PackedUserOperation memory op = unsignedOp(ep, UserOpLib.executeBatch(calls), true);
             sign(ep, op, s, 0, sessionKey);
-            expectModuleRevert(abi.encodeWithSelector(TooManyAssetsCharged.selector, idOf(s), 16, MAX_CHARGED_ENTRIES));
+            expectModuleRevert(
+                abi.encodeWithSelector(TooManyAssetsCharged.selector, idOf(s), 16, MAX_CHARGED_ENTRIES)
+            );
             submit(ep, op);
         }
     }

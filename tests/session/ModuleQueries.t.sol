@@ -8,10 +8,13 @@ import {UserOpLib} from "../utils/UserOpLib.sol";
 import {TestAccount} from "../fixtures/TestAccount.sol";
 import {DecodingAccount} from "../fixtures/DecodingAccount.sol";
 import {ConfigurableModule} from "../fixtures/ConfigurableModule.sol";
-import {Session, CallGrant, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "../../contracts/session/SessionTypes.sol";
 import {
-    CallDenied, CallNotGranted, CallToInstalledModule
-} from "../../contracts/session/SessionErrors.sol";
+    Session,
+    CallGrant,
+    GRANT_ANY_TARGET,
+    GRANT_ANY_SELECTOR
+} from "../../contracts/session/SessionTypes.sol";
+import {CallDenied, CallNotGranted, CallToInstalledModule} from "../../contracts/session/SessionErrors.sol";
 
 /// @notice Rule 4's installed-module denial, decided for each call on its own (issue 11 item 1), asked in the
 ///         encodings accounts decode (issue 12), for every module type an account can report; EntryPoint v0.9;
@@ -32,7 +35,10 @@ contract ModuleQueriesTest is SessionTestBase {
         decodingV08 = _newDecodingAccount(entryPointV08, "DecodingV08");
     }
 
-    function _newDecodingAccount(IEntryPoint ep, string memory name) private returns (DecodingAccount account) {
+    function _newDecodingAccount(IEntryPoint ep, string memory name)
+        private
+        returns (DecodingAccount account)
+    {
         account = new DecodingAccount(address(ep), address(ownerValidator), abi.encode(owner));
         vm.label(address(account), name);
         vm.deal(address(account), ACCOUNT_ETH);
@@ -120,7 +126,9 @@ contract ModuleQueriesTest is SessionTestBase {
             IEntryPoint ep = _entryPointOf(account);
             _createOn(account, s);
             UserOpLib.handleOne(ep, _op(account, s, _pingThenConfigure()), beneficiary);
-            assertEq(handler.settingOf(address(account)), 7, "the account configured a module it does not use");
+            assertEq(
+                handler.settingOf(address(account)), 7, "the account configured a module it does not use"
+            );
         }
     }
 
@@ -153,7 +161,9 @@ contract ModuleQueriesTest is SessionTestBase {
                 _installAs(account, t, "");
                 _createOn(account, s);
                 PackedUserOperation memory op = _op(account, s, _pingThenConfigure());
-                expectModuleRevert(abi.encodeWithSelector(CallToInstalledModule.selector, 0, address(handler)));
+                expectModuleRevert(
+                    abi.encodeWithSelector(CallToInstalledModule.selector, 0, address(handler))
+                );
                 UserOpLib.handleOne(ep, op, beneficiary);
                 vm.revertToState(snapshot);
             }
