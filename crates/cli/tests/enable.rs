@@ -229,7 +229,7 @@ fn the_grant_is_the_owners_eip712_signature_prefixed_by_the_validator() {
 
     // A nonce of another install generation (top 32 bits) is refused: the module is in install
     // generation 0 on the account, and a grant works only in the install it was signed for.
-    let later = (U256::from(1) << 224 | U256::from(9)).to_string();
+    let later = ((U256::from(1u8) << 224usize) | U256::from(9u8)).to_string();
     let stale = grant(&env, &id, &anvil.url, &["--enable-nonce", &later]);
     stale.expect_code(2);
     assert!(
