@@ -191,7 +191,7 @@ fn test_open_cleans_staging_directories_left_by_a_killed_create() {
     std::fs::create_dir(&fresh).unwrap();
 
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.cleaned_staging(), [old.clone()]);
+    assert_eq!(store.cleaned_staging(), std::slice::from_ref(&old));
     assert!(!old.exists());
     assert!(
         fresh.exists(),

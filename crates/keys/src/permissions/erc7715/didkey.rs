@@ -119,8 +119,7 @@ mod tests {
             }
         }
         let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-        std::iter::repeat('1')
-            .take(zeros)
+        std::iter::repeat_n('1', zeros)
             .chain(digits.iter().rev().map(|&d| ALPHABET[d as usize] as char))
             .collect()
     }
