@@ -44,7 +44,7 @@ contract LargestSessionTest is SessionTestBase {
     ///      through its ANY-target grant (no exact grant names them).
     function _worst() private view returns (Session memory s) {
         s = _largest();
-        s.feeBudget = type(uint128).max;
+        s.feeBudget = type(uint80).max; // its cap (the fee spent is an 80-bit field of the record)
         s.salt = bytes32(uint256(1));
         for (uint256 i; i < 8; ++i) {
             s.tokens[i] = TokenAllowance(address(assets[i]), type(uint128).max);
