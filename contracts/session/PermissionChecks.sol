@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {
-    IERC7579ModuleConfig,
-    MODULE_TYPE_VALIDATOR,
-    MODULE_TYPE_EXECUTOR,
-    MODULE_TYPE_FALLBACK,
-    MODULE_TYPE_HOOK
-} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
@@ -20,7 +13,8 @@ import {
     TokenCallNotExplicit,
     TokenCallMalformed,
     Permit2BatchDenied,
-    NativeValueNotAllowed
+    NativeValueNotAllowed,
+    TooManyAssetsCharged
 } from "./SessionErrors.sol";
 
 /// @title PermissionChecks
@@ -28,17 +22,25 @@ import {
 ///         (rules 3 to 6). Pure reads of the session plus, for ANY-target grants, the account's
 ///         `isModuleInstalled` answers; it writes nothing (see SessionCharging).
 /// @dev Note:
-///      - Target 0 is the account itself (OpenZeppelin's ERC7579Utils executes a call to address(0)
-///        as a call to `address(this)`; other ERC-7579 accounts do the same).
+///      - Target 0 is judged as the account itself. OpenZeppelin's ERC7579Utils executes a call to
+///        address(0) as a call to `address(this)`; MSA, Nexus, Safe7579 and Kernel call address(0) itself
+///        (no code runs there: only its native value leaves, and value is charged whatever the target). So a
+///        call to 0 is held to the stricter self-call rules on every account: it needs an `accountSelectors`
+///        grant and is never matched by a `call` grant.
 ///      - Calls to the account are matched only by `accountSelectors`; `call` grants (exact or ANY
 ///        target) never match the account.
-///      - Hard denials (unless `root`): the module itself; the canonical EntryPoints v0.6, v0.7 and
-///        v0.8 (the module cannot learn which EntryPoint the account trusts, so it denies all three;
+///      - Hard denials (unless `root`): the module itself; the canonical EntryPoints v0.6, v0.7, v0.8
+///        and v0.9 (the module cannot learn which EntryPoint the account trusts, so it denies all four;
 ///        an account on another EntryPoint must not grant ANY-target calls); self-calls to
 ///        `execute`, `executeFromExecutor`, `executeUserOp`; a call matched only by an ANY-target
-///        grant whose target the account reports as an installed validator, executor or hook. A
-///        fallback handler (type 3) is installed per selector; the module asks with the call's own
-///        selector as context, which catches exactly the handler that selector would reach.
+///        grant whose target the account reports installed as a module of any type it can report:
+///        validator, executor, hook (1, 2, 4) and the ERC-7780 policy, signer and stateless validator
+///        (5, 6, 7), asked once per target of the op; and fallback handler (3), which is installed per
+///        selector, asked for every call with that call's own selector (an answer about one selector is
+///        never reused for another). Contexts are encodings every known account decodes (see
+///        `_isModuleInstalled`); a query that reverts denies the op (fail-closed). Safe7579's hooks are
+///        asked in their global form: a hook installed for one account selector only cannot be named by a
+///        query, so an account with such hooks must not grant ANY-target calls.
 ///      - `root` lifts call matching, the hard denials and rule 6's explicit-grant requirement, but
 ///        every amount is still charged (rules 5-7 apply to root exactly as to other sessions).
 ///        Root is not a spending boundary: a root session can reconfigure the account.
@@ -59,6 +61,7 @@ library PermissionChecks {
     address internal constant ENTRY_POINT_V06 = 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789;
     address internal constant ENTRY_POINT_V07 = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
     address internal constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
+    address internal constant ENTRY_POINT_V09 = 0x433709009B8330FDa32311DF1C2AFA402eD8D009;
     /// @dev Uniswap's Permit2 (same address on every chain).
     address internal constant PERMIT2 = 0x000000000022D473030F116dDEE9F6B43aC78BA3;
 
@@ -78,14 +81,32 @@ library PermissionChecks {
     bytes4 internal constant PERMIT2_TRANSFER_FROM = 0x36c78516; // transferFrom(address,address,uint160,address)
     bytes4 internal constant PERMIT2_TRANSFER_FROM_BATCH = 0x0d58b1db; // transferFrom((address,address,uint160,address)[])
 
+    /// @dev ERC-7579 module types (1-4) and the ERC-7780 types (5-7) an account may report installed.
+    uint256 internal constant MODULE_TYPE_VALIDATOR = 1;
+    uint256 internal constant MODULE_TYPE_EXECUTOR = 2;
+    uint256 internal constant MODULE_TYPE_FALLBACK = 3;
+    uint256 internal constant MODULE_TYPE_HOOK = 4;
+    uint256 internal constant MODULE_TYPE_POLICY = 5;
+    uint256 internal constant MODULE_TYPE_SIGNER = 6;
+    uint256 internal constant MODULE_TYPE_STATELESS_VALIDATOR = 7;
+
+    /// @dev `isModuleInstalled` context lengths (see `_isModuleInstalled`).
+    uint256 internal constant CONTEXT_NONE = 0;
+    uint256 internal constant CONTEXT_SELECTOR = 32;
+    uint256 internal constant CONTEXT_GLOBAL_HOOK = 64;
+
+    /// @dev Most entries of `tokens` and `periodic` one op may charge (rule 15: each is a counter written during
+    ///      validation, a fresh slot on its first use, so this bounds the verification gas of the largest op).
+    uint256 internal constant MAX_CHARGED_ENTRIES = 6;
+
     /// @dev Index meaning "not in the list".
     uint256 internal constant NONE = type(uint256).max;
 
     /// @dev What an op spends, in a memory block of four words at `charges` (a raw pointer rather than a
     ///      struct: no zero-filled allocation on the validation path). Word 0: native value; word 1: pointer to
     ///      the `uint256[]` of sums per entry of `session.tokens`; word 2: pointer to the `uint256[]` of sums per
-    ///      entry of `session.periodic`; word 3: the last target the account reported as not an installed
-    ///      module (saves repeated queries in a batch).
+    ///      entry of `session.periodic`; word 3: the last target the account reported as no module of any
+    ///      selector-free type (saves repeated queries in a batch; the fallback question is never cached).
     uint256 internal constant CHARGES_TOKENS = 0x20;
     uint256 internal constant CHARGES_PERIODIC = 0x40;
     uint256 internal constant CHARGES_NOT_MODULE = 0x60;
@@ -159,6 +180,26 @@ library PermissionChecks {
                 ++i; // i < calls.length <= 8
             }
         }
+        uint256 charged;
+        assembly ("memory-safe") {
+            // Entries of `tokens` and `periodic` the op charges: a non-zero sum, each a counter to write. Counted
+            // only when the session has more entries than an op may charge (otherwise no op can exceed it).
+            let tokens := mload(add(charges, CHARGES_TOKENS))
+            let periodic := mload(add(charges, CHARGES_PERIODIC))
+            if gt(add(mload(tokens), mload(periodic)), MAX_CHARGED_ENTRIES) {
+                // The two arrays are adjacent (`check` laid them out): count over both in one pass, skipping
+                // the periodic length word.
+                for {
+                    let p := add(tokens, 0x20)
+                    let end := add(periodic, shl(5, add(mload(periodic), 1)))
+                } lt(p, end) { p := add(p, 0x20) } {
+                    if iszero(eq(p, periodic)) { charged := add(charged, iszero(iszero(mload(p)))) }
+                }
+            }
+        }
+        if (charged > MAX_CHARGED_ENTRIES) {
+            revert TooManyAssetsCharged(sessionId, charged, MAX_CHARGED_ENTRIES);
+        }
     }
 
     /// @dev Checks one call of an `execute` and adds what it spends to `charges`: call matching and the hard
@@ -177,18 +218,19 @@ library PermissionChecks {
         if (failure == 1) revert CallDenied(index, target, call.selector);
         if (failure == 2) revert CallNotGranted(index, target, call.selector);
         if (askModule) {
+            // Only answers that cannot depend on the call are reused: the selector-free types are asked once per
+            // target (the last target cleared is remembered), the fallback type with every call's own selector.
             address notModule;
             assembly ("memory-safe") {
                 notModule := mload(add(charges, CHARGES_NOT_MODULE))
             }
             if (target != notModule) {
-                if (_isInstalledModule(account, target, call.selector)) {
-                    revert CallToInstalledModule(index, target);
-                }
+                if (_isInstalledAnyType(account, target)) revert CallToInstalledModule(index, target);
                 assembly ("memory-safe") {
                     mstore(add(charges, CHARGES_NOT_MODULE), target)
                 }
             }
+            if (_isFallbackFor(account, target, call.selector)) revert CallToInstalledModule(index, target);
         }
         failure = _chargeCall(s, call, target, explicit, account, charges);
         if (failure == 1) revert NativeValueNotAllowed(sessionId, call.value);
@@ -216,11 +258,11 @@ library PermissionChecks {
             if iszero(root) {
                 let sel := shr(224, mload(add(c, 0x40)))
                 let self := eq(target, account)
-                // Hard denials: the module; ENTRY_POINT_V06 / V07 / V08 (constants above); a self-call to EXECUTE
-                // 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964 or EXECUTE_USER_OP 0x8dd7712f.
+                // Hard denials: the module; ENTRY_POINT_V06 / V07 / V08 / V09 (constants above); a self-call to
+                // EXECUTE 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964 or EXECUTE_USER_OP 0x8dd7712f.
                 failure := or(
                     or(
-                        eq(target, address()),
+                        or(eq(target, address()), eq(target, 0x433709009B8330FDa32311DF1C2AFA402eD8D009)),
                         or(
                             or(
                                 eq(target, 0x0000000071727De22E5E9d8BAf0edAc6f37da032),
@@ -474,18 +516,59 @@ library PermissionChecks {
         _addCharges(charges, t, p, amount);
     }
 
-    /// @dev True when the account reports `target` as an installed validator, executor, hook, or as the
-    ///      fallback handler of `selector`.
-    function _isInstalledModule(address account, address target, bytes4 selector)
-        private
-        view
-        returns (bool)
-    {
-        IERC7579ModuleConfig config = IERC7579ModuleConfig(account);
-        return config.isModuleInstalled(MODULE_TYPE_VALIDATOR, target, "")
-            || config.isModuleInstalled(MODULE_TYPE_EXECUTOR, target, "")
-            || config.isModuleInstalled(MODULE_TYPE_HOOK, target, "")
-            || config.isModuleInstalled(MODULE_TYPE_FALLBACK, target, abi.encodePacked(selector));
+    /// @dev True when the account reports `target` installed as a module of a type whose question does not name
+    ///      a selector: validator (1), executor (2), hook (4, asked in Safe7579's form for its global hook), and the
+    ///      ERC-7780 policy (5), signer (6) and stateless validator (7). The answers cannot depend on the call, so
+    ///      one clearance of a target serves every call of the op to it.
+    function _isInstalledAnyType(address account, address target) private view returns (bool installed) {
+        installed = _isModuleInstalled(account, MODULE_TYPE_VALIDATOR, target, CONTEXT_NONE, 0)
+            || _isModuleInstalled(account, MODULE_TYPE_EXECUTOR, target, CONTEXT_NONE, 0)
+            || _isModuleInstalled(account, MODULE_TYPE_HOOK, target, CONTEXT_GLOBAL_HOOK, 0)
+            || _isModuleInstalled(account, MODULE_TYPE_POLICY, target, CONTEXT_NONE, 0)
+            || _isModuleInstalled(account, MODULE_TYPE_SIGNER, target, CONTEXT_NONE, 0)
+            || _isModuleInstalled(account, MODULE_TYPE_STATELESS_VALIDATOR, target, CONTEXT_NONE, 0);
+    }
+
+    /// @dev True when the account reports `target` as the fallback handler (type 3) of `selector`: the handler a
+    ///      call with that selector reaches. The answer depends on the selector, so it is asked for every call.
+    function _isFallbackFor(address account, address target, bytes4 selector) private view returns (bool) {
+        return _isModuleInstalled(
+            account, MODULE_TYPE_FALLBACK, target, CONTEXT_SELECTOR, uint256(bytes32(selector))
+        );
+    }
+
+    /// @dev `account.isModuleInstalled(typeId, target, context)`, where `context` is empty (CONTEXT_NONE), the
+    ///      32-byte `abi.encode(bytes4 selector)` (CONTEXT_SELECTOR, `word` = the selector left-aligned) or the
+    ///      64-byte `abi.encode(uint8 0, bytes4 0)` of a global hook (CONTEXT_GLOBAL_HOOK): encodings every
+    ///      account in docs decodes (OpenZeppelin and Nexus read the first 4 bytes, MSA and Safe7579
+    ///      `abi.decode` them). Fail-closed: a revert of the query is bubbled up (the op is denied), and an
+    ///      answer that is not an ABI `bool` reverts without data. The call asks for all gas (`not(0)`, capped by
+    ///      the EVM at all but 1/64 of what is left, EIP-150) so that no `GAS` opcode stands apart from it
+    ///      (ERC-7562 OP-012).
+    function _isModuleInstalled(
+        address account,
+        uint256 typeId,
+        address target,
+        uint256 contextLength,
+        uint256 word
+    ) private view returns (bool installed) {
+        assembly ("memory-safe") {
+            // isModuleInstalled(uint256,address,bytes) 0x112d3a7d, encoded at the free pointer (not claimed).
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x112d3a7d))
+            mstore(add(m, 0x04), typeId)
+            mstore(add(m, 0x24), and(target, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x44), 0x60)
+            mstore(add(m, 0x64), contextLength)
+            mstore(add(m, 0x84), word)
+            mstore(add(m, 0xa4), 0)
+            if iszero(staticcall(not(0), account, m, add(0x84, contextLength), 0x00, 0x20)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            installed := mload(0x00)
+            if or(lt(returndatasize(), 0x20), gt(installed, 1)) { revert(0, 0) }
+        }
     }
 
     /// @dev True when `selector` is in the session's `accountSelectors`.

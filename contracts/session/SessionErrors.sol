@@ -51,12 +51,17 @@ error SessionAlreadyExists(bytes32 sessionId);
 error EnableNonceUsed(address account, uint256 nonce);
 /// @dev The account's ERC-1271 check rejected the owner's enable grant.
 error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
+/// @dev The enable grant's nonce names install generation `grantGeneration` (its top 32 bits), but the module is in
+///      install `generation` on `account` (every uninstall kills the grants of its install): the owner must sign a
+///      new grant whose nonce starts with the current generation (`installGeneration(account)`).
+error EnableGrantStale(address account, bytes32 sessionId, uint256 grantGeneration, uint256 generation);
 
 // ----- Session format (checked at grantSession / enable) -----
 
 /// @dev The session key is the zero address.
 error SessionSignerZero();
-/// @dev `validAfter > validUntil` with a non-zero `validUntil`.
+/// @dev `validAfter > validUntil` with a non-zero `validUntil`, or a time from 2^47 on (bit 47 would make
+///      EntryPoint v0.9 read the window as block numbers): use times below 2^47.
 error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
 /// @dev A list of the session exceeds its documented cap (`field`: 0 calls, 1 accountSelectors,
 ///      2 tokens, 3 periodic, 4 paymasters).
@@ -107,6 +112,9 @@ error TokenCallNotExplicit(uint256 index, address token, bytes4 selector);
 error TokenCallMalformed(uint256 index, address token, bytes4 selector);
 /// @dev A Permit2 batch transfer in a session that limits tokens (its movements cannot be charged).
 error Permit2BatchDenied(uint256 index);
+/// @dev The op charges `charged` entries of the session's `tokens` and `periodic` lists, more than the `max` one op
+///      may (rule 15 bounds the counters one validation writes): split the batch into several ops.
+error TooManyAssetsCharged(bytes32 sessionId, uint256 charged, uint256 max);
 
 // ----- Spending (rules 5 to 8) -----
 

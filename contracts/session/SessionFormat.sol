@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes.sol";
 import {SessionPacking} from "./SessionPacking.sol";
+import {SessionWindow} from "./SessionWindow.sol";
 import {
     SessionSignerZero,
     SessionWindowInvalid,
@@ -24,6 +25,8 @@ import {
 ///        salt word equal to zero, a length that does not match the header) are rejected, so that every stored
 ///        id is `keccak256(pack(session))` of exactly one session. Only a hand-made enable envelope can carry
 ///        such bytes: the module's own packing is canonical.
+///      - Window times (validAfter, validUntil) are below 2^47, so every window stays in timestamp mode
+///        (SessionWindow).
 ///      - Caps: <= 16 call grants, <= 8 account selectors, <= 8 tokens, <= 8 periodic allowances, <= 4
 ///        paymasters; every amount <= 2^128-1 (the counters are 128 bits wide), the fee budget <= 2^80-1 wei
 ///        (about 1.2 million ether: its counter shares the session record, see SessionStorage); no duplicate asset;
@@ -59,7 +62,11 @@ library SessionFormat {
         if (w0 >> 96 == 0) revert SessionSignerZero();
         // forge-lint: disable-next-line(unsafe-typecast) -- both are 48-bit fields of the packing
         (uint48 validAfter, uint48 validUntil) = (uint48(w0 >> 48), uint48(w0));
-        if (validUntil != 0 && validAfter > validUntil) revert SessionWindowInvalid(validAfter, validUntil);
+        if (
+            (validUntil != 0 && validAfter > validUntil) || (validAfter | validUntil) > SessionWindow.MAX_TIME
+        ) {
+            revert SessionWindowInvalid(validAfter, validUntil);
+        }
         if (w1 >> 208 == 0 && (nPeriodic != 0 || (w1 >> 96) & 0xffffffff != 0)) {
             revert SessionPeriodRequired();
         }

@@ -22,7 +22,8 @@ import {
     SessionNotFound,
     SessionIsPaused,
     SessionIsRevoked,
-    EnableSignatureInvalid
+    EnableSignatureInvalid,
+    EnableGrantStale
 } from "./SessionErrors.sol";
 import {AccountInitialized, AccountReset, SessionUsed, SessionUsedAndCharged} from "./SessionEvents.sol";
 
@@ -80,12 +81,19 @@ contract SessionKeyValidator is SessionAdmin {
     }
 
     /// @notice Uninstalls the module for the calling account: every live session is revoked for ever
-    ///         (so no counter can come back), and used enable nonces stay used.
+    ///         (so no counter can come back), used enable nonces stay used, and every enable grant not yet used
+    ///         dies (the install generation moves on).
     /// @dev Never reverts, so an account can always remove the module: at most MAX_LIVE_SESSIONS records
     ///      are written.
     function onUninstall(bytes calldata) external {
         bytes32[] memory revokedSessions = _revokeAllLive(msg.sender);
-        SessionStorage.layout().accounts[msg.sender].initialized = false;
+        SessionStorage.AccountState storage state = SessionStorage.layout().accounts[msg.sender];
+        state.initialized = false;
+        // The next install is a new generation: every enable grant signed for this one dies. Wraps after 2^32
+        // uninstalls rather than revert (an uninstall never reverts).
+        unchecked {
+            ++state.generation;
+        }
         emit AccountReset(msg.sender, revokedSessions);
     }
 
@@ -223,6 +231,11 @@ contract SessionKeyValidator is SessionAdmin {
     }
 
     /// @inheritdoc ISessionKeyValidator
+    function installGeneration(address account) external view returns (uint32) {
+        return SessionStorage.layout().accounts[account].generation;
+    }
+
+    /// @inheritdoc ISessionKeyValidator
     function enableNonceUsed(address account, uint256 nonce) external view returns (bool) {
         // forge-lint: disable-next-line(incorrect-shift) -- `1 << bit` is intended: the bit of this nonce in its 256-nonce bitmap word
         return SessionStorage.layout().enableNonces[nonce >> 8][account] & (1 << (nonce & 0xff)) != 0;
@@ -271,7 +284,8 @@ contract SessionKeyValidator is SessionAdmin {
     }
 
     /// @dev Enable in the first op: the owner's grant, checked by the account's ERC-1271, creates the
-    ///      session once per nonce.
+    ///      session once per nonce. The nonce's top 32 bits name the install generation the grant is for (the
+    ///      digest covers the nonce), so a grant signed before the module was last uninstalled is refused.
     function _enable(
         address account,
         bytes32 sessionId,
@@ -280,6 +294,10 @@ contract SessionKeyValidator is SessionAdmin {
         bytes calldata enableSignature
     ) private {
         _requireInitialized(account);
+        uint256 generation = SessionStorage.layout().accounts[account].generation;
+        if (nonce >> 224 != generation) {
+            revert EnableGrantStale(account, sessionId, nonce >> 224, generation);
+        }
         _consumeEnableNonce(account, nonce);
         bytes32 digest = SignatureEnvelope.enableDigest(account, sessionId, nonce);
         if (!_isValidSignature(account, digest, enableSignature)) {

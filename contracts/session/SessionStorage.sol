@@ -10,7 +10,8 @@ pragma solidity ^0.8.28;
 ///        0 <= n <= MAX_LIVE_SESSIONS for the `AccountState` struct). Session records are stored at
 ///        `keccak256(pad32(account) ‖ sessionId ‖ LAYOUT_SLOT)` (one hash of 96 bytes; every mapping slot
 ///        hashes 64 bytes, so no record can share a slot with a mapping entry).
-///      - No install generation: validation reads no per-account word. Records and counters are keyed by
+///      - Validation of a plain op reads no per-account word; only the enable path reads the install generation
+///        (in the slot of `initialized`, which it reads anyway). Records and counters are keyed by
 ///        `(sessionId, account)`, and a record is never deleted: once a session ends (revoked, or killed by
 ///        an uninstall, which revokes every live session of the account) its id stays revoked, so its
 ///        counters can never come back. `AccountState.live` lists the live (active or paused) sessions so
@@ -42,10 +43,14 @@ library SessionStorage {
     /// @dev Most live (active or paused) sessions an account may hold at once (bounds `onUninstall`).
     uint256 internal constant MAX_LIVE_SESSIONS = 64;
 
-    /// @dev Per-account state: whether the module is installed, and the ids of the live sessions.
+    /// @dev Per-account state: whether the module is installed, the ids of the live sessions, and the install
+    ///      generation (how many times the module was uninstalled from the account; it names the install an
+    ///      enable grant is for, see SessionAdmin). It shares the first slot with `initialized`, which the enable
+    ///      path reads anyway.
     struct AccountState {
         bool initialized;
         uint8 liveCount;
+        uint32 generation;
         bytes32[MAX_LIVE_SESSIONS] live;
     }
 

@@ -13,11 +13,14 @@ import {PeriodIndexNotAllowed, PeriodOutOfRange, WindowEmpty} from "./SessionErr
 ///      - The module never reads the clock. Period `i` of a session is
 ///        [periodStart + i*period, periodStart + (i+1)*period - 1]; an op names its period and gets
 ///        that period's window intersected with the session's. The EntryPoint enforces it.
-///      - validUntil 0 means "no expiry" (EntryPoint semantics); a period end beyond 2^48-1 is
-///        clamped to 2^48-1.
+///      - validUntil 0 means "no expiry" (EntryPoint semantics); a period end beyond 2^47-1 is
+///        clamped to 2^47-1, and a period starting later is out of range.
+///      - Every window stays in timestamp mode: EntryPoint v0.9 (and OpenZeppelin's ERC4337Utils) read a
+///        validAfter/validUntil with bit 47 set as a block-number range, so no time the module returns reaches
+///        2^47 (SessionFormat rejects session windows from 2^47 on; period windows are capped here).
 library SessionWindow {
-    /// @dev Largest timestamp the validation data can carry.
-    uint256 internal constant MAX_TIME = type(uint48).max;
+    /// @dev Largest timestamp a window carries: bit 47 would switch EntryPoint v0.9 to block numbers.
+    uint256 internal constant MAX_TIME = (1 << 47) - 1;
 
     /// @dev The window of an op of `session` in period `periodIndex`.
     function window(Session calldata session, bytes32 sessionId, uint32 periodIndex)
@@ -89,9 +92,9 @@ library SessionWindow {
         if (start > MAX_TIME) revert PeriodOutOfRange(sessionId, periodIndex);
         uint256 end = start + period - 1;
         if (end > MAX_TIME) end = MAX_TIME;
-        // forge-lint: disable-next-line(unsafe-typecast) -- start <= MAX_TIME = type(uint48).max, checked above
+        // forge-lint: disable-next-line(unsafe-typecast) -- start <= MAX_TIME < 2^48, checked above
         if (start > validAfter) validAfter = uint48(start);
-        // forge-lint: disable-next-line(unsafe-typecast) -- end <= MAX_TIME = type(uint48).max, clamped above
+        // forge-lint: disable-next-line(unsafe-typecast) -- end <= MAX_TIME < 2^48, clamped above
         if (validUntil == 0 || end < validUntil) validUntil = uint48(end);
         if (validAfter > validUntil) revert WindowEmpty(sessionId, periodIndex);
     }

@@ -94,7 +94,7 @@ contract SessionGasTest is SessionTestBase {
     function _erc20Session() private view returns (Session memory s) {
         s = tokenSession(1_000_000 ether);
         s.validAfter = 1;
-        s.validUntil = type(uint48).max - 1;
+        s.validUntil = uint48((1 << 47) - 1);
         s.maxUses = 1000;
     }
 

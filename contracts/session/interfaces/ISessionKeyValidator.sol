@@ -69,8 +69,13 @@ interface ISessionKeyValidator is IERC7579Validator {
         pure
         returns (bytes32);
 
-    /// @notice The EIP-712 digest an owner signs to enable `sessionId` on `account` with `nonce`.
+    /// @notice The EIP-712 digest an owner signs to enable `sessionId` on `account` with `nonce`. The nonce's top
+    ///         32 bits must be the account's `installGeneration`: a grant works only in the install it was signed for.
     function enableDigest(address account, bytes32 sessionId, uint256 nonce) external view returns (bytes32);
+
+    /// @notice The install generation of the module on `account`: how many times it was uninstalled. An enable
+    ///         grant's nonce must carry it in its top 32 bits (`generation << 224 | n`).
+    function installGeneration(address account) external view returns (uint32);
 
     /// @notice Whether an enable nonce of `account` is used (consumed or invalidated).
     function enableNonceUsed(address account, uint256 nonce) external view returns (bool);

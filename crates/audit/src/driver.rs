@@ -19,7 +19,7 @@ use leash_erc7562::Erc7562Inspector;
 use leash_evm::{Chain, DecodedRevert, HandleOpsOutcome};
 use leash_model::{
     decode::{EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP},
-    permissions::{ENTRY_POINT_V06, ENTRY_POINT_V07, ENTRY_POINT_V08},
+    permissions::{ENTRY_POINT_V06, ENTRY_POINT_V07, ENTRY_POINT_V08, ENTRY_POINT_V09},
     remaining,
     window::{in_window, op_window, period_at},
     Remaining, Session, Verdict, NATIVE_ASSET,
@@ -421,6 +421,7 @@ impl Case<'_> {
                         ENTRY_POINT_V06,
                         ENTRY_POINT_V07,
                         ENTRY_POINT_V08,
+                        ENTRY_POINT_V09,
                         layout.owner_validator,
                         layout.extra_module,
                     ]

@@ -134,6 +134,22 @@ pub const MUTANTS: &[Mutant] = &[
             replacement: "amount = 0;",
         }],
     },
+    Mutant {
+        name: "fallback-answer-reused",
+        description: "the fallback-handler answer for one call's selector is reused for a later call to the same target with another selector",
+        patches: &[
+            Patch {
+                file: "PermissionChecks.sol",
+                original: "if (_isInstalledAnyType(account, target)) revert",
+                replacement: "if (_isInstalledAnyType(account, target) || _isFallbackFor(account, target, call.selector)) revert",
+            },
+            Patch {
+                file: "PermissionChecks.sol",
+                original: "            if (_isFallbackFor(account, target, call.selector)) revert CallToInstalledModule(index, target);\n",
+                replacement: "",
+            },
+        ],
+    },
 ];
 
 /// Applies `patches` to `files` (file name → source text) in order.

@@ -20,6 +20,7 @@ sol! {
     error TooManyLiveSessions(address account, uint256 max);
     error EnableNonceUsed(address account, uint256 nonce);
     error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
+    error EnableGrantStale(address account, bytes32 sessionId, uint256 grantGeneration, uint256 generation);
     error SessionSignerZero();
     error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
     error SessionListTooLong(uint8 field, uint256 length, uint256 max);
@@ -43,6 +44,7 @@ sol! {
     error TokenCallNotExplicit(uint256 index, address token, bytes4 selector);
     error TokenCallMalformed(uint256 index, address token, bytes4 selector);
     error Permit2BatchDenied(uint256 index);
+    error TooManyAssetsCharged(bytes32 sessionId, uint256 charged, uint256 max);
     error NativeValueNotAllowed(bytes32 sessionId, uint256 value);
     error NativeAllowanceExceeded(bytes32 sessionId, uint256 asked, uint256 left);
     error TokenAllowanceExceeded(bytes32 sessionId, address token, uint256 asked, uint256 left);
@@ -107,6 +109,12 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     ));
     try_decode!(EnableSignatureInvalid, |_e| Rejection::Enable(
         AdminError::EnableSignatureInvalid
+    ));
+    try_decode!(EnableGrantStale, |e| Rejection::Enable(
+        AdminError::EnableGrantStale {
+            grant_generation: e.grantGeneration,
+            generation: u32::try_from(e.generation).unwrap_or(u32::MAX),
+        }
     ));
     // The format checks of a session an enable grant creates.
     try_decode!(SessionSignerZero, |_e| Rejection::Enable(
@@ -180,6 +188,9 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     });
     try_decode!(Permit2BatchDenied, |e| Rejection::Permit2BatchDenied(
         index(e.index)
+    ));
+    try_decode!(TooManyAssetsCharged, |e| Rejection::TooManyAssetsCharged(
+        index(e.charged)
     ));
     try_decode!(NativeValueNotAllowed, |e| Rejection::NativeValueNotAllowed(
         e.value

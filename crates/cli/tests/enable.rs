@@ -227,6 +227,19 @@ fn the_grant_is_the_owners_eip712_signature_prefixed_by_the_validator() {
         used.stderr
     );
 
+    // A nonce of another install generation (top 32 bits) is refused: the module is in install
+    // generation 0 on the account, and a grant works only in the install it was signed for.
+    let later = ((U256::from(1u8) << 224usize) | U256::from(9u8)).to_string();
+    let stale = grant(&env, &id, &anvil.url, &["--enable-nonce", &later]);
+    stale.expect_code(2);
+    assert!(
+        stale.stderr.contains(&format!(
+            "its top 32 bits name install generation 1, but the module is in install generation 0 on {account}"
+        )),
+        "{}",
+        stale.stderr
+    );
+
     // A session on another chain is refused before anything is signed.
     let (other, _) = create(&env, "8453", &module.to_string());
     let wrong_chain = grant(&env, &other, &anvil.url, &[]);

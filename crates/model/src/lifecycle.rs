@@ -53,10 +53,18 @@ pub enum AdminError {
     /// The account's ERC-1271 rejected the enable grant.
     #[error("EnableSignatureInvalid")]
     EnableSignatureInvalid,
+    /// The enable nonce names another install generation (its top 32 bits) than the current one.
+    #[error("EnableGrantStale({grant_generation}, {generation})")]
+    EnableGrantStale {
+        /// The generation the grant's nonce names.
+        grant_generation: U256,
+        /// The account's current install generation.
+        generation: u32,
+    },
     /// Session key zero.
     #[error("SessionSignerZero")]
     SessionSignerZero,
-    /// `validAfter > validUntil != 0`.
+    /// `validAfter > validUntil != 0`, or a time above 2^47-1.
     #[error("SessionWindowInvalid")]
     SessionWindowInvalid,
     /// A list over its cap (field: 0 calls, 1 selectors, 2 tokens, 3 periodic, 4 paymasters).
@@ -94,6 +102,7 @@ impl AdminError {
             Self::TooManyLiveSessions => "TooManyLiveSessions",
             Self::EnableNonceUsed => "EnableNonceUsed",
             Self::EnableSignatureInvalid => "EnableSignatureInvalid",
+            Self::EnableGrantStale { .. } => "EnableGrantStale",
             Self::SessionSignerZero => "SessionSignerZero",
             Self::SessionWindowInvalid => "SessionWindowInvalid",
             Self::SessionListTooLong(_) => "SessionListTooLong",
@@ -115,7 +124,9 @@ pub fn check_format(session: &Session) -> Result<(), AdminError> {
     if session.signer.is_zero() {
         return Err(AdminError::SessionSignerZero);
     }
-    if session.valid_until != 0 && session.valid_after > session.valid_until {
+    if (session.valid_until != 0 && session.valid_after > session.valid_until)
+        || (session.valid_after | session.valid_until) > crate::window::MAX_TIME
+    {
         return Err(AdminError::SessionWindowInvalid);
     }
     if session.period == 0 && (!session.periodic.is_empty() || session.rate_limit != 0) {

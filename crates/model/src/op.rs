@@ -77,8 +77,14 @@ pub enum ModuleKind {
     Executor,
     /// Type 3, installed for one selector.
     Fallback(Selector),
-    /// Type 4.
+    /// Type 4 (asked in Safe7579's global form).
     Hook,
+    /// Type 5, ERC-7780 policy.
+    Policy,
+    /// Type 6, ERC-7780 signer.
+    Signer,
+    /// Type 7, ERC-7780 stateless validator.
+    StatelessValidator,
 }
 
 /// Who validates: the account, the module, and what the account reports installed.
@@ -99,7 +105,12 @@ impl Context {
         self.installed.iter().any(|(kind, address)| {
             *address == target
                 && match kind {
-                    ModuleKind::Validator | ModuleKind::Executor | ModuleKind::Hook => true,
+                    ModuleKind::Validator
+                    | ModuleKind::Executor
+                    | ModuleKind::Hook
+                    | ModuleKind::Policy
+                    | ModuleKind::Signer
+                    | ModuleKind::StatelessValidator => true,
                     ModuleKind::Fallback(s) => *s == selector,
                 }
         })

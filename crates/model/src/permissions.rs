@@ -12,6 +12,11 @@ pub const ENTRY_POINT_V06: Address = address!("0x5FF137D4b0FDCD49DcA30c7CF57E578
 pub const ENTRY_POINT_V07: Address = address!("0x0000000071727De22E5E9d8BAf0edAc6f37da032");
 /// Canonical EntryPoint v0.8.
 pub const ENTRY_POINT_V08: Address = address!("0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108");
+/// Canonical EntryPoint v0.9.
+pub const ENTRY_POINT_V09: Address = address!("0x433709009B8330FDa32311DF1C2AFA402eD8D009");
+/// Most entries of `tokens` and `periodic` one op may charge (each a counter written during
+/// validation; rule 15).
+pub const MAX_CHARGED_ENTRIES: usize = 6;
 /// Uniswap's Permit2.
 pub const PERMIT2: Address = address!("0x000000000022D473030F116dDEE9F6B43aC78BA3");
 
@@ -73,6 +78,15 @@ pub fn check_calls(
             for (index, call) in calls.iter().enumerate() {
                 check_call(session, call, index, ctx, &mut charges)?;
             }
+            let charged = charges
+                .tokens
+                .iter()
+                .chain(&charges.periodic)
+                .filter(|sum| !sum.is_zero())
+                .count();
+            if charged > MAX_CHARGED_ENTRIES {
+                return Err(Rejection::TooManyAssetsCharged(charged));
+            }
         }
     }
     Ok(charges)
@@ -85,7 +99,14 @@ fn add(into: &mut U256, amount: U256) {
 }
 
 fn is_denied_target(target: Address, ctx: &Context) -> bool {
-    target == ctx.module || [ENTRY_POINT_V06, ENTRY_POINT_V07, ENTRY_POINT_V08].contains(&target)
+    target == ctx.module
+        || [
+            ENTRY_POINT_V06,
+            ENTRY_POINT_V07,
+            ENTRY_POINT_V08,
+            ENTRY_POINT_V09,
+        ]
+        .contains(&target)
 }
 
 fn check_call(

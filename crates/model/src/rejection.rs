@@ -124,6 +124,9 @@ pub enum Rejection {
     /// Permit2 batch transfer in a session that limits tokens.
     #[error("Permit2BatchDenied({0})")]
     Permit2BatchDenied(usize),
+    /// The op charges more entries of `tokens` and `periodic` than `MAX_CHARGED_ENTRIES`.
+    #[error("TooManyAssetsCharged({0})")]
+    TooManyAssetsCharged(usize),
     /// Native value without a native allowance.
     #[error("NativeValueNotAllowed({0})")]
     NativeValueNotAllowed(U256),
@@ -229,6 +232,7 @@ impl Rejection {
             Self::TokenCallNotExplicit { .. } => "TokenCallNotExplicit",
             Self::TokenCallMalformed { .. } => "TokenCallMalformed",
             Self::Permit2BatchDenied(_) => "Permit2BatchDenied",
+            Self::TooManyAssetsCharged(_) => "TooManyAssetsCharged",
             Self::NativeValueNotAllowed(_) => "NativeValueNotAllowed",
             Self::NativeAllowanceExceeded { .. } => "NativeAllowanceExceeded",
             Self::TokenAllowanceExceeded { .. } => "TokenAllowanceExceeded",

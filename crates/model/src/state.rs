@@ -100,8 +100,9 @@ impl SessionState {
 pub struct AccountState {
     /// Whether the module is installed.
     pub installed: bool,
-    /// Install generation (bumped at every uninstall; the module keeps no such word, the
-    /// audit uses it to group what it observes).
+    /// Install generation: how many times the module was uninstalled (the module's
+    /// `installGeneration`). An enable grant's nonce names it in its top 32 bits; the audit also
+    /// uses it to group what it observes.
     pub epoch: u32,
     /// Revoked ids (permanent: by the account, or by an uninstall).
     pub revoked: BTreeSet<B256>,

@@ -155,6 +155,13 @@ fn parse_envelope(envelope: &Envelope) -> Result<&ParsedEnvelope, Rejection> {
 }
 
 fn enable(storage: &mut AccountState, env: &ParsedEnvelope) -> Result<(), AdminError> {
+    let grant_generation = env.enable_nonce >> 224;
+    if grant_generation != U256::from(storage.epoch) {
+        return Err(AdminError::EnableGrantStale {
+            grant_generation,
+            generation: storage.epoch,
+        });
+    }
     storage.consume_nonce(env.enable_nonce)?;
     if !env.enable_signature_valid {
         return Err(AdminError::EnableSignatureInvalid);

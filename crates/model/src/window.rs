@@ -2,8 +2,10 @@
 
 use crate::{Rejection, Session};
 
-/// Largest timestamp validation data can carry.
-pub const MAX_TIME: u64 = (1 << 48) - 1;
+/// Largest time a window carries: from 2^47 on EntryPoint v0.9 (and OpenZeppelin's
+/// ERC4337Utils) read validAfter/validUntil as block numbers, so sessions are created only with
+/// times below it and period windows are capped at it.
+pub const MAX_TIME: u64 = (1 << 47) - 1;
 
 /// The window `(valid_after, valid_until)` of an op of `session` in `period_index`
 /// (`valid_until == 0` = no expiry).

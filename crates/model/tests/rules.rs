@@ -3,9 +3,12 @@
 use alloy_primitives::{address, Address, B256, U256};
 use leash_model::{
     decode::{decode_call_data, encode_execute, Call, CallType, Decoded, ExecType},
-    permissions::{ENTRY_POINT_V07, ERC20_APPROVE, ERC20_TRANSFER, PERMIT2, PERMIT2_APPROVE},
+    permissions::{
+        ENTRY_POINT_V07, ENTRY_POINT_V09, ERC20_APPROVE, ERC20_TRANSFER, MAX_CHARGED_ENTRIES,
+        PERMIT2, PERMIT2_APPROVE,
+    },
     remaining, validate,
-    window::{in_window, op_window, period_at, EntryPointRules},
+    window::{in_window, op_window, period_at, EntryPointRules, MAX_TIME},
     AccountState, AdminError, CallGrant, Context, Envelope, ModuleKind, OpInput, ParsedEnvelope,
     PeriodicAllowance, Rejection, Selector, Session, Status, TokenAllowance, Verdict,
     GRANT_ANY_SELECTOR, GRANT_ANY_TARGET, MAX_LIVE_SESSIONS, NATIVE_ASSET,
@@ -237,7 +240,7 @@ fn rule4_hard_denials() {
     s.account_selectors
         .push(Selector::new([0xe9, 0xae, 0x5c, 0x53]));
     let account = account_with(&s);
-    for target in [MODULE, ENTRY_POINT_V07] {
+    for target in [MODULE, ENTRY_POINT_V07, ENTRY_POINT_V09] {
         assert!(matches!(
             rejection(validate(&account, &op(&s, single(target, 0, &[])), &ctx())),
             Rejection::CallDenied { index: 0, .. }
@@ -901,4 +904,165 @@ fn session_format_is_checked_at_creation() {
         amount: U256::from(1),
     });
     assert_eq!(account.create(ID, &s), Err(AdminError::SessionAssetInvalid));
+}
+
+#[test]
+fn rule4_every_module_type_and_each_fallback_selector_is_asked() {
+    let mut s = base_session();
+    s.calls.push(CallGrant {
+        target: Address::ZERO,
+        selector: Selector::ZERO,
+        flags: GRANT_ANY_TARGET | GRANT_ANY_SELECTOR,
+    });
+    let account = account_with(&s);
+    for kind in [
+        ModuleKind::Hook,
+        ModuleKind::Policy,
+        ModuleKind::Signer,
+        ModuleKind::StatelessValidator,
+    ] {
+        let context = Context {
+            installed: vec![(kind, OTHER_MODULE)],
+            ..ctx()
+        };
+        assert_eq!(
+            rejection(validate(
+                &account,
+                &op(&s, single(OTHER_MODULE, 0, &[])),
+                &context
+            )),
+            Rejection::CallToInstalledModule {
+                index: 0,
+                target: OTHER_MODULE
+            },
+            "{kind:?}"
+        );
+    }
+    // A fallback handler installed for `UNKNOWN` only: a batch that first calls it with another
+    // selector and then with `UNKNOWN` is denied at the second call.
+    let context = Context {
+        installed: vec![(ModuleKind::Fallback(UNKNOWN), OTHER_MODULE)],
+        ..ctx()
+    };
+    let batch = encode_execute(
+        CallType::Batch,
+        ExecType::Default,
+        &[
+            Call {
+                target: OTHER_MODULE,
+                value: U256::ZERO,
+                data: vec![1, 2, 3, 4],
+            },
+            Call {
+                target: OTHER_MODULE,
+                value: U256::ZERO,
+                data: UNKNOWN.to_vec(),
+            },
+        ],
+    );
+    assert_eq!(
+        rejection(validate(&account, &op(&s, batch), &context)),
+        Rejection::CallToInstalledModule {
+            index: 1,
+            target: OTHER_MODULE
+        }
+    );
+}
+
+#[test]
+fn rule9_windows_stay_below_bit_47() {
+    let mut s = base_session();
+    s.period = 86_400;
+    let last = u32::try_from(MAX_TIME / 86_400).unwrap();
+    assert_eq!(
+        op_window(&s, last),
+        Ok((u64::from(last) * 86_400, (1 << 47) - 1))
+    );
+    assert_eq!(
+        op_window(&s, last + 1),
+        Err(Rejection::PeriodOutOfRange(last + 1))
+    );
+    let mut late = base_session();
+    late.valid_until = 1 << 47;
+    let mut account = AccountState::default();
+    account.install().unwrap();
+    assert_eq!(
+        account.create(ID, &late),
+        Err(AdminError::SessionWindowInvalid)
+    );
+}
+
+#[test]
+fn rule13_enable_grant_dies_with_its_install() {
+    let s = base_session();
+    let mut account = AccountState::default();
+    account.install().unwrap();
+    let mut o = op(&s, single(TARGET, 0, &[]));
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.flags = 1;
+        env.enable_nonce = U256::from(5);
+        env.enable_signature_valid = true;
+    }
+    account.uninstall();
+    account.install().unwrap();
+    assert_eq!(
+        rejection(validate(&account, &o, &ctx())),
+        Rejection::Enable(AdminError::EnableGrantStale {
+            grant_generation: U256::ZERO,
+            generation: 1
+        })
+    );
+    if let Envelope::Parsed(env) = &mut o.envelope {
+        env.enable_nonce = (U256::from(1) << 224) | U256::from(5);
+    }
+    assert!(matches!(validate(&account, &o, &ctx()), Verdict::Accept(_)));
+}
+
+#[test]
+fn rule15_an_op_charges_at_most_six_entries() {
+    let tokens: Vec<Address> = (1..=4u8).map(|i| Address::repeat_byte(0x70 + i)).collect();
+    let mut s = base_session();
+    s.period = 86_400;
+    s.calls = tokens
+        .iter()
+        .map(|t| CallGrant {
+            target: *t,
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        })
+        .collect();
+    s.tokens = tokens
+        .iter()
+        .map(|t| TokenAllowance {
+            token: *t,
+            amount: U256::from(1_000u64),
+        })
+        .collect();
+    s.periodic = tokens
+        .iter()
+        .map(|t| PeriodicAllowance {
+            asset: *t,
+            amount: U256::from(1_000u64),
+        })
+        .collect();
+    let account = account_with(&s);
+    let batch = |n: usize| {
+        let calls: Vec<Call> = tokens[..n]
+            .iter()
+            .map(|t| Call {
+                target: *t,
+                value: U256::ZERO,
+                data: erc20(ERC20_TRANSFER, TARGET, 1),
+            })
+            .collect();
+        encode_execute(CallType::Batch, ExecType::Default, &calls)
+    };
+    assert_eq!(MAX_CHARGED_ENTRIES, 6);
+    assert!(validate(&account, &op(&s, batch(3)), &ctx())
+        .accepted()
+        .is_some());
+    assert_eq!(
+        rejection(validate(&account, &op(&s, batch(4)), &ctx())),
+        Rejection::TooManyAssetsCharged(8)
+    );
 }

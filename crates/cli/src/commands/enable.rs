@@ -56,6 +56,20 @@ async fn nonce_used(
         .map_err(|error| no_module(module, &error.to_string()))
 }
 
+/// The module's `installGeneration(account)`: an enable nonce must carry it in its top 32 bits.
+async fn install_generation(
+    node: &NodeClient,
+    module: Address,
+    account: Address,
+) -> anyhow::Result<u32> {
+    let call = ISessionKeyValidator::installGenerationCall { account };
+    let output = node
+        .call(&CallRequest::call(module, call.abi_encode()))
+        .await?;
+    ISessionKeyValidator::installGenerationCall::abi_decode_returns(&output)
+        .map_err(|error| no_module(module, &error.to_string()))
+}
+
 /// The module's own `enableDigest(account, id, nonce)`.
 async fn module_digest(
     node: &NodeClient,
@@ -207,8 +221,21 @@ async fn check_on_chain(
             "an enable grant only creates a session the module has never seen",
         ));
     }
+    let generation = install_generation(&node, record.module, record.account).await?;
     let nonce = match asked_nonce {
         Some(nonce) => {
+            if nonce >> 224 != U256::from(generation) {
+                return Err(usage(
+                    format!(
+                        "--enable-nonce {nonce}: its top 32 bits name install generation {}, but the module is in install generation {generation} on {} (a grant works only in the install it was signed for)",
+                        nonce >> 224,
+                        record.account
+                    ),
+                    &format!(
+                        "use a nonce of this install, {generation} << 224 | n, or leave --enable-nonce out for a fresh one"
+                    ),
+                ));
+            }
             if nonce_used(&node, record.module, record.account, nonce).await? {
                 return Err(usage(
                     format!(
@@ -220,7 +247,7 @@ async fn check_on_chain(
             }
             nonce
         }
-        None => fresh_nonce(&node, record).await?,
+        None => fresh_nonce(&node, record, generation).await?,
     };
     let digest = enable_digest(
         chain_id,
@@ -250,9 +277,16 @@ async fn check_on_chain(
     Ok((nonce, digest))
 }
 
-async fn fresh_nonce(node: &NodeClient, record: &SessionRecord) -> anyhow::Result<U256> {
+/// A random unused enable nonce of install `generation`: the generation in the top 32 bits,
+/// 224 random bits below.
+async fn fresh_nonce(
+    node: &NodeClient,
+    record: &SessionRecord,
+    generation: u32,
+) -> anyhow::Result<U256> {
     for _ in 0..NONCE_ATTEMPTS {
-        let nonce = U256::from_be_bytes(rand::random::<[u8; 32]>());
+        let random = U256::from_be_bytes(rand::random::<[u8; 32]>()) >> 32;
+        let nonce = (U256::from(generation) << 224) | random;
         if !nonce_used(node, record.module, record.account, nonce).await? {
             return Ok(nonce);
         }

@@ -116,6 +116,9 @@ sol! {
         function enableDigest(address account, bytes32 id, uint256 nonce) external view returns (bytes32);
         /// Whether `(account, nonce)` was used or invalidated.
         function enableNonceUsed(address account, uint256 nonce) external view returns (bool);
+        /// The install generation of the module on `account` (how many times it was
+        /// uninstalled); an enable grant's nonce carries it in its top 32 bits.
+        function installGeneration(address account) external view returns (uint32);
         /// Always `0xffffffff`: sessions never sign ERC-1271 messages.
         function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata signature)
             external view returns (bytes4);
