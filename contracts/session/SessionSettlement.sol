@@ -84,8 +84,9 @@ abstract contract SessionSettlement {
                     // balanceOf(address) 0x70a08231 of the account; a failing or short answer reverts.
                     mstore(0x00, 0x70a08231)
                     mstore(0x20, caller())
+                    // (Yul evaluates arguments right to left: the call runs before returndatasize is read.)
                     if iszero(
-                        and(staticcall(gas(), asset, 0x1c, 0x24, 0x00, 0x20), gt(returndatasize(), 0x1f))
+                        and(gt(returndatasize(), 0x1f), staticcall(gas(), asset, 0x1c, 0x24, 0x00, 0x20))
                     ) {
                         revert(0, 0)
                     }
