@@ -17,6 +17,7 @@ use super::session::read_remaining;
 use super::{open_store, parse_address, read_file, runtime};
 use crate::bundle::{self, throwaway_signature, Endpoints, Fees};
 use crate::calls;
+use crate::settlement;
 use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
 use crate::exit::usage;
 use crate::onchain::{self, OpGas, Sponsor};
@@ -32,7 +33,7 @@ pub(crate) fn run(command: OpCommand, dir: &Path, ui: Ui) -> anyhow::Result<()> 
     let mut store = open_store(dir)?;
     match command {
         OpCommand::Build(args) => {
-            let built = runtime()?.block_on(build(&store, &args, ui))?;
+            let (built, _) = runtime()?.block_on(build(&store, &args, None, ui))?;
             print_op(&built, None, ui);
             Ok(())
         }
@@ -110,13 +111,22 @@ async fn nonce_seq(args: &OpArgs, record: &SessionRecord, ui: Ui) -> anyhow::Res
     }
 }
 
-/// The unsigned op of `args` (its nonce read as [`nonce_seq`] says).
-async fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
+/// The unsigned op of `args` for period `period` (the flag, else the period containing now)
+/// and that period (its nonce read as [`nonce_seq`] says). Calls that the module requires to be
+/// settled are wrapped in its `settle` calls for that period (rule 16).
+async fn build(
+    store: &Store,
+    args: &OpArgs,
+    period: Option<u32>,
+    ui: Ui,
+) -> anyhow::Result<(Built, u32)> {
     let (record, version) = session_record(store, args)?;
+    let period = period_index(&record, period)?;
     let executions = match &args.calls_file {
         Some(path) => calls::from_file(path)?,
         None => calls::from_flags(&args.calls)?,
     };
+    let executions = settlement::wrap(&record, executions, period)?;
     let sponsor = args
         .paymaster
         .as_deref()
@@ -154,7 +164,7 @@ async fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
         hash: B256::ZERO,
     };
     built.rehash();
-    Ok(built)
+    Ok((built, period))
 }
 
 fn explicit_fees(args: &OpArgs) -> Option<Fees> {
@@ -176,9 +186,9 @@ fn parse_hex(flag: &str, text: Option<&str>) -> anyhow::Result<Bytes> {
     }
 }
 
-/// The period the op is signed for: the flag, else the period containing now.
-fn period_index(record: &SessionRecord, signing: &SigningArgs) -> anyhow::Result<u32> {
-    match signing.period_index {
+/// The period the op is built and signed for: the flag, else the period containing now.
+fn period_index(record: &SessionRecord, flag: Option<u32>) -> anyhow::Result<u32> {
+    match flag {
         Some(index) => Ok(index),
         None => record
             .spec
@@ -236,8 +246,7 @@ fn sign_built(
 
 fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()> {
     let built = runtime()?.block_on(async {
-        let mut built = build(store, &args.op, ui).await?;
-        let period = period_index(&built.record, &args.signing)?;
+        let (mut built, period) = build(store, &args.op, args.signing.period_index, ui).await?;
         let node = match &args.op.rpc_url {
             Some(url) => Some(NodeClient::new(url)?),
             None => None,
@@ -346,8 +355,8 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
     let (mut built, seq, carry) = match &args.signed_op {
         Some(path) => (load_signed(store, args, path)?, None, Carry::Nothing),
         None => {
-            let mut built = runtime.block_on(build(store, &args.op, ui))?;
-            let period = period_index(&built.record, &args.signing)?;
+            let (mut built, period) =
+                runtime.block_on(build(store, &args.op, args.signing.period_index, ui))?;
             let node = endpoints.as_ref().map(|endpoints| &endpoints.node);
             let carry = runtime.block_on(enable::carry(store, &built.record, node, ui))?;
             if let Some(endpoints) = &endpoints {
