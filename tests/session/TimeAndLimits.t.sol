@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {Execution} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {SessionTestBase} from "./SessionTestBase.sol";
 import {Session, PeriodicAllowance, NATIVE_ASSET} from "../../contracts/session/SessionTypes.sol";
 import {
@@ -36,6 +37,12 @@ contract TimeAndLimitsTest is SessionTestBase {
     {
         op = unsignedOp(ep, callData, true);
         sign(ep, op, s, periodIndex, sessionKey);
+    }
+
+    /// @dev One plain native transfer of `amount` to `recipient`.
+    function _pay(uint256 amount) private view returns (Execution[] memory calls) {
+        calls = new Execution[](1);
+        calls[0] = Execution(recipient, amount, "");
     }
 
     function test_window_enforcedByEntryPoint() public {
@@ -143,8 +150,9 @@ contract TimeAndLimitsTest is SessionTestBase {
         bytes32 id = create(accountFor(ep), s);
         // EntryPoint v0.8 treats validAfter as exclusive: the first second of a period is not usable there.
         vm.warp(START + 1);
-        submit(ep, _op(ep, s, single(recipient, 0.7 ether, ""), 0));
-        PackedUserOperation memory op = _op(ep, s, single(recipient, 0.4 ether, ""), 0);
+        // The session limits a token and `recipient` is no token: native transfers are settled (rule 16).
+        submit(ep, _op(ep, s, settledBatch(s, _pay(0.7 ether)), 0));
+        PackedUserOperation memory op = _op(ep, s, settledBatch(s, _pay(0.4 ether)), 0);
         expectModuleRevert(
             abi.encodeWithSelector(
                 PeriodicAllowanceExceeded.selector, id, NATIVE_ASSET, 0, 0.4 ether, 0.3 ether
