@@ -28,7 +28,12 @@ const UNDERSTOOD: [[u8; 4]; 4] = [
 /// True when the module requires `calls` to be settled in `session` on `account`.
 pub(crate) fn needed(session: &Session, account: Address, calls: &[Execution]) -> bool {
     let periodic = session.periodic.iter().map(|p| p.asset);
-    let limited: Vec<Address> = session.tokens.iter().map(|t| t.token).chain(periodic).collect();
+    let limited: Vec<Address> = session
+        .tokens
+        .iter()
+        .map(|t| t.token)
+        .chain(periodic)
+        .collect();
     let limits_token = !session.tokens.is_empty() || limited.iter().any(|a| *a != NATIVE_ASSET);
     limits_token
         && calls.iter().any(|call| {
@@ -45,7 +50,11 @@ pub(crate) fn needed(session: &Session, account: Address, calls: &[Execution]) -
 }
 
 /// The module's `settle(periodIndex, packedSession)` call for `record`'s session.
-pub(crate) fn settle_call(record: &SessionRecord, session: &Session, period: u32) -> anyhow::Result<Execution> {
+pub(crate) fn settle_call(
+    record: &SessionRecord,
+    session: &Session,
+    period: u32,
+) -> anyhow::Result<Execution> {
     let packed = pack_session(session)?;
     let mut data = SETTLE.to_vec();
     data.extend_from_slice(&(U256::from(period), Bytes::from(packed)).abi_encode_params());
@@ -56,13 +65,18 @@ pub(crate) fn settle_call(record: &SessionRecord, session: &Session, period: u32
     })
 }
 
-/// `calls`, wrapped in the settle calls when the session needs them for this op (an op that
-/// already begins with a call to the module is left as the caller wrote it).
-pub(crate) fn wrap(record: &SessionRecord, calls: Vec<Execution>, period: u32) -> anyhow::Result<Vec<Execution>> {
+/// `calls`, wrapped in the settle calls for the op's period (`period` is asked only then) when
+/// the session needs them for this op (an op that already begins with the module's `settle` is
+/// left as the caller wrote it).
+pub(crate) fn wrap(
+    record: &SessionRecord,
+    calls: Vec<Execution>,
+    period: impl FnOnce() -> anyhow::Result<u32>,
+) -> anyhow::Result<Vec<Execution>> {
     let session = record.spec.to_sol()?;
-    let begins_with_settle = calls
-        .first()
-        .is_some_and(|c| c.target == record.module && c.call_data.get(..4) == Some(SETTLE.as_slice()));
+    let begins_with_settle = calls.first().is_some_and(|c| {
+        c.target == record.module && c.call_data.get(..4) == Some(SETTLE.as_slice())
+    });
     if begins_with_settle || !needed(&session, record.account, &calls) {
         return Ok(calls);
     }
@@ -77,7 +91,7 @@ pub(crate) fn wrap(record: &SessionRecord, calls: Vec<Execution>, period: u32) -
             "split the calls over several ops (at most 6 calls each)",
         ));
     }
-    let settle = settle_call(record, &session, period)?;
+    let settle = settle_call(record, &session, period()?)?;
     let mut wrapped = Vec::with_capacity(calls.len() + 2);
     wrapped.push(settle.clone());
     wrapped.extend(calls);

@@ -343,7 +343,15 @@ fn a_call_that_may_pull_a_limited_token_is_wrapped_in_settle_calls() {
     let env = Env::new();
     let id = env.create("checkout");
     let build = |calls: &[&str]| {
-        let mut args = vec!["--json", "op", "build", "--session", &id, "--nonce-seq", "0"];
+        let mut args = vec![
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "0",
+        ];
         for call in calls {
             args.extend(["--call", call]);
         }
