@@ -33,8 +33,7 @@ import {
 ///        as a call to `address(this)`; other ERC-7579 accounts do the same).
 ///      - Calls to the account are matched only by `accountSelectors`; `call` grants (exact or ANY
 ///        target) never match the account.
-///      - Hard denials (unless `root`): the module itself (a settled op's first and last call, its `settle`
-///        calls, are not checked here but by SettlementChecks, rule 16); the canonical EntryPoints v0.6, v0.7 and
+///      - Hard denials (unless `root`): the module itself; the canonical EntryPoints v0.6, v0.7 and
 ///        v0.8 (the module cannot learn which EntryPoint the account trusts, so it denies all three;
 ///        an account on another EntryPoint must not grant ANY-target calls); self-calls to
 ///        `execute`, `executeFromExecutor`, `executeUserOp`; a call matched only by an ANY-target
@@ -155,7 +154,7 @@ library PermissionChecks {
             }
             return charges;
         }
-        // ----- settlement hook (rule 16): a settled op's two settle calls are checked by SettlementChecks -----
+        // ----- settlement hook (rule 16): a settled op's settleBegin/settleEnd are checked by SettlementChecks -----
         (uint256 i, uint256 end) = SettlementChecks.inner(calls);
         // ----- end settlement hook -----
         for (; i < end;) {
