@@ -5,6 +5,7 @@ import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionPacking} from "./SessionPacking.sol";
+import {SettlementChecks} from "./SettlementChecks.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -174,7 +175,10 @@ library PermissionChecks {
             }
             return charges;
         }
-        for (uint256 i; i < calls.length;) {
+        // ----- settlement hook (rule 16): a settled op's settleBegin/settleEnd are checked by SettlementChecks -----
+        (uint256 i, uint256 end) = SettlementChecks.inner(calls);
+        // ----- end settlement hook -----
+        for (; i < end;) {
             _checkCall(s, root, sessionId, calls[i], i, account, charges);
             unchecked {
                 ++i; // i < calls.length <= 8

@@ -13,6 +13,7 @@ mod owner;
 mod password;
 mod render;
 mod rotation;
+mod settlement;
 mod txsend;
 mod units;
 
