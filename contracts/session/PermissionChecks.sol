@@ -195,8 +195,8 @@ library PermissionChecks {
                 // the periodic length word.
                 for {
                     let p := add(tokens, 0x20)
-                    let end := add(periodic, shl(5, add(mload(periodic), 1)))
-                } lt(p, end) { p := add(p, 0x20) } {
+                    let limit := add(periodic, shl(5, add(mload(periodic), 1)))
+                } lt(p, limit) { p := add(p, 0x20) } {
                     if iszero(eq(p, periodic)) { charged := add(charged, iszero(iszero(mload(p)))) }
                 }
             }
