@@ -53,6 +53,9 @@ fn every_invariant_holds_on_the_module() {
         "REVOKED",
         "EXPIRED",
         "UNINSTALLED",
+        "RATE",
+        "SIGNED",
+        "CAP",
     ] {
         assert!(
             stats.invariants.get(invariant).copied().unwrap_or(0) > 0,
