@@ -482,7 +482,9 @@ impl Case<'_> {
                 .chain
                 .view(account, call.abi_encode().into())
                 .ok()
-                .and_then(|out| IERC7579Account::isModuleInstalledCall::abi_decode_returns(&out).ok())
+                .and_then(|out| {
+                    IERC7579Account::isModuleInstalledCall::abi_decode_returns(&out).ok()
+                })
                 .unwrap_or(false);
             if answer {
                 installed = true;
@@ -705,12 +707,8 @@ impl Case<'_> {
             };
             let period = s.period;
             let (native, tokens_out) = execution.before.decrease_to(&execution.after);
-            let mut token_moves: Vec<(Address, U256)> = layout
-                .tokens
-                .iter()
-                .copied()
-                .zip(tokens_out)
-                .collect();
+            let mut token_moves: Vec<(Address, U256)> =
+                layout.tokens.iter().copied().zip(tokens_out).collect();
             for (owner, token, spender, value) in &event.flows.approvals {
                 let old = self
                     .allowances
@@ -734,10 +732,7 @@ impl Case<'_> {
                     ),
                 );
             }
-            let out = self
-                .outflows
-                .entry((s.sender, id, generation))
-                .or_default();
+            let out = self.outflows.entry((s.sender, id, generation)).or_default();
             out.native = out.native.saturating_add(native);
             out.fees = out.fees.saturating_add(fee);
             for (token, amount) in &token_moves {

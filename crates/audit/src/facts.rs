@@ -5,8 +5,8 @@
 //! period. The lifecycle, RATE and LEDGER invariants compare what the chain then let through
 //! with these facts.
 
-use crate::grammar::OwnerAction;
 use crate::grammar::enable_nonce;
+use crate::grammar::OwnerAction;
 use alloy::primitives::{Address, B256, U256};
 use std::collections::{HashMap, HashSet};
 

@@ -952,45 +952,47 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
         enable_grant(adversarial_grant_signer()),
         (0usize..8, denied_call(), 0usize..=MAX_BATCH_CALLS),
     )
-        .prop_map(|(mut op, encoding, signer, mode, period, grant, (which, denied, at))| {
-            match which {
-                0 => {
-                    op.encoding = encoding;
-                    op.shape = ShapeSpec::Batch;
+        .prop_map(
+            |(mut op, encoding, signer, mode, period, grant, (which, denied, at))| {
+                match which {
+                    0 => {
+                        op.encoding = encoding;
+                        op.shape = ShapeSpec::Batch;
+                    }
+                    1 => op.signer = signer,
+                    2 => op.mode = mode,
+                    3 => op.period = period,
+                    4 => op.enable = grant,
+                    5 | 6 => {
+                        // A denied call late in a batch: after up to 8 granted calls.
+                        op.shape = ShapeSpec::Batch;
+                        let keep = at.min(op.calls.len());
+                        op.calls.truncate(keep.max(1));
+                        op.calls.push(denied);
+                    }
+                    _ => {
+                        // One target, several selectors: the fallback handler with a selector it
+                        // does not handle, then with the one it does (item 1).
+                        op.shape = ShapeSpec::Batch;
+                        op.calls = vec![
+                            CallSpec {
+                                target: TargetSpec::Handler,
+                                selector: SelectorSpec::Record,
+                                value: AmountSpec::Zero,
+                                amount: AmountSpec::Small(1),
+                            },
+                            CallSpec {
+                                target: TargetSpec::Handler,
+                                selector: SelectorSpec::Unknown,
+                                value: AmountSpec::Zero,
+                                amount: AmountSpec::Small(1),
+                            },
+                        ];
+                    }
                 }
-                1 => op.signer = signer,
-                2 => op.mode = mode,
-                3 => op.period = period,
-                4 => op.enable = grant,
-                5 | 6 => {
-                    // A denied call late in a batch: after up to 8 granted calls.
-                    op.shape = ShapeSpec::Batch;
-                    let keep = at.min(op.calls.len());
-                    op.calls.truncate(keep.max(1));
-                    op.calls.push(denied);
-                }
-                _ => {
-                    // One target, several selectors: the fallback handler with a selector it
-                    // does not handle, then with the one it does (item 1).
-                    op.shape = ShapeSpec::Batch;
-                    op.calls = vec![
-                        CallSpec {
-                            target: TargetSpec::Handler,
-                            selector: SelectorSpec::Record,
-                            value: AmountSpec::Zero,
-                            amount: AmountSpec::Small(1),
-                        },
-                        CallSpec {
-                            target: TargetSpec::Handler,
-                            selector: SelectorSpec::Unknown,
-                            value: AmountSpec::Zero,
-                            amount: AmountSpec::Small(1),
-                        },
-                    ];
-                }
-            }
-            op
-        })
+                op
+            },
+        )
         .boxed()
 }
 

@@ -149,7 +149,8 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "token-entry-wrong-operand",
-        description: "tokens[i] (i >= 1) is charged against entry i-1 (its allowance and counter key)",
+        description:
+            "tokens[i] (i >= 1) is charged against entry i-1 (its allowance and counter key)",
         patches: &[Patch {
             file: "SessionCharging.sol",
             original: "uint256 entry = tokens + SessionPacking.ASSET_SIZE * i;",
@@ -158,7 +159,8 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "batch-check-from-1",
-        description: "the loop over a batch's calls starts at 1: the first call is never checked or charged",
+        description:
+            "the loop over a batch's calls starts at 1: the first call is never checked or charged",
         patches: &[Patch {
             file: "PermissionChecks.sol",
             original: "for (uint256 i; i < calls.length;) {",
@@ -167,7 +169,8 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "token-lookup-from-1",
-        description: "the lookup of a call's target in the token list starts at 1: tokens[0] is not limited",
+        description:
+            "the lookup of a call's target in the token list starts at 1: tokens[0] is not limited",
         patches: &[Patch {
             file: "PermissionChecks.sol",
             original: "for { let i := 0 } lt(i, tokenCount) { i := add(i, 1) } {",
@@ -176,7 +179,8 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "nonce-bitmap-overwritten",
-        description: "consuming an enable nonce overwrites its bitmap word instead of OR-ing the bit in",
+        description:
+            "consuming an enable nonce overwrites its bitmap word instead of OR-ing the bit in",
         patches: &[Patch {
             file: "SessionAdmin.sol",
             original: "word[account] = bits | bit;",
@@ -212,7 +216,8 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "period-end-off-by-one",
-        description: "a period's window ends one second late (`start + period` for `start + period - 1`)",
+        description:
+            "a period's window ends one second late (`start + period` for `start + period - 1`)",
         patches: &[Patch {
             file: "SessionWindow.sol",
             original: "uint256 end = start + period - 1;",
