@@ -8,7 +8,7 @@ ANVIL := node_modules/.bin/anvil
 NPM_STAMP := node_modules/.leash-setup-stamp
 CARGO_TEST := cargo test --workspace --locked
 
-.PHONY: help setup build test test-forge test-rust test-solc-adapter demo bench gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
+.PHONY: help setup build test test-forge test-rust test-solc-adapter test-account-fixtures account-fixtures demo bench gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -25,10 +25,18 @@ build: setup ## compile contracts (forge) and the Rust workspace
 	$(FORGE) build
 	cargo build --workspace --locked
 
-test: setup test-solc-adapter test-forge test-rust e2e ## every test: solc adapter, forge, cargo workspace, end-to-end through anvil + alto
+test: setup test-solc-adapter test-account-fixtures test-forge test-rust e2e ## every test: solc adapter, account fixtures, forge, cargo workspace, end-to-end through anvil + alto
 
 test-solc-adapter: setup
 	bash tools/solc/test.sh
+
+# The account bytecode the matrix deploys (tests/fixtures/accounts/precompiles.json) re-derived from the
+# pinned @rhinestone/modulekit tarball (npm registry or npm's cache; integrity checked): tests/accounts/README.md.
+test-account-fixtures: setup
+	node tools/accounts/precompiles.mjs --check
+
+account-fixtures: setup ## rewrite tests/fixtures/accounts/precompiles.json from the pinned modulekit tarball
+	node tools/accounts/precompiles.mjs
 
 # Two forge runs: the suite (cold-frame gas snapshots included), then the transaction-level gas snapshots of
 # tests/gas/tx/, which are only meaningful with --isolate (each top-level call its own transaction).

@@ -14,7 +14,6 @@ use leash_rpc::{
     decode_revert, revert_data, BundlerClient, CallRequest, NodeClient, RpcError,
     UserOperationReceipt,
 };
-use leash_userop::erc7579::validator_nonce;
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
 
 use crate::exit::{fail, usage, Exit};
@@ -93,15 +92,14 @@ impl Endpoints {
         })
     }
 
-    /// The next sequence number of `account`'s nonce lane `validator ‖ nonce_key`.
+    /// The next sequence number of `account`'s nonce lane `key` (192 bits).
     pub(crate) async fn nonce_seq(
         &self,
         entry_point: Address,
         account: Address,
-        validator: Address,
-        nonce_key: u32,
+        key: U256,
     ) -> anyhow::Result<u64> {
-        read_nonce_seq(&self.node, entry_point, account, validator, nonce_key).await
+        read_nonce_seq(&self.node, entry_point, account, key).await
     }
 
     /// The fees the bundler accepts (`standard`), else the node's: twice the base fee plus
@@ -182,6 +180,22 @@ impl Endpoints {
     ) -> anyhow::Result<UserOperationReceipt> {
         submit(&self.bundler, op, entry_point, timeout).await
     }
+
+    /// [`Endpoints::submit`] for a session op validated by `module`: a refusal whose reason the
+    /// account hid (Safe7579) gets the module's own reason back ([`crate::reason`]).
+    pub(crate) async fn submit_session(
+        &self,
+        op: &UserOperation,
+        entry_point: Address,
+        timeout: Duration,
+        module: Address,
+        user_op_hash: B256,
+    ) -> anyhow::Result<UserOperationReceipt> {
+        let sent = send(&self.bundler, op, entry_point).await;
+        let hash =
+            crate::reason::with_module_reason(sent, &self.node, module, op, user_op_hash).await?;
+        wait_included(&self.bundler, hash, timeout).await
+    }
 }
 
 /// Sends `op` to `bundler` and waits (bounded) for a successful receipt.
@@ -191,10 +205,28 @@ pub(crate) async fn submit(
     entry_point: Address,
     timeout: Duration,
 ) -> anyhow::Result<UserOperationReceipt> {
-    let hash = bundler
+    let hash = send(bundler, op, entry_point).await?;
+    wait_included(bundler, hash, timeout).await
+}
+
+/// `eth_sendUserOperation`: the op's hash, or the bundler's refusal (exit 3).
+async fn send(
+    bundler: &BundlerClient,
+    op: &UserOperation,
+    entry_point: Address,
+) -> anyhow::Result<B256> {
+    bundler
         .send_user_operation(&RpcUserOperation::from(op), entry_point)
         .await
-        .map_err(|error| refusal(error, "eth_sendUserOperation"))?;
+        .map_err(|error| refusal(error, "eth_sendUserOperation"))
+}
+
+/// Waits (bounded) for op `hash`'s receipt and fails (exit 3) when its execution reverted.
+async fn wait_included(
+    bundler: &BundlerClient,
+    hash: B256,
+    timeout: Duration,
+) -> anyhow::Result<UserOperationReceipt> {
     let receipt = bundler.wait_for_receipt(hash, timeout).await?;
     if !receipt.success {
         let why = receipt
@@ -211,16 +243,14 @@ pub(crate) async fn submit(
     Ok(receipt)
 }
 
-/// The next sequence number of `account`'s nonce lane `validator ‖ nonce_key` (EntryPoint
-/// `getNonce`).
+/// The next sequence number of `account`'s nonce lane `key` (the 192-bit EntryPoint key an
+/// account profile builds; EntryPoint `getNonce`).
 pub(crate) async fn read_nonce_seq(
     node: &NodeClient,
     entry_point: Address,
     account: Address,
-    validator: Address,
-    nonce_key: u32,
+    key: U256,
 ) -> anyhow::Result<u64> {
-    let key: U256 = validator_nonce(validator, nonce_key, 0) >> 64;
     let call = IEntryPoint::getNonceCall {
         sender: account,
         key: key.to::<U192>(),

@@ -92,9 +92,15 @@ pub(crate) struct OwnerArgs {
     /// Environment variable holding the account owner's private key (hex).
     #[arg(long, value_name = "VAR")]
     pub(crate) owner_key_env: Option<String>,
-    /// The account's owner validator (the module that checks the owner's signature).
+    /// The account's owner validator (the module that checks the owner's signature; on Kernel
+    /// its root validator).
     #[arg(long, value_name = "ADDR")]
     pub(crate) owner_validator: Option<String>,
+    /// The account implementation: openzeppelin, msa, nexus, safe7579 or kernel (default: read
+    /// from the account's ERC-7579 accountId() at --rpc-url). Sets the nonce layout, the
+    /// install data and the ERC-1271 format of the owner's grant.
+    #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
+    pub(crate) account_kind: Option<leash_userop::account::AccountKind>,
     /// Seconds to wait for a receipt.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub(crate) timeout: u64,
@@ -342,9 +348,15 @@ pub(crate) struct OpArgs {
     /// A JSON array of `{"target", "value", "data"}` calls.
     #[arg(long, value_name = "FILE")]
     pub(crate) calls_file: Option<PathBuf>,
-    /// The 4-byte nonce key under the module (parallel nonce lanes).
+    /// The nonce lane under the module (parallel lanes; 4 bytes on OpenZeppelin, MSAAdvanced
+    /// and Safe7579, 2 on Kernel, none on Nexus).
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub(crate) nonce_key: u32,
+    /// The account implementation: openzeppelin, msa, nexus, safe7579 or kernel (default: read
+    /// from the account's ERC-7579 accountId() at --rpc-url, else openzeppelin). Sets where the
+    /// nonce names the module.
+    #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
+    pub(crate) account_kind: Option<leash_userop::account::AccountKind>,
     /// The nonce sequence number (EntryPoint `getNonce`); read from --rpc-url when omitted.
     #[arg(long, value_name = "N")]
     pub(crate) nonce_seq: Option<u64>,

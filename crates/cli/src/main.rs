@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod account_kind;
 mod bundle;
 mod calls;
 mod cli;
@@ -11,6 +12,7 @@ mod onchain;
 mod output;
 mod owner;
 mod password;
+mod reason;
 mod render;
 mod rotation;
 mod settlement;

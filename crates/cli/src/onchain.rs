@@ -6,7 +6,7 @@ use alloy::sol_types::{SolCall, SolValue};
 use anyhow::Context;
 use leash_contracts::bindings::session::{ISessionKeyValidator, Session};
 use leash_keys::SessionSpec;
-use leash_userop::erc7579::{execute_batch, execute_single, validator_nonce, Execution};
+use leash_userop::erc7579::{execute_batch, execute_single, Execution};
 use leash_userop::UserOperation;
 use serde_json::{json, Value};
 
@@ -154,19 +154,18 @@ pub(crate) struct Sponsor {
     pub(crate) data: Bytes,
 }
 
-/// An unsigned op of `account` validated by `module` (nonce key `module ‖ nonce_key`).
+/// An unsigned op of `account` with `nonce` (the account profile's nonce that selects the
+/// module).
 pub(crate) fn session_user_op(
     account: Address,
-    module: Address,
-    nonce_key: u32,
-    nonce_seq: u64,
+    nonce: U256,
     call_data: Bytes,
     gas: OpGas,
     sponsor: Option<&Sponsor>,
 ) -> anyhow::Result<UserOperation> {
     let mut builder = UserOperation::builder()
         .sender(account)
-        .nonce(validator_nonce(module, nonce_key, nonce_seq))
+        .nonce(nonce)
         .call_data(call_data)
         .call_gas_limit(gas.call_gas_limit)
         .verification_gas_limit(gas.verification_gas_limit)

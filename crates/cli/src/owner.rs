@@ -6,7 +6,7 @@ use std::time::Duration;
 use alloy::primitives::{Address, Bytes, U256};
 use anyhow::Context;
 use leash_rpc::UserOperationReceipt;
-use leash_userop::erc7579::validator_nonce;
+use leash_userop::account::AccountKind;
 use leash_userop::{EntryPointVersion, SigningKey, UserOperation};
 
 use crate::bundle::{throwaway_signature, Endpoints};
@@ -37,6 +37,8 @@ pub(crate) struct OwnerContext {
     pub(crate) bundler_url: String,
     /// Receipt wait.
     pub(crate) timeout: Duration,
+    /// `--account-kind`, if given (else read from the account's `accountId()`).
+    pub(crate) account_kind: Option<AccountKind>,
 }
 
 impl OwnerArgs {
@@ -79,26 +81,29 @@ impl OwnerArgs {
             rpc_url: self.rpc_url.clone().unwrap_or_default(),
             bundler_url: self.bundler_url.clone().unwrap_or_default(),
             timeout: Duration::from_secs(self.timeout),
+            account_kind: self.account_kind,
         })
     }
 }
 
 /// Sends an owner op of `account` running `call_data` and waits for its successful receipt.
+///
+/// `kind` places the owner validator in the nonce (on Kernel: the root validator, type 0x00).
 pub(crate) async fn send_owner_op(
     endpoints: &Endpoints,
     version: EntryPointVersion,
     account: Address,
+    kind: AccountKind,
     owner: &Owner,
     call_data: Bytes,
     timeout: Duration,
 ) -> anyhow::Result<UserOperationReceipt> {
     let entry_point = version.canonical_address();
-    let sequence = endpoints
-        .nonce_seq(entry_point, account, owner.validator, 0)
-        .await?;
+    let key = kind.nonce_key(owner.validator, 0, true)?;
+    let sequence = endpoints.nonce_seq(entry_point, account, key).await?;
     let mut op = UserOperation::builder()
         .sender(account)
-        .nonce(validator_nonce(owner.validator, 0, sequence))
+        .nonce((key << 64) | U256::from(sequence))
         .call_data(call_data)
         .call_gas_limit(PLACEHOLDER_CALL_GAS)
         .verification_gas_limit(PLACEHOLDER_VERIFICATION_GAS)

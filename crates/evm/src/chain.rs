@@ -129,6 +129,14 @@ impl Chain {
         Ok(chain)
     }
 
+    /// Raises the contract code size limits (EIP-170 runtime, EIP-3860 initcode) to `runtime`
+    /// and twice `runtime`, like anvil's `--code-size-limit`: for deploying third-party bytecode
+    /// built over the limits (e.g. the precompiled accounts the account-profile test runs).
+    pub fn set_code_size_limit(&mut self, runtime: usize) {
+        self.cfg.limit_contract_code_size = Some(runtime);
+        self.cfg.limit_contract_initcode_size = Some(runtime.saturating_mul(2));
+    }
+
     /// The chain id (`block.chainid`).
     pub fn chain_id(&self) -> u64 {
         self.cfg.chain_id

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod account;
 mod builder;
 pub mod erc7579;
 mod error;

@@ -1,7 +1,7 @@
 //! `leash account install-module`: an owner op that installs the session module as a
 //! validator of the account (`installModule(1, module, "")`).
 
-use alloy::primitives::{Bytes, U256};
+use alloy::primitives::U256;
 use alloy::sol_types::SolCall;
 use leash_contracts::artifact;
 use leash_contracts::bindings::account::IERC7579Account;
@@ -53,36 +53,43 @@ fn install_module(args: InstallModuleArgs, ui: Ui) -> anyhow::Result<()> {
     };
     let version = parse_entry_point(&args.entry_point)?;
     let owner = args.owner.require("account install-module")?;
-    let call = IERC7579Account::installModuleCall {
-        moduleTypeId: U256::from(MODULE_TYPE_VALIDATOR),
-        module,
-        initData: Bytes::new(),
-    };
-    let receipt = runtime()?.block_on(async {
+    let (receipt, kind) = runtime()?.block_on(async {
         let endpoints = Endpoints::connect(
             &owner.rpc_url,
             &owner.bundler_url,
             version.canonical_address(),
         )
         .await?;
+        let kind =
+            crate::account_kind::resolve(owner.account_kind, &endpoints.node, account, ui).await?;
+        // The module's own install data is empty; the account may wrap it (Kernel: no hook,
+        // `execute` allowed for the module).
+        let call = IERC7579Account::installModuleCall {
+            moduleTypeId: U256::from(MODULE_TYPE_VALIDATOR),
+            module,
+            initData: kind.install_validator_data(&[]),
+        };
         ui.progress(&format!(
-            "owner op: installModule(1, {module}, \"\") on {account} through {}…",
+            "owner op: installModule(1, {module}, …) on {account} ({kind}) through {}…",
             owner.bundler_url
         ));
-        send_owner_op(
+        let receipt = send_owner_op(
             &endpoints,
             version,
             account,
+            kind,
             &owner.owner,
             call.abi_encode().into(),
             owner.timeout,
         )
-        .await
+        .await?;
+        anyhow::Ok((receipt, kind))
     })?;
     ui.result(
         &json!({
             "account": account,
             "module": module,
+            "accountKind": kind.as_str(),
             "entryPoint": version.canonical_address(),
             "userOpHash": receipt.user_op_hash,
             "transactionHash": receipt.receipt.transaction_hash,

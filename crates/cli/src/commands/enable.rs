@@ -2,13 +2,14 @@
 //! owner's EIP-712 `EnableSession` grant and stores it; `leash op sign|send` carry it in the
 //! session's envelope (flag ENABLE) while the module does not know the session yet.
 
-use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::sol_types::SolCall;
 use leash_contracts::bindings::session::ISessionKeyValidator;
 use leash_keys::enable::PendingEnable;
 use leash_keys::envelope::{enable_digest, sign_digest};
 use leash_keys::{SessionRecord, Status, Store};
 use leash_rpc::{CallRequest, NodeClient};
+use leash_userop::account::AccountKind;
 use serde_json::json;
 
 use super::{parse_address, runtime};
@@ -142,12 +143,19 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     let asked_nonce = args.enable_nonce.as_deref().map(parse_nonce).transpose()?;
     let rpc_url = owner.rpc_url.clone().unwrap_or_default();
     ui.progress(&format!("reading the module's state from {rpc_url}…"));
-    let (nonce, digest) = runtime()?.block_on(check_on_chain(&rpc_url, &record, asked_nonce))?;
-    let owner_signature = sign_digest(&owner_key, &digest)?;
-    // OpenZeppelin's AccountERC7579 routes an ERC-1271 check to the validator named by the
-    // first 20 bytes; the owner validator checks the raw ECDSA signature that follows.
-    let mut signature = validator.to_vec();
-    signature.extend_from_slice(&owner_signature);
+    let (nonce, digest, kind) = runtime()?.block_on(check_on_chain(
+        &rpc_url,
+        &record,
+        asked_nonce,
+        owner.account_kind,
+        ui,
+    ))?;
+    // The module asks the account's ERC-1271 about `digest`; each account routes it to the
+    // owner validator its own way (OpenZeppelin, MSAAdvanced, Nexus, Safe7579: the first 20
+    // bytes name the validator; Kernel: type byte 0x00 = root, over its EIP-712-wrapped hash).
+    let signed = kind.erc1271_hash(record.account, record.chain_id, digest);
+    let owner_signature = sign_digest(&owner_key, &signed)?;
+    let signature = kind.erc1271_signature(validator, true, &owner_signature);
     let pending = PendingEnable {
         session_id: record.session_id,
         account: record.account,
@@ -155,7 +163,7 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
         chain_id: record.chain_id,
         nonce,
         digest,
-        signature: Bytes::from(signature),
+        signature,
     };
     store.save_enable_grant(&record.local_id, &pending)?;
     let mut value = record_json(&record);
@@ -198,7 +206,9 @@ async fn check_on_chain(
     rpc_url: &str,
     record: &SessionRecord,
     asked_nonce: Option<U256>,
-) -> anyhow::Result<(U256, B256)> {
+    account_kind: Option<AccountKind>,
+    ui: Ui,
+) -> anyhow::Result<(U256, B256, AccountKind)> {
     let (node, chain_id) = connect_node("--rpc-url", rpc_url).await?;
     if chain_id != record.chain_id {
         return Err(usage(
@@ -274,7 +284,8 @@ async fn check_on_chain(
             Some("the code at the module's address is not the leash SessionKeyValidator; check it with `leash deploy`"),
         ));
     }
-    Ok((nonce, digest))
+    let kind = crate::account_kind::resolve(account_kind, &node, record.account, ui).await?;
+    Ok((nonce, digest, kind))
 }
 
 /// A random unused enable nonce of install `generation`: the generation in the top 32 bits,

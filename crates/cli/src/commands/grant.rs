@@ -75,10 +75,14 @@ pub(crate) async fn owner_calls_module(
         "owner op of {} through {}…",
         record.account, owner.bundler_url
     ));
+    let kind =
+        crate::account_kind::resolve(owner.account_kind, &endpoints.node, record.account, ui)
+            .await?;
     let receipt = send_owner_op(
         &endpoints,
         version,
         record.account,
+        kind,
         &owner.owner,
         onchain::execute_call_data(&calls)?,
         owner.timeout,

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use alloy::primitives::{Bytes, B256};
+use alloy::primitives::{Bytes, B256, U256};
 use leash_keys::enable::PendingEnable;
 use leash_keys::envelope::{encode_v1, op_digest};
 use leash_keys::registry::check_usable;
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use super::enable::{self, Carry};
 use super::session::read_remaining;
 use super::{open_store, parse_address, read_file, runtime};
+use crate::account_kind;
 use crate::bundle::{self, throwaway_signature, Endpoints, Fees};
 use crate::calls;
 use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
@@ -23,6 +24,7 @@ use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::settlement;
+use crate::reason;
 use crate::units::now;
 
 /// Fees of an op when neither the flags nor a bundler give them: 1 gwei.
@@ -88,30 +90,40 @@ fn session_record(
     Ok((record, version))
 }
 
-/// The op's nonce sequence: `--nonce-seq`, else `getNonce` from the EntryPoint at --rpc-url.
-async fn nonce_seq(args: &OpArgs, record: &SessionRecord, ui: Ui) -> anyhow::Result<u64> {
-    match (args.nonce_seq, &args.rpc_url) {
-        (Some(seq), _) => Ok(seq),
-        (None, Some(url)) => {
-            ui.progress(&format!("reading the nonce from {url}…"));
-            let node = NodeClient::new(url)?;
-            bundle::read_nonce_seq(
-                &node,
-                record.entry_point,
-                record.account,
-                record.module,
-                args.nonce_key,
+/// The op's nonce: the account's profile (`--account-kind`, else its `accountId()` at
+/// --rpc-url, else OpenZeppelin's layout) puts the module and `--nonce-key` in the key; the
+/// sequence is `--nonce-seq`, else `getNonce` from the EntryPoint at --rpc-url.
+async fn op_nonce(args: &OpArgs, record: &SessionRecord, ui: Ui) -> anyhow::Result<U256> {
+    let node = args.rpc_url.as_deref().map(NodeClient::new).transpose()?;
+    let kind = match &node {
+        Some(node) => account_kind::resolve(args.account_kind, node, record.account, ui).await?,
+        None => account_kind::offline(args.account_kind),
+    };
+    let key = kind
+        .nonce_key(record.module, args.nonce_key, false)
+        .map_err(|error| {
+            usage(
+                error.to_string(),
+                "pick a --nonce-key that fits the account",
             )
-            .await
+        })?;
+    let sequence = match (args.nonce_seq, &node) {
+        (Some(seq), _) => seq,
+        (None, Some(node)) => {
+            ui.progress("reading the nonce from the EntryPoint…");
+            bundle::read_nonce_seq(node, record.entry_point, record.account, key).await?
         }
-        (None, None) => Err(usage(
-            "the op's nonce is unknown",
-            "pass --nonce-seq N, or --rpc-url URL to read it from the EntryPoint",
-        )),
-    }
+        (None, None) => {
+            return Err(usage(
+                "the op's nonce is unknown",
+                "pass --nonce-seq N, or --rpc-url URL to read it from the EntryPoint",
+            ))
+        }
+    };
+    Ok((key << 64) | U256::from(sequence))
 }
 
-/// The unsigned op of `args` (its nonce read as [`nonce_seq`] says). Calls that the module
+/// The unsigned op of `args` (its nonce read as [`op_nonce`] says). Calls that the module
 /// requires to be settled are wrapped in its `settle` calls (rule 16) for the op's period (the
 /// `period` flag, else the period containing now), which is then returned too.
 async fn build(
@@ -144,7 +156,7 @@ async fn build(
         })
         .transpose()?;
     let call_data = onchain::execute_call_data(&executions)?;
-    let nonce_seq = nonce_seq(args, &record, ui).await?;
+    let nonce = op_nonce(args, &record, ui).await?;
     let gas = OpGas {
         call_gas_limit: args.call_gas_limit,
         verification_gas_limit: args.verification_gas_limit,
@@ -152,15 +164,7 @@ async fn build(
         max_fee_per_gas: args.max_fee_per_gas.unwrap_or(DEFAULT_FEE),
         max_priority_fee_per_gas: args.max_priority_fee_per_gas.unwrap_or(DEFAULT_FEE),
     };
-    let op = onchain::session_user_op(
-        record.account,
-        record.module,
-        args.nonce_key,
-        nonce_seq,
-        call_data,
-        gas,
-        sponsor.as_ref(),
-    )?;
+    let op = onchain::session_user_op(record.account, nonce, call_data, gas, sponsor.as_ref())?;
     let mut built = Built {
         record,
         version,
@@ -221,9 +225,19 @@ async fn estimate(
         &throwaway_signature(digest)?,
         grant.as_ref(),
     )?;
-    endpoints
+    let prepared = endpoints
         .prepare(&mut built.op, built.record.entry_point, fees, placeholder)
-        .await?;
+        .await;
+    // On a refusal the op still carries the placeholder: the module's checks before the
+    // signature run as they would for the signed op.
+    reason::with_module_reason(
+        prepared,
+        &endpoints.node,
+        built.record.module,
+        &built.op,
+        built.hash,
+    )
+    .await?;
     built.rehash();
     Ok(())
 }
@@ -390,7 +404,17 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
     ui.progress(&format!("sending the op to {}…", args.bundler_url));
     let receipt = runtime.block_on(async {
         match &endpoints {
-            Some(endpoints) => endpoints.submit(&built.op, entry_point, timeout).await,
+            Some(endpoints) => {
+                endpoints
+                    .submit_session(
+                        &built.op,
+                        entry_point,
+                        timeout,
+                        built.record.module,
+                        built.hash,
+                    )
+                    .await
+            }
             None => {
                 let bundler = leash_rpc::BundlerClient::new(&args.bundler_url)?;
                 bundle::submit(&bundler, &built.op, entry_point, timeout).await

@@ -174,9 +174,7 @@ impl World {
         let sequence: u64 = (nonce & U256::from(u64::MAX)).to();
         onchain::session_user_op(
             self.account.address,
-            self.module,
-            0,
-            sequence,
+            leash_userop::erc7579::validator_nonce(self.module, 0, sequence),
             onchain::execute_call_data(calls)?,
             SESSION_OP_GAS,
             None,
