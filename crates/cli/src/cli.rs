@@ -183,17 +183,30 @@ pub(crate) struct CreateArgs {
         conflicts_with = "erc7715"
     )]
     pub(crate) permissions: Option<PathBuf>,
-    /// ERC-7715 `wallet_grantPermissions` request to import instead.
+    /// A permission request as apps send it, to import instead: ERC-7715
+    /// `wallet_grantPermissions` / `wallet_requestExecutionPermissions` (a request, a params
+    /// array or a whole JSON-RPC body; viem, MetaMask, reown, Openfort), Alchemy
+    /// `wallet_createSession`, or a Coinbase/Base spend permission. A request that names its
+    /// signer gets the session granted to that key (the app signs).
     #[arg(long, value_name = "FILE")]
     pub(crate) erc7715: Option<PathBuf>,
+    /// How much the session may spend on fees of ops it pays itself: wei, or with a unit
+    /// (0.01ether, 5gwei). Needed when the permissions set neither a fee budget nor a
+    /// paymaster (a session that cannot pay is refused).
+    #[arg(long, value_name = "AMOUNT")]
+    pub(crate) fee_budget: Option<String>,
+    /// A paymaster that may sponsor the session's ops (repeatable, at most 4 in all).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) paymaster: Vec<String>,
     /// The smart account (optional with --erc7715 when the request names it).
     #[arg(long, value_name = "ADDR")]
     pub(crate) account: Option<String>,
-    /// EIP-155 chain id (optional with --erc7715: the request's chainId).
+    /// EIP-155 chain id (optional with --erc7715 when the request names its chainId; a
+    /// request without one, like viem's, takes this).
     #[arg(long, value_name = "N")]
     pub(crate) chain_id: Option<u64>,
-    /// The EntryPoint the account uses.
-    #[arg(long, value_name = "ADDR")]
+    /// The EntryPoint the account uses: v0.7, v0.8 or an address.
+    #[arg(long, value_name = "EP")]
     pub(crate) entry_point: String,
     /// The session-key validator module's address.
     #[arg(long, value_name = "ADDR")]
@@ -212,7 +225,7 @@ pub(crate) struct ListArgs {
     /// Only this account's sessions.
     #[arg(long, value_name = "ADDR")]
     pub(crate) account: Option<String>,
-    /// Only sessions in this status (active, paused, revoked).
+    /// Only sessions in this status (active, expired, paused, revoked).
     #[arg(long, value_name = "S")]
     pub(crate) status: Option<String>,
     /// Only sessions whose window ends before this time (unix seconds or RFC 3339).

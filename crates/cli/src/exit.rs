@@ -127,6 +127,10 @@ fn keys_error(error: &leash_keys::Error) -> (Exit, Option<&'static str>) {
             Exit::Usage,
             Some("fix the permissions at the JSON path named above"),
         ),
+        E::ExternalSigner { .. } => (
+            Exit::Usage,
+            Some("the app that requested the session signs with its own key"),
+        ),
         E::KeyMismatch { .. } => (
             Exit::Integrity,
             Some("the key file was replaced; restore it from a backup or revoke the session"),

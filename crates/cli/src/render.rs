@@ -4,20 +4,23 @@ use leash_keys::permissions::{Asset, Selector, Target};
 use leash_keys::SessionRecord;
 use serde_json::{json, Value};
 
-use crate::units::format_time;
+use crate::commands::session::payment_json;
+use crate::units::{format_time, now};
 
 /// Every field of `record`, permissions in the permission-file format.
 pub(crate) fn record_json(record: &SessionRecord) -> Value {
     json!({
         "localId": record.local_id,
         "label": record.label,
-        "status": record.status.as_str(),
+        "status": record.status_at(now()),
         "account": record.account,
         "chainId": record.chain_id,
         "entryPoint": record.entry_point,
         "module": record.module,
         "sessionId": record.session_id,
         "signer": record.signer,
+        "keyHeldBy": if record.is_external() { "app" } else { "leash" },
+        "payment": payment_json(&record.spec),
         "validAfter": record.valid_after,
         "validUntil": record.valid_until,
         "createdAt": record.created_at,
@@ -34,7 +37,7 @@ pub(crate) fn record_json(record: &SessionRecord) -> Value {
 pub(crate) fn record_lines(record: &SessionRecord) -> Vec<String> {
     let spec = &record.spec;
     let mut lines = vec![
-        format!("session {} ({})", record.local_id, record.status),
+        format!("session {} ({})", record.local_id, record.status_at(now())),
         format!("  label:       {}", record.label),
         format!(
             "  account:     {} (chain {})",
@@ -43,7 +46,14 @@ pub(crate) fn record_lines(record: &SessionRecord) -> Vec<String> {
         format!("  entry point: {}", record.entry_point),
         format!("  module:      {}", record.module),
         format!("  session id:  {}", record.session_id),
-        format!("  signer:      {}", record.signer),
+        if record.is_external() {
+            format!(
+                "  signer:      {} (the app's key; the app signs)",
+                record.signer
+            )
+        } else {
+            format!("  signer:      {}", record.signer)
+        },
         format!(
             "  window:      {} .. {}",
             format_time(record.valid_after),
@@ -121,5 +131,6 @@ pub(crate) fn record_lines(record: &SessionRecord) -> Vec<String> {
     for paymaster in &spec.paymasters {
         lines.push(format!("    paymaster: {paymaster}"));
     }
+    lines.push(format!("  pays:        {}", spec.payment().describe()));
     lines
 }

@@ -66,6 +66,42 @@ pub(crate) fn parse_time(flag: &str, text: &str) -> anyhow::Result<u64> {
         .map_err(|_| usage(format!("{flag} {text:?}: before 1970"), "use a later time"))
 }
 
+/// An amount of the native token in wei: an integer (wei), or a decimal with a unit
+/// (`0.01ether`, `5gwei`, `100wei`), as cast writes them.
+pub(crate) fn parse_amount(flag: &str, text: &str) -> anyhow::Result<U256> {
+    let bad = || {
+        usage(
+            format!("{flag} {text:?}: not an amount"),
+            "write wei (1000000000000000) or a unit: 0.001ether, 5gwei",
+        )
+    };
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = (text[..split].trim(), text[split..].trim());
+    let decimals: usize = match unit.to_ascii_lowercase().as_str() {
+        "" | "wei" => 0,
+        "gwei" => 9,
+        "ether" | "eth" => 18,
+        _ => return Err(bad()),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty()
+        || !digits_ok(whole)
+        || !digits_ok(fraction)
+        || fraction.len() > decimals
+    {
+        return Err(bad());
+    }
+    let padded = format!("{whole}{fraction:0<decimals$}");
+    let digits = padded.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(U256::ZERO);
+    }
+    U256::from_str_radix(digits, 10).map_err(|_| bad())
+}
+
 /// The wall clock in unix seconds.
 pub(crate) fn now() -> u64 {
     std::time::SystemTime::now()
@@ -96,6 +132,31 @@ mod tests {
             "0.00045"
         );
         assert_eq!(format_amount(U256::MAX), "unlimited");
+    }
+
+    #[test]
+    fn test_parse_amount_reads_wei_and_units() {
+        assert_eq!(parse_amount("--f", "1000").unwrap(), U256::from(1000u64));
+        assert_eq!(
+            parse_amount("--f", "0.01ether").unwrap(),
+            U256::from(10_000_000_000_000_000u64)
+        );
+        assert_eq!(
+            parse_amount("--f", "5gwei").unwrap(),
+            U256::from(5_000_000_000u64)
+        );
+        assert_eq!(parse_amount("--f", "0wei").unwrap(), U256::ZERO);
+        for bad in [
+            "",
+            "ether",
+            "1.5wei",
+            "0.0000000001gwei",
+            "1 btc",
+            "-1",
+            "1e18",
+        ] {
+            assert!(parse_amount("--f", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -53,7 +53,8 @@ fn create_prints_ids_and_the_create_session_call() {
     run.expect_code(0);
     assert_eq!(
         run.out(),
-        "created session <id>\n  signer:     <addr>\n  session id: <hash>\n\
+        "created session <id>\n  signer:     <addr>\n  session id: <hash>\n  \
+         pays:       its own ETH, up to 1000000000000000 wei in max fees\n\
          next: the account grants it on-chain by calling the module <addr> with\n  <hex>\n"
     );
     assert_eq!(run.err(), "generating and encrypting the session key…\n");
@@ -143,6 +144,7 @@ fn list_show_and_filters() {
          window:      <time> .. <time>\n  created:     <time>\n  grant:\n    uses:      10\n    \
          call:      <addr> 0xa9059cbb\n    token:     <addr> up to 5000000 base units\n    \
          native:    0 wei\n    fees:      1000000000000000 wei\n  \
+         pays:        its own ETH, up to 1000000000000000 wei in max fees\n  \
          (offline: pass --rpc-url URL to read what is left on-chain)\n"
     );
 }
@@ -155,7 +157,7 @@ fn list_refuses_bad_filters() {
     assert_eq!(
         run.err(),
         "error: --status: unknown status \"sleeping\" (expected active, paused or revoked)\n\
-         hint: use active, paused or revoked\n"
+         hint: use active, expired, paused or revoked\n"
     );
     let run = env.run(&["session", "list", "--expiring-before", "tomorrow"]);
     run.expect_code(2);
@@ -263,12 +265,25 @@ fn erc7715_request_is_imported() {
         MODULE,
     ];
     args.extend(PW);
+    // The request sets no fee budget and no paymaster: refused, with the fix.
+    let run = env.run(&args);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("could never send an op")
+            && run.stderr.contains("--fee-budget AMOUNT")
+            && run.stderr.contains("--paymaster ADDR"),
+        "{}",
+        run.stderr
+    );
+    args.extend(["--fee-budget", "0.001ether"]);
     let run = env.run(&args);
     run.expect_code(0);
     let id = run.json()["localId"].as_str().unwrap().to_owned();
     let shown = env.run(&["--json", "session", "show", &id]).json();
     assert_eq!(shown["chainId"], 8453);
     assert_eq!(shown["permissions"]["tokens"][0]["amount"], "5000000");
+    assert_eq!(shown["permissions"]["feeBudget"], "1000000000000000");
+    assert_eq!(shown["payment"]["canPay"], true);
 
     let mut args = vec![
         "session",
@@ -282,9 +297,11 @@ fn erc7715_request_is_imported() {
     args.extend(PW);
     let run = env.run(&args);
     run.expect_code(2);
-    assert_eq!(
-        run.stderr,
-        "error: --chain-id 1 differs from the request's chainId 8453\nhint: drop --chain-id or make them agree\n"
+    assert!(
+        run.stderr
+            .contains("chainId: 8453 differs from the chain asked for (1); make them agree"),
+        "{}",
+        run.stderr
     );
 }
 

@@ -13,8 +13,10 @@
 //!
 //! `details` is hashed as the exact JSON text stored (and exported), so anyone can re-check
 //! an export. [`verify_entries`] reports the first entry that was edited, removed or moved.
-//! Dropping entries from the end leaves a valid shorter chain: only an anchor kept elsewhere
-//! (the [`AuditHead`] of a previous check) detects that.
+//! Dropping entries from the end leaves a valid shorter chain. The registry records the head
+//! with every append (the `audit_head` table), so a log emptied or cut short is reported by
+//! `Registry::audit_verify` even without an anchor; someone who rewrites that row too is
+//! caught only by an anchor kept elsewhere (the [`AuditHead`] of a previous check).
 
 use std::fmt;
 use std::io::{BufRead, Write};
@@ -342,6 +344,11 @@ pub(crate) fn append(
             hash.to_string()
         ],
     )?;
+    tx.execute(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![seq as i64, hash.to_string()],
+    )?;
     Ok(AuditEntry {
         seq,
         time,
@@ -382,6 +389,20 @@ pub(crate) fn read_entries(
         })
     })?;
     rows.collect()
+}
+
+/// The head the registry recorded with the last append (see the `audit_head` table).
+pub(crate) fn read_recorded_head(
+    tx: &Transaction<'_>,
+) -> Result<Option<AuditHead>, rusqlite::Error> {
+    tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| {
+        let hash: String = row.get(1)?;
+        Ok(AuditHead {
+            seq: row.get::<_, i64>(0)? as u64,
+            hash: hash.parse().unwrap_or(B256::repeat_byte(0xff)),
+        })
+    })
+    .optional()
 }
 
 /// The latest entry.

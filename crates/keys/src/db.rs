@@ -2,9 +2,11 @@
 //! migrations.
 //!
 //! Settings: WAL journal (readers never block the writer), `synchronous=FULL` (a commit is on
-//! disk when it returns), a busy timeout (a second process waits for the write lock instead of
-//! failing), and every mutation in `BEGIN IMMEDIATE` (the write lock is taken up front, so two
-//! writers never deadlock upgrading a read lock).
+//! disk when it returns), a bounded wait for another process's write lock (announced through
+//! [`set_lock_wait_notice`] after a second, [`DbError::Locked`] after [`BUSY_TIMEOUT`]), and
+//! every mutation in `BEGIN IMMEDIATE` (the write lock is taken up front, so two writers never
+//! deadlock upgrading a read lock). Opening takes the write lock only to migrate an older
+//! schema: readers never wait behind a writer.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,7 +17,37 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// How long a writer waits before [`set_lock_wait_notice`]'s notice is given.
+const NOTICE_AFTER: Duration = Duration::from_secs(1);
+/// Pause between two tries for a busy lock.
+const BUSY_STEP: Duration = Duration::from_millis(10);
+
+static LOCK_WAIT_NOTICE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets what is called (once per wait) when a write has waited a second for another
+/// process's write lock, e.g. a line on stderr saying what the command waits for. The first
+/// call wins.
+pub fn set_lock_wait_notice(notice: fn()) {
+    let _ = LOCK_WAIT_NOTICE.set(notice);
+}
+
+/// SQLite's busy handler: waits in small steps up to [`BUSY_TIMEOUT`], giving the notice
+/// once after [`NOTICE_AFTER`].
+fn on_busy(attempt: i32) -> bool {
+    let waited = BUSY_STEP * u32::try_from(attempt).unwrap_or(0);
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    if waited >= NOTICE_AFTER && waited < NOTICE_AFTER + BUSY_STEP {
+        if let Some(notice) = LOCK_WAIT_NOTICE.get() {
+            notice();
+        }
+    }
+    std::thread::sleep(BUSY_STEP);
+    true
+}
 
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +69,18 @@ pub enum DbError {
         path: PathBuf,
         /// The journal mode SQLite kept.
         mode: String,
+    },
+    /// Another process held the write lock for all of [`BUSY_TIMEOUT`].
+    #[error(
+        "registry database {path}: another process held its write lock for {}s (a leash \
+         command still changing this store, e.g. a session create or an op being signed); \
+         wait for it to finish, or find it with `fuser {}`",
+        BUSY_TIMEOUT.as_secs(),
+        path.display()
+    )]
+    Locked {
+        /// The database file.
+        path: PathBuf,
     },
     /// The file was written by a newer leash.
     #[error(
@@ -68,8 +112,8 @@ impl Database {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(sqlite)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        let mut conn = Connection::open(path).map_err(sqlite)?;
+        conn.busy_handler(Some(on_busy)).map_err(sqlite)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
             .map_err(sqlite)?;
@@ -113,9 +157,14 @@ impl Database {
         E: From<DbError>,
     {
         let path = self.path.clone();
-        let sqlite = move |source| DbError::Sqlite {
-            path: path.clone(),
-            source,
+        let sqlite = move |source: rusqlite::Error| {
+            if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+                return DbError::Locked { path: path.clone() };
+            }
+            DbError::Sqlite {
+                path: path.clone(),
+                source,
+            }
         };
         let tx = self
             .conn
@@ -162,6 +211,15 @@ impl Database {
     }
 
     fn migrate(&mut self) -> Result<(), DbError> {
+        // Read the version without a lock first: an up-to-date file is opened without ever
+        // taking the write lock, so readers do not queue behind a writer.
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| self.err(e))?;
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
         let path = self.path.clone();
         self.write(|tx| {
             let sqlite = |source| DbError::Sqlite {
@@ -191,7 +249,8 @@ impl Database {
 }
 
 /// `MIGRATIONS[v]` takes the schema from version `v` to `v + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [r#"
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    r#"
 CREATE TABLE sessions (
     local_id      TEXT PRIMARY KEY NOT NULL,
     label         TEXT NOT NULL,
@@ -235,4 +294,16 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-"#];
+"#,
+    r#"
+-- The latest audit entry, written with every append: a log emptied or cut short (after
+-- dropping the triggers above) no longer reaches it, which `audit verify` reports.
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_head (id, seq, hash)
+    SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
+"#,
+];

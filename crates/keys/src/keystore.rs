@@ -222,6 +222,38 @@ impl Keystore {
         Ok(names)
     }
 
+    /// Removes `.staging-*` directories older than `age`: left by a key generation that was
+    /// killed between encrypting the key and placing it (they hold only ciphertext of a key
+    /// no session refers to). Returns what was removed.
+    pub fn clean_staging(&self, age: std::time::Duration) -> Result<Vec<PathBuf>, KeystoreError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| KeystoreError::Io { path, source }
+        };
+        let mut removed = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let entry = entry.map_err(io(&self.dir))?;
+            let is_staging = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(".staging-"));
+            if !is_staging {
+                continue;
+            }
+            let path = entry.path();
+            let modified = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .map_err(io(&path))?;
+            let old = modified.elapsed().is_ok_and(|elapsed| elapsed >= age);
+            if old {
+                fs::remove_dir_all(&path).map_err(io(&path))?;
+                removed.push(path);
+            }
+        }
+        Ok(removed)
+    }
+
     fn write_encrypted(&self, secret: &[u8], password: &str) -> Result<String, KeystoreError> {
         let staging = self.dir.join(format!(
             ".staging-{}",

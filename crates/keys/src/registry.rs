@@ -34,6 +34,10 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// `keystore_file` of a session whose key the app holds (granted to the signer its
+/// permission request named), followed by the session id: there is no key file.
+pub const EXTERNAL_KEY_PREFIX: &str = "external:";
+
 /// Most characters in a label.
 pub const MAX_LABEL_CHARS: usize = 128;
 
@@ -121,6 +125,23 @@ pub struct SessionRecord {
     pub rotated_from: Option<String>,
     /// The session that replaced this one.
     pub rotated_to: Option<String>,
+}
+
+impl SessionRecord {
+    /// Whether the app holds the session's key (leash has no key file for it).
+    pub fn is_external(&self) -> bool {
+        self.keystore_file.starts_with(EXTERNAL_KEY_PREFIX)
+    }
+
+    /// The status to show at `now`: the stored one, except that an active session whose
+    /// window has ended is `expired`.
+    pub fn status_at(&self, now: u64) -> &'static str {
+        if self.status == Status::Active && now > self.valid_until {
+            "expired"
+        } else {
+            self.status.as_str()
+        }
+    }
 }
 
 /// What [`Registry::create`] records.
@@ -310,8 +331,23 @@ impl Registry {
         self.db.read(|tx| load(tx, local_id))
     }
 
-    /// Sessions matching `filter`, oldest first.
+    /// Sessions matching `filter`, oldest first. Fails on the first row that does not
+    /// read back (see [`Registry::list_report`] to list the others anyway).
     pub fn list(&self, filter: &Filter) -> Result<Vec<SessionRecord>, RegistryError> {
+        let (records, mut bad) = self.list_report(filter)?;
+        if bad.is_empty() {
+            Ok(records)
+        } else {
+            Err(bad.swap_remove(0))
+        }
+    }
+
+    /// Sessions matching `filter`, oldest first, and apart from them an error naming each
+    /// row that does not read back (edited or damaged), so one bad row hides no other.
+    pub fn list_report(
+        &self,
+        filter: &Filter,
+    ) -> Result<(Vec<SessionRecord>, Vec<RegistryError>), RegistryError> {
         let chain_id = filter.chain_id.map(chain_id_sql).transpose()?;
         self.db.read(|tx| {
             let mut stmt = tx
@@ -337,7 +373,15 @@ impl Registry {
                 .map_err(|e| sql(tx, e))?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| sql(tx, e))?;
-            rows.into_iter().map(RawRecord::parse).collect()
+            let mut records = Vec::new();
+            let mut bad = Vec::new();
+            for row in rows {
+                match row.parse() {
+                    Ok(record) => records.push(record),
+                    Err(e) => bad.push(e),
+                }
+            }
+            Ok((records, bad))
         })
     }
 
@@ -577,7 +621,17 @@ impl Registry {
 
     /// Walks the whole chain; see [`audit::verify_entries`].
     pub fn audit_verify(&self, anchor: Option<&AuditHead>) -> Result<ChainReport, AuditError> {
-        Ok(audit::verify_entries(&self.audit_entries(None)?, anchor))
+        let entries = self.audit_entries(None)?;
+        let report = audit::verify_entries(&entries, anchor);
+        if report.problem.is_some() {
+            return Ok(report);
+        }
+        // The head recorded with the last append is an anchor the log carries with it: a log
+        // emptied or cut short no longer reaches it.
+        let recorded = self
+            .db
+            .read(|tx| audit::read_recorded_head(tx).map_err(|e| sql(tx, e)))?;
+        Ok(audit::verify_entries(&entries, recorded.as_ref()))
     }
 
     /// Writes the whole log as JSON lines.
@@ -702,7 +756,11 @@ fn check_new(new: &NewSession) -> Result<(), RegistryError> {
         });
     }
     new.spec.validate()?;
-    if !crate::keystore::is_keystore_file_name(&new.keystore_file) {
+    let external = new
+        .keystore_file
+        .strip_prefix(EXTERNAL_KEY_PREFIX)
+        .is_some_and(|id| id.parse::<B256>().is_ok());
+    if !external && !crate::keystore::is_keystore_file_name(&new.keystore_file) {
         return Err(RegistryError::InvalidField {
             field: "keystore_file",
             reason: format!(

@@ -27,6 +27,7 @@ use crate::password::{PasswordError, PasswordSource};
 use crate::permissions::{Asset, CallGrant, PermissionError, Selector, SessionSpec, Target};
 use crate::registry::{
     check_usable, Clock, Filter, NewSession, Registry, RegistryError, Replacement, SessionRecord,
+    EXTERNAL_KEY_PREFIX,
 };
 
 /// File name of the registry database inside the data directory.
@@ -88,6 +89,36 @@ pub enum Error {
         /// How it is larger.
         reason: String,
     },
+    /// The session was granted to the app's key (its permission request named the signer):
+    /// leash holds no key to sign with, export or rotate.
+    #[error(
+        "session {local_id} is granted to the app's key {signer}; leash holds no key for it: \
+         the app signs its ops (to move it to a leash-held key, revoke it and create a new one)"
+    )]
+    ExternalSigner {
+        /// The session.
+        local_id: String,
+        /// The app's key.
+        signer: Address,
+    },
+    /// The registry is missing or empty while the keystore holds key files: the sessions
+    /// those keys belong to would be forgotten by a new, empty registry.
+    #[error(
+        "registry {path} is {state}, but {key_files} key file(s) exist in {keystore}: without \
+         the registry the sessions they belong to are unknown. Restore registry.sqlite (and \
+         registry.sqlite-wal, if there is one) from a backup; leash will not create a new \
+         registry over existing keys (to start afresh on purpose, move {keystore} aside first)"
+    )]
+    RegistryLost {
+        /// The registry file.
+        path: PathBuf,
+        /// `missing` or `empty`.
+        state: &'static str,
+        /// How many key files the keystore holds.
+        key_files: usize,
+        /// The keystore directory.
+        keystore: PathBuf,
+    },
     /// The spec passed to `create_session` already names a signer.
     #[error(
         "signer: set by create_session from the generated key; remove it from the permissions"
@@ -146,7 +177,12 @@ pub struct Store {
     keystore: Keystore,
     registry: Registry,
     enable_grants: EnableGrants,
+    cleaned_staging: Vec<PathBuf>,
 }
+
+/// Age after which a `.staging-*` directory in the keystore is a leftover: generating and
+/// placing a key takes seconds.
+pub const STAGING_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The actor recorded when none is set: the OS user, else `cli`.
 pub fn default_actor() -> String {
@@ -166,14 +202,48 @@ impl Store {
             source,
         })?;
         let keystore = Keystore::open(dir.join(KEYSTORE_DIR))?;
-        let registry = Registry::open(&dir.join(REGISTRY_FILE), default_actor())?;
+        let registry_path = dir.join(REGISTRY_FILE);
+        let state = match std::fs::metadata(&registry_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing"),
+            // A new WAL database can be all in its -wal file; empty means both are.
+            Ok(meta) if meta.len() == 0 && wal_is_empty(&registry_path) => Some("empty"),
+            _ => None,
+        };
+        if let Some(state) = state {
+            let key_files = keystore.file_names()?.len();
+            if key_files > 0 {
+                return Err(Error::RegistryLost {
+                    path: registry_path,
+                    state,
+                    key_files,
+                    keystore: keystore.dir().to_path_buf(),
+                });
+            }
+        }
+        let cleaned_staging = keystore.clean_staging(STAGING_MAX_AGE)?;
+        let registry = Registry::open(&registry_path, default_actor())?;
         let enable_grants = EnableGrants::new(&dir);
         Ok(Self {
             dir,
             keystore,
             registry,
             enable_grants,
+            cleaned_staging,
         })
+    }
+
+    /// Staging directories [`Store::open`] removed (left by an interrupted key generation).
+    pub fn cleaned_staging(&self) -> &[PathBuf] {
+        &self.cleaned_staging
+    }
+
+    /// Sessions matching `filter`, and apart from them an error naming each record that
+    /// does not read back.
+    pub fn list_report(
+        &self,
+        filter: &Filter,
+    ) -> Result<(Vec<SessionRecord>, Vec<RegistryError>), Error> {
+        Ok(self.registry.list_report(filter)?)
     }
 
     /// Sets the actor written into audit entries.
@@ -234,6 +304,38 @@ impl Store {
         })
     }
 
+    /// Records a session granted to a key the app holds (`signer`, named by its permission
+    /// request): leash builds, grants and enable-grants it, the app signs its ops. No key
+    /// file is written; the record's `keystore_file` is [`EXTERNAL_KEY_PREFIX`] + the
+    /// session id, and signing, exporting and rotating it are refused.
+    pub fn create_external_session(
+        &mut self,
+        request: CreateRequest,
+        signer: Address,
+    ) -> Result<SessionRecord, Error> {
+        if !request.spec.signer.is_zero() {
+            return Err(Error::SignerPreset);
+        }
+        if signer.is_zero() {
+            return Err(PermissionError::new("signer", "zero address").into());
+        }
+        let spec = SessionSpec {
+            signer,
+            ..request.spec
+        };
+        let session_id = spec.session_id()?;
+        let new = NewSession {
+            label: request.label,
+            account: request.account,
+            chain_id: request.chain_id,
+            entry_point: request.entry_point,
+            module: request.module,
+            spec,
+            keystore_file: format!("{EXTERNAL_KEY_PREFIX}{session_id}"),
+        };
+        Ok(self.registry.create(new)?)
+    }
+
     /// Signs a user operation hash with a session's key. `period_index` defaults to the
     /// period containing the current time. The signature is returned only after its audit
     /// entry committed, and only if the session is still active then.
@@ -259,6 +361,7 @@ impl Store {
         password: &PasswordSource,
     ) -> Result<SignedOp, Error> {
         let record = self.registry.get(local_id)?;
+        refuse_external(&record)?;
         if let Some(pending) = enable {
             pending.check_for(&record)?;
         }
@@ -313,6 +416,7 @@ impl Store {
         password: &PasswordSource,
     ) -> Result<Rotation, Error> {
         let old = self.registry.get(local_id)?;
+        refuse_external(&old)?;
         if old.status == crate::registry::Status::Revoked {
             // Fail before generating a key; the registry re-checks inside its transaction.
             return Err(RegistryError::InvalidTransition {
@@ -357,6 +461,7 @@ impl Store {
         }
         new_spec.validate()?;
         let old = self.registry.get(local_id)?;
+        refuse_external(&old)?;
         if old.status == crate::registry::Status::Revoked {
             return Err(RegistryError::InvalidTransition {
                 local_id: old.local_id,
@@ -432,6 +537,9 @@ impl Store {
     pub fn delete(&mut self, local_id: &str) -> Result<SessionRecord, Error> {
         let record = self.registry.delete(local_id)?;
         self.enable_grants.remove(&record)?;
+        if record.is_external() {
+            return Ok(record);
+        }
         match self.keystore.remove(&record.keystore_file) {
             Ok(()) | Err(KeystoreError::NotFound { .. }) => Ok(record),
             Err(e) => Err(e.into()),
@@ -455,6 +563,7 @@ impl Store {
         password: &PasswordSource,
     ) -> Result<ExportedKey, Error> {
         let record = self.registry.get(local_id)?;
+        refuse_external(&record)?;
         let password = password.read()?;
         let key = self
             .keystore
@@ -653,4 +762,20 @@ fn covers(held: &CallGrant, grant: &CallGrant) -> bool {
         (Selector::Exact(_), Selector::Any) => false,
     };
     target && selector
+}
+
+fn refuse_external(record: &SessionRecord) -> Result<(), Error> {
+    if record.is_external() {
+        return Err(Error::ExternalSigner {
+            local_id: record.local_id.clone(),
+            signer: record.signer,
+        });
+    }
+    Ok(())
+}
+
+fn wal_is_empty(registry: &Path) -> bool {
+    let mut wal = registry.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(PathBuf::from(wal)).map_or(true, |m| m.len() == 0)
 }

@@ -212,7 +212,21 @@ fn tail_truncation_needs_an_anchor() {
     assert_eq!(anchor.to_string().parse::<AuditHead>().unwrap(), anchor);
     drop_audit_guards(&registry);
     sql(&registry, "DELETE FROM audit WHERE seq >= 5");
-    // Without the anchor the shorter chain is self-consistent: this is the documented limit.
+    // The head the registry recorded with the last append still names entry 6.
+    assert_eq!(
+        registry.audit_verify(None).unwrap().problem,
+        Some(AuditIssue::Truncated {
+            anchor_seq: 6,
+            last_seq: 4
+        })
+    );
+    // Rewritten too, the shorter chain is self-consistent: this is the documented limit,
+    // which only an anchor kept outside the store closes.
+    let head4 = registry.audit_entries(None).unwrap()[3].hash;
+    sql(
+        &registry,
+        &format!("UPDATE audit_head SET seq = 4, hash = '{head4}'"),
+    );
     assert!(registry.audit_verify(None).unwrap().is_intact());
     let report = registry.audit_verify(Some(&anchor)).unwrap();
     assert_eq!(

@@ -57,7 +57,12 @@ fn request_fields_map_to_chain_account_and_window() {
     assert_eq!(
         imported.spec.signer,
         Address::ZERO,
-        "leash generates the key"
+        "set when the session is created"
+    );
+    assert_eq!(
+        imported.signer,
+        Some(Address::repeat_byte(0x44)),
+        "the request's signer is honoured, not replaced by a generated key"
     );
     // A one-element params array is accepted too.
     let wrapped = format!("[{}]", request(json!([grant()])));
@@ -70,7 +75,17 @@ fn native_token_transfer_is_the_native_allowance() {
         json!([grant(), { "type": "native-token-transfer", "data": { "allowance": "0x1DCD6500" } }]),
     );
     assert_eq!(spec.native_allowance, U256::from(500_000_000u64));
-    assert_eq!(spec.calls, vec![target_any()]);
+    // It allows the transfers it limits: plain value transfers, and nothing more.
+    assert_eq!(
+        spec.calls,
+        vec![
+            target_any(),
+            CallGrant {
+                target: Target::Any,
+                selector: Selector::Exact(FixedBytes::ZERO)
+            }
+        ]
+    );
 }
 
 #[test]
@@ -260,7 +275,7 @@ fn refusals_name_the_field() {
         ),
         (
             json!([{ "type": "erc20-streaming", "data": {} }]),
-            "permissions[0].type: unsupported permission type \"erc20-streaming\" (supported: native-token-transfer, erc20-token-transfer, gas-limit, contract-access, functions-on-contract, functions-on-all-contracts, account-functions, root, native-token-recurring-allowance, native-token-periodic, erc20-recurring-allowance, erc20-token-periodic)".to_owned(),
+            "permissions[0].type: unsupported permission type \"erc20-streaming\" (supported: native-token-transfer, native-token-allowance, erc20-token-transfer, gas-limit, contract-access, contract-call, allowed-contract-selector, functions-on-contract, functions-on-all-contracts, account-functions, rate-limit, root, native-token-recurring-allowance, native-token-periodic, erc20-recurring-allowance, erc20-token-periodic)".to_owned(),
         ),
         (
             json!([grant(), { "type": "native-token-transfer", "data": { "allowance": "0x1" } }, { "type": "native-token-transfer", "data": { "allowance": "0x2" } }]),
@@ -271,8 +286,8 @@ fn refusals_name_the_field() {
             format!("permissions[2].data.address: second erc20-token-transfer for {USDC} (the first is tokens[0]); a session has one cumulative allowance per token: merge them"),
         ),
         (
-            json!([{ "type": "native-token-transfer", "data": { "allowance": "0x1" } }]),
-            "(mapped session) calls: a session without root needs at least one call or accountFunctions grant (otherwise it can do nothing)".to_owned(),
+            json!([{ "type": "account-functions", "data": { "functions": ["0x12345678"] } }, { "type": "native-token-periodic", "data": { "periodAmount": "1", "periodDuration": 60, "startTime": EXPIRY + 1 } }]),
+            format!("(mapped session) period.start: period 0 starts at {}, after the window ends ({EXPIRY}): no period would ever be usable; start it at or before validUntil", EXPIRY + 1),
         ),
         (
             json!([{ "type": "native-token-transfer", "data": { "allowance": "much" } }]),
@@ -292,7 +307,11 @@ fn refusals_name_the_field() {
         ),
         (
             json!([{ "type": "contract-access", "data": { "address": TARGET }, "policies": [{ "type": "rate-limit", "data": {} }] }]),
-            "permissions[0].policies: policies are not supported; express limits as permissions (native-token-transfer, erc20-token-transfer, gas-limit...)".to_owned(),
+            "permissions[0].policies[0].data.count: required field is missing".to_owned(),
+        ),
+        (
+            json!([{ "type": "contract-access", "data": { "address": TARGET }, "policies": [{ "type": "value-condition", "data": {} }] }]),
+            "permissions[0].policies[0].type: policy \"value-condition\" cannot be enforced by leash (supported: token-allowance, spent-limit, gas-limit, call-limit, rate-limit); drop it or ask the app for a request without it".to_owned(),
         ),
         (
             json!([{ "type": "native-token-periodic", "data": { "periodAmount": "1", "periodDuration": 0 } }]),
@@ -315,11 +334,15 @@ fn request_level_refusals() {
     let perms = json!([{ "type": "root" }]);
     assert_eq!(
         err(json!({ "chainId": "0x1", "permissions": perms })),
-        "expiry: required field is missing"
+        "expiry: the request (wallet_grantPermissions (permissions list)) has no expiry; leash grants no session without an end"
     );
     assert_eq!(
         err(json!({ "chainId": "0x1", "expiry": NOW, "permissions": perms })),
-        format!("expiry: {NOW} is not in the future (now {NOW})")
+        format!("expiry: {NOW} is not in the future (now {NOW}); an expiry is a unix time in seconds, not a duration: ask for now + duration")
+    );
+    assert_eq!(
+        err(json!({ "chainId": "0x1", "expiry": EXPIRY * 1000, "permissions": perms })),
+        format!("expiry: {} looks like milliseconds (Date.now()), leash reads unix seconds; write {EXPIRY} instead", EXPIRY * 1000)
     );
     assert_eq!(
         err(json!({ "chainId": "0x0", "expiry": EXPIRY, "permissions": perms })),
@@ -327,7 +350,7 @@ fn request_level_refusals() {
     );
     assert_eq!(
         err(json!({ "chainId": "0x1", "expiry": EXPIRY, "permissions": perms, "sessionKey": "x" })),
-        "sessionKey: unknown field (expected one of: chainId, address, expiry, signer, permissions)"
+        "sessionKey: unknown field (expected one of: chainId, address, expiry, signer, permissions, permission, policies, isAdjustmentAllowed, from, to, rules)"
     );
     assert_eq!(
         err(

@@ -294,7 +294,7 @@ fn schema_is_versioned_and_reopens() {
     let err = Registry::open(&dir.path().join("registry.sqlite"), "t").unwrap_err();
     assert!(
         err.to_string()
-            .contains("schema version 99 is newer than this build supports (1)"),
+            .contains("schema version 99 is newer than this build supports (2)"),
         "{err}"
     );
 }

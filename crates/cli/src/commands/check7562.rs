@@ -18,7 +18,7 @@ use leash_evm::{Chain, ForkedChain, HandleOpsOutcome};
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
 use serde_json::{json, Value};
 
-use crate::commands::{parse_address, read_file};
+use crate::commands::read_file;
 use crate::exit::{fail, usage, Exit};
 use crate::output::Ui;
 
@@ -58,7 +58,7 @@ struct Report {
 pub(crate) fn run(args: Check7562Args, ui: Ui) -> anyhow::Result<()> {
     let text = read_file("--op", &args.op)?;
     let op = parse_op(&text)?;
-    let entry_point = parse_entry_point(&args.entry_point)?;
+    let entry_point = super::parse_entry_point_address(&args.entry_point)?;
     let report = match &args.rpc_url {
         Some(url) => on_node(url, args.block, entry_point, &op)?,
         None => in_process(entry_point, &op)?,
@@ -77,17 +77,6 @@ fn parse_op(text: &str) -> anyhow::Result<UserOperation> {
     let rpc =
         RpcUserOperation::from_json(text).map_err(|error| usage(format!("--op: {error}"), hint))?;
     UserOperation::try_from(&rpc).map_err(|error| usage(format!("--op: {error}"), hint))
-}
-
-fn parse_entry_point(text: &str) -> anyhow::Result<Address> {
-    match text.parse::<EntryPointVersion>() {
-        Ok(version) => Ok(version.canonical_address()),
-        Err(_) if text.starts_with("0x") => parse_address("--entry-point", text),
-        Err(_) => Err(usage(
-            format!("--entry-point {text:?}: neither v07, v08 nor an address"),
-            "write v07, v08 or the EntryPoint's 0x address",
-        )),
-    }
 }
 
 fn on_node(

@@ -34,7 +34,35 @@ pub(crate) fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// Opens (creating if needed) the store in `dir`.
 pub(crate) fn open_store(dir: &Path) -> anyhow::Result<Store> {
-    Ok(Store::open(dir)?)
+    leash_keys::db::set_lock_wait_notice(|| {
+        eprintln!(
+            "waiting for the registry's write lock: another leash command is changing this \
+             store (e.g. a session create, or an op being signed); giving up after 30 s"
+        );
+    });
+    let store = Store::open(dir)?;
+    for path in store.cleaned_staging() {
+        eprintln!(
+            "note: removed {}, left by an interrupted `session create` (it held only an \
+             encrypted key no session uses)",
+            path.display()
+        );
+    }
+    Ok(store)
+}
+
+/// `--entry-point` as every command reads it: `v0.7`, `v0.8` (also `0.7`, `v07`, `07`...)
+/// for the canonical EntryPoints, or any 0x address.
+pub(crate) fn parse_entry_point_address(text: &str) -> anyhow::Result<Address> {
+    if let Ok(version) = text.parse::<leash_userop::EntryPointVersion>() {
+        return Ok(version.canonical_address());
+    }
+    text.parse().map_err(|_| {
+        usage(
+            format!("--entry-point {text:?}: neither v0.7, v0.8 nor an address"),
+            "write v0.7, v0.8 or the EntryPoint's 0x address",
+        )
+    })
 }
 
 /// Parses the address given to `flag`.

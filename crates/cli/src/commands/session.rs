@@ -19,7 +19,7 @@ use crate::onchain;
 use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::render::{record_json, record_lines};
-use crate::units::{format_time, now, parse_time};
+use crate::units::{format_time, now, parse_amount, parse_time};
 
 const PERMISSIONS_HINT: &str =
     "fix the value at that JSON path; the format is described in the leash-keys README";
@@ -63,17 +63,26 @@ pub(crate) fn run(command: SessionCommand, dir: &Path, ui: Ui) -> anyhow::Result
     }
 }
 
-/// The permissions, account and chain of a new session, from a permission file or an
-/// ERC-7715 request.
-fn grant(args: &CreateArgs) -> anyhow::Result<(SessionSpec, Address, u64)> {
+/// The permissions, account, chain and (when the request names one) signer of a new
+/// session, from a permission file or an app's permission request, with the payment flags
+/// applied and every new-session check passed.
+struct NewGrant {
+    spec: SessionSpec,
+    account: Address,
+    chain_id: u64,
+    /// The app's key the session is granted to; `None`: leash generates the key.
+    signer: Option<Address>,
+}
+
+fn grant(args: &CreateArgs) -> anyhow::Result<NewGrant> {
     let account = args
         .account
         .as_deref()
         .map(|text| parse_address("--account", text))
         .transpose()?;
-    if let Some(path) = &args.permissions {
+    let mut grant = if let Some(path) = &args.permissions {
         let text = read_file("--permissions", path)?;
-        let spec = SessionSpec::from_json_str(&text).map_err(|error| {
+        let mut spec = SessionSpec::from_json_str(&text).map_err(|error| {
             usage(
                 format!("permissions file {}: {error}", path.display()),
                 PERMISSIONS_HINT,
@@ -91,8 +100,29 @@ fn grant(args: &CreateArgs) -> anyhow::Result<(SessionSpec, Address, u64)> {
                 "pass --chain-id N",
             )
         })?;
-        return Ok((spec, account, chain_id));
-    }
+        // A file that names its signer grants the session to that key (the app signs).
+        let signer = (!spec.signer.is_zero()).then_some(spec.signer);
+        spec.signer = Address::ZERO;
+        NewGrant {
+            spec,
+            account,
+            chain_id,
+            signer,
+        }
+    } else {
+        imported(args, account)?
+    };
+    apply_payment_flags(args, &mut grant.spec)?;
+    grant.spec.check_new(now()).map_err(|error| {
+        usage(
+            format!("the session would be unusable: {error}"),
+            "fix the permissions (or the request) and run again",
+        )
+    })?;
+    Ok(grant)
+}
+
+fn imported(args: &CreateArgs, account: Option<Address>) -> anyhow::Result<NewGrant> {
     let path = args.erc7715.as_ref().ok_or_else(|| {
         usage(
             "no permissions given",
@@ -100,71 +130,123 @@ fn grant(args: &CreateArgs) -> anyhow::Result<(SessionSpec, Address, u64)> {
         )
     })?;
     let text = read_file("--erc7715", path)?;
-    let imported = erc7715::import_request(&text, now()).map_err(|error| {
+    let context = erc7715::ImportContext {
+        now: now(),
+        chain_id: args.chain_id,
+    };
+    let imported = erc7715::import_request_in(&text, context).map_err(|error| {
         usage(
-            format!("ERC-7715 request {}: {error}", path.display()),
+            format!("permission request {}: {error}", path.display()),
             PERMISSIONS_HINT,
         )
     })?;
     let account = match (account, imported.account) {
         (Some(flag), Some(request)) if flag != request => {
             return Err(usage(
-                format!("--account {flag} differs from the request's address {request}"),
+                format!("--account {flag} differs from the request's account {request}"),
                 "drop --account or make them agree",
             ))
         }
         (Some(address), _) | (None, Some(address)) => address,
         (None, None) => {
             return Err(usage(
-                "the ERC-7715 request names no account",
+                "the permission request names no account",
                 "pass --account ADDR",
             ))
         }
     };
-    if let Some(flag) = args.chain_id {
-        if flag != imported.chain_id {
+    Ok(NewGrant {
+        spec: imported.spec,
+        account,
+        chain_id: imported.chain_id,
+        signer: imported.signer,
+    })
+}
+
+/// `--fee-budget` and `--paymaster`: how the session pays, when the permissions say nothing.
+fn apply_payment_flags(args: &CreateArgs, spec: &mut SessionSpec) -> anyhow::Result<()> {
+    if let Some(text) = &args.fee_budget {
+        let budget = parse_amount("--fee-budget", text)?;
+        if !spec.fee_budget.is_zero() && spec.fee_budget != budget {
             return Err(usage(
                 format!(
-                    "--chain-id {flag} differs from the request's chainId {}",
-                    imported.chain_id
+                    "--fee-budget {text} differs from the fee budget the permissions set ({} wei)",
+                    spec.fee_budget
                 ),
-                "drop --chain-id or make them agree",
+                "drop --fee-budget or change the permissions",
             ));
         }
+        spec.fee_budget = budget;
     }
-    Ok((imported.spec, account, imported.chain_id))
+    for text in &args.paymaster {
+        let paymaster = parse_address("--paymaster", text)?;
+        if !spec.paymasters.contains(&paymaster) {
+            spec.paymasters.push(paymaster);
+        }
+    }
+    Ok(())
 }
 
 fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
-    let (spec, account, chain_id) = grant(&args)?;
+    let grant = grant(&args)?;
     let request = CreateRequest {
         label: args.label.clone(),
-        account,
-        chain_id,
-        entry_point: parse_address("--entry-point", &args.entry_point)?,
+        account: grant.account,
+        chain_id: grant.chain_id,
+        entry_point: super::parse_entry_point_address(&args.entry_point)?,
         module: parse_address("--module", &args.module)?,
-        spec,
+        spec: grant.spec,
     };
-    let source = password::source(&args.password, Purpose::NewKey)?;
-    ui.progress("generating and encrypting the session key…");
-    let record = store.create_session(request, &source)?;
+    let record = match grant.signer {
+        Some(signer) => store.create_external_session(request, signer)?,
+        None => {
+            let source = password::source(&args.password, Purpose::NewKey)?;
+            ui.progress("generating and encrypting the session key…");
+            store.create_session(request, &source)?
+        }
+    };
     let call = onchain::create_session_call(&record.spec)?;
+    let key_holder = if record.is_external() { "app" } else { "leash" };
     ui.result(
         &json!({
             "localId": record.local_id,
             "signer": record.signer,
+            "keyHeldBy": key_holder,
             "sessionId": record.session_id,
+            "payment": payment_json(&record.spec),
             "grantSessionCalldata": call,
         }),
         || {
+            let key = if record.is_external() {
+                format!(
+                    "{} (the app's key, named by its request; the app signs its ops)",
+                    record.signer
+                )
+            } else {
+                record.signer.to_string()
+            };
             format!(
-                "created session {}\n  signer:     {}\n  session id: {}\n\
+                "created session {}\n  signer:     {key}\n  session id: {}\n  pays:       {}\n\
                  next: the account grants it on-chain by calling the module {} with\n  {}",
-                record.local_id, record.signer, record.session_id, record.module, call
+                record.local_id,
+                record.session_id,
+                record.spec.payment().describe(),
+                record.module,
+                call
             )
         },
     );
     Ok(())
+}
+
+/// How a session pays, for JSON output.
+pub(crate) fn payment_json(spec: &SessionSpec) -> Value {
+    json!({
+        "canPay": spec.payment() != leash_keys::permissions::Payment::CannotPay,
+        "feeBudget": spec.fee_budget.to_string(),
+        "paymasters": spec.paymasters,
+        "description": spec.payment().describe(),
+    })
 }
 
 fn list(store: &Store, args: ListArgs, ui: Ui) -> anyhow::Result<()> {
@@ -175,25 +257,27 @@ fn list(store: &Store, args: ListArgs, ui: Ui) -> anyhow::Result<()> {
             .map(|text| parse_address("--account", text))
             .transpose()?,
         chain_id: None,
-        status: args
-            .status
-            .as_deref()
-            .map(|text| {
-                Status::from_str(text).map_err(|reason| {
-                    usage(
-                        format!("--status: {reason}"),
-                        "use active, paused or revoked",
-                    )
-                })
-            })
-            .transpose()?,
+        status: match args.status.as_deref() {
+            None => None,
+            Some("expired") => Some(Status::Active),
+            Some(text) => Some(Status::from_str(text).map_err(|reason| {
+                usage(
+                    format!("--status: {reason}"),
+                    "use active, expired, paused or revoked",
+                )
+            })?),
+        },
         expiring_before: args
             .expiring_before
             .as_deref()
             .map(|text| parse_time("--expiring-before", text))
             .transpose()?,
     };
-    let records = store.list(&filter)?;
+    let now = now();
+    let (mut records, bad) = store.list_report(&filter)?;
+    if let Some(wanted) = args.status.as_deref() {
+        records.retain(|record| record.status_at(now) == wanted);
+    }
     let value = Value::Array(records.iter().map(record_json).collect());
     ui.result(&value, || {
         if records.is_empty() {
@@ -207,7 +291,7 @@ fn list(store: &Store, args: ListArgs, ui: Ui) -> anyhow::Result<()> {
             out.push_str(&format!(
                 "{:<18} {:<8} {:<42} {:<20} {}\n",
                 record.local_id,
-                record.status.as_str(),
+                record.status_at(now),
                 record.account.to_string(),
                 format_time(record.valid_until),
                 record.label
@@ -215,6 +299,15 @@ fn list(store: &Store, args: ListArgs, ui: Ui) -> anyhow::Result<()> {
         }
         out
     });
+    // The readable sessions are listed above; each unreadable one is named, and the command
+    // fails (exit 5) so a script notices.
+    let mut bad = bad.into_iter();
+    if let Some(first) = bad.next() {
+        for error in bad {
+            eprintln!("error: {error}");
+        }
+        return Err(leash_keys::Error::Registry(first).into());
+    }
     Ok(())
 }
 

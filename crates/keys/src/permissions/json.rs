@@ -26,6 +26,22 @@ impl<'a> Child<'a> {
             value: self.value,
         }
     }
+
+    /// The value as an array whose children live as long as the document (not this child).
+    pub(crate) fn items(&self) -> Result<Vec<Child<'a>>, PermissionError> {
+        let items = self.value.as_array().ok_or_else(|| {
+            self.node()
+                .err(format!("expected an array, found {}", kind(self.value)))
+        })?;
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Child {
+                path: format!("{}[{i}]", self.path),
+                value,
+            })
+            .collect())
+    }
 }
 
 pub(crate) fn join(path: &str, key: &str) -> String {
@@ -43,6 +59,10 @@ impl<'a> Node<'a> {
 
     pub(crate) fn path(&self) -> &str {
         self.path
+    }
+
+    pub(crate) fn value(&self) -> &'a Value {
+        self.value
     }
 
     pub(crate) fn err(&self, reason: impl Into<String>) -> PermissionError {

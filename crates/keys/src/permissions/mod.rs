@@ -1,6 +1,8 @@
-//! Permission files: leash's own JSON format, the on-chain `Session` it maps onto, and import
-//! of ERC-7715 `wallet_grantPermissions` requests.
+//! Permission files: leash's own JSON format, the on-chain `Session` it maps onto, the checks
+//! a new session must pass, and import of the permission requests apps send (ERC-7715 and
+//! the shapes around it).
 
+mod checks;
 mod error;
 mod file;
 mod json;
@@ -10,6 +12,7 @@ mod spec;
 pub mod erc7715;
 pub mod onchain;
 
+pub use checks::{check_seconds, Payment, MILLISECONDS_FROM};
 pub use error::PermissionError;
 pub use spec::{
     Asset, CallGrant, PeriodicAllowance, Selector, SessionSpec, Target, TokenAllowance,
