@@ -64,13 +64,6 @@ fn fail<T>(invariant: &'static str, step: usize, detail: impl Into<String>) -> R
     })
 }
 
-/// The canonical EntryPoint v0.9 (`0x433709009B8330FDa32311DF1C2AFA402eD8D009`): no account of
-/// the suite uses it, but a session must never reach it.
-pub const ENTRY_POINT_V09: Address = Address::new([
-    0x43, 0x37, 0x09, 0x00, 0x9b, 0x83, 0x30, 0xfd, 0xa3, 0x23, 0x11, 0xdf, 0x1c, 0x2a, 0xfa, 0x40,
-    0x2e, 0xd8, 0xd0, 0x09,
-]);
-
 /// Cumulative observed outflows of one session in one install generation.
 #[derive(Debug, Clone, Default)]
 struct Outflows {

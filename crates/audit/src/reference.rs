@@ -509,7 +509,7 @@ impl RefState {
             TargetSpec::OwnerValidator => l.owner_validator,
             TargetSpec::Permit2 => PERMIT2,
             TargetSpec::EntryPointV06 => leash_model::permissions::ENTRY_POINT_V06,
-            TargetSpec::EntryPointV09 => crate::driver::ENTRY_POINT_V09,
+            TargetSpec::EntryPointV09 => leash_model::permissions::ENTRY_POINT_V09,
             TargetSpec::Executor => l.executor,
             TargetSpec::Handler => l.handler,
             TargetSpec::Router => l.router,

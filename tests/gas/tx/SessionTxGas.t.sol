@@ -85,7 +85,7 @@ contract SessionTxGasTest is SessionTestBase {
     function _sponsoredSession() private view returns (Session memory s) {
         s = tokenSession(1_000_000 ether);
         s.validAfter = 1;
-        s.validUntil = type(uint48).max - 1;
+        s.validUntil = uint48((1 << 47) - 1); // the latest time a window may carry (SessionWindow.MAX_TIME)
         s.maxUses = 1000;
     }
 

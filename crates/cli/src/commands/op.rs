@@ -23,8 +23,8 @@ use crate::exit::usage;
 use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
-use crate::settlement;
 use crate::reason;
+use crate::settlement;
 use crate::units::now;
 
 /// Fees of an op when neither the flags nor a bundler give them: 1 gwei.
