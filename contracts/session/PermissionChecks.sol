@@ -5,6 +5,7 @@ import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionPacking} from "./SessionPacking.sol";
+import {SettlementChecks} from "./SettlementChecks.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -174,7 +175,10 @@ library PermissionChecks {
             }
             return charges;
         }
-        for (uint256 i; i < calls.length;) {
+        // ----- settlement hook (rule 16): a settled op's settleBegin/settleEnd are checked by SettlementChecks -----
+        (uint256 i, uint256 end) = SettlementChecks.inner(calls);
+        // ----- end settlement hook -----
+        for (; i < end;) {
             _checkCall(s, root, sessionId, calls[i], i, account, charges);
             unchecked {
                 ++i; // i < calls.length <= 8
@@ -191,8 +195,8 @@ library PermissionChecks {
                 // the periodic length word.
                 for {
                     let p := add(tokens, 0x20)
-                    let end := add(periodic, shl(5, add(mload(periodic), 1)))
-                } lt(p, end) { p := add(p, 0x20) } {
+                    let limit := add(periodic, shl(5, add(mload(periodic), 1)))
+                } lt(p, limit) { p := add(p, 0x20) } {
                     if iszero(eq(p, periodic)) { charged := add(charged, iszero(iszero(mload(p)))) }
                 }
             }

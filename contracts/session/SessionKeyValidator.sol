@@ -15,6 +15,8 @@ import {PermissionChecks} from "./PermissionChecks.sol";
 import {SessionCharging} from "./SessionCharging.sol";
 import {SessionWindow} from "./SessionWindow.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
+import {SessionSettlement} from "./SessionSettlement.sol";
+import {SettlementChecks} from "./SettlementChecks.sol";
 import {
     AlreadyInitialized,
     MalformedInstallData,
@@ -43,7 +45,7 @@ import {AccountInitialized, AccountReset, SessionUsed, SessionUsedAndCharged} fr
 ///      - Validation never reads the clock: time goes out in `validAfter`/`validUntil`.
 ///      - A bad session-key signature returns SIG_VALIDATION_FAILED after every check ran and every
 ///        counter was written; the EntryPoint then reverts the whole bundle, so nothing persists.
-contract SessionKeyValidator is SessionAdmin {
+contract SessionKeyValidator is SessionAdmin, SessionSettlement {
     /// @dev ERC-4337 validation data with the signature-failure bit set.
     uint256 internal constant SIG_VALIDATION_FAILED = 1;
     /// @dev ERC-1271 failure value.
@@ -268,6 +270,9 @@ contract SessionKeyValidator is SessionAdmin {
             (calls, direct) = CallDecoder.decode(callData, account);
         }
         uint256 charges = PermissionChecks.check(s, sessionId, calls, direct, account);
+        // ----- settlement hook (rule 16): ops that must be settled, the wrapper's shape and arguments -----
+        SettlementChecks.check(userOp, s, sessionId, periodIndex, calls, direct, account);
+        // ----- end settlement hook -----
         (uint256 fee, uint256 gas) = SessionCharging.bill(s, sessionId, userOp);
         (uint256 usage, uint256[] memory extras) =
             SessionCharging.charge(account, sessionId, periodIndex, record, recordSlot, s, charges, fee, gas);

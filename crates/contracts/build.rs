@@ -27,7 +27,7 @@ use std::{
 };
 
 /// Optimizer runs; must equal `optimizer_runs` in foundry.toml.
-const OPTIMIZER_RUNS: usize = 10_000;
+const OPTIMIZER_RUNS: usize = 1_000;
 
 fn main() {
     if let Err(message) = run() {

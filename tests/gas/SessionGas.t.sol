@@ -6,7 +6,15 @@ import {SessionTestBase} from "../session/SessionTestBase.sol";
 import {UserOpLib} from "../utils/UserOpLib.sol";
 import {VM_ADDRESS} from "../base/Vm.sol";
 import {VmGas} from "./VmGas.sol";
-import {Session} from "../../contracts/session/SessionTypes.sol";
+import {Execution} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {PullRouter} from "../fixtures/PullRouter.sol";
+import {
+    Session,
+    CallGrant,
+    TokenAllowance,
+    GRANT_ANY_SELECTOR
+} from "../../contracts/session/SessionTypes.sol";
 
 /// @notice Gas of one full `handleOps` (EntryPoint v0.7, one op) for the owner and for session keys, measured
 ///         the way a real bundle pays it: steady state (an earlier op of the same kind already ran, so the
@@ -19,8 +27,12 @@ import {Session} from "../../contracts/session/SessionTypes.sol";
 ///      anyway (it is the transaction's target); digests are computed here rather than through the module's
 ///      views so the module stays untouched; `vm.cool` then re-colds every contract the op will touch.
 contract SessionGasTest is SessionTestBase {
+    PullRouter private router;
+
     uint256 private constant AMOUNT = 1 ether;
     uint256 private constant ENABLE_NONCE = 7;
+    /// @dev settle(uint32,bytes)
+    bytes4 private constant SETTLE = 0x9edb9baf;
     bytes32 private constant SESSION_OP_TYPEHASH =
         keccak256("LeashSessionOp(bytes32 userOpHash,bytes32 sessionId,uint32 periodIndex)");
 
@@ -34,6 +46,27 @@ contract SessionGasTest is SessionTestBase {
         Session memory native = nativeSession(10 ether);
         create(accountV07, native);
         submit(entryPointV07, _sessionOp(native, single(recipient, AMOUNT / 100, "")));
+        // A router holding an unlimited approval the owner gave before any session (rule 16's case).
+        router = new PullRouter();
+        vm.prank(address(accountV07));
+        token.approve(address(router), type(uint256).max);
+        Session memory settled = _routerSession(true);
+        create(accountV07, settled);
+        submit(entryPointV07, _sessionOp(settled, _settledSwap(settled)));
+        Session memory unlimited = _routerSession(false);
+        create(accountV07, unlimited);
+        submit(entryPointV07, _sessionOp(unlimited, _swap()));
+    }
+
+    /// @dev A router swap (pull through the earlier approval) in a session that limits the token: settled.
+    function test_gas_sessionRouterSwapSettled() public {
+        Session memory s = _routerSession(true);
+        _measure(_sessionOp(s, _settledSwap(s)), "Session_UserOp_RouterSwapSettled");
+    }
+
+    /// @dev The same swap in a session that limits no token: no settlement (the baseline of the one above).
+    function test_gas_sessionRouterSwapUnlimited() public {
+        _measure(_sessionOp(_routerSession(false), _swap()), "Session_UserOp_RouterSwapUnlimited");
     }
 
     function test_gas_ownerErc20Transfer() public {
@@ -86,6 +119,7 @@ contract SessionGasTest is SessionTestBase {
         cheats.cool(address(paymaster));
         cheats.cool(recipient);
         cheats.cool(beneficiary);
+        if (address(router) != address(0)) cheats.cool(address(router));
         submit(entryPointV07, op);
         vm.snapshotGasLastCall(name);
     }
@@ -96,6 +130,36 @@ contract SessionGasTest is SessionTestBase {
         s.validAfter = 1;
         s.validUntil = uint48((1 << 47) - 1);
         s.maxUses = 1000;
+    }
+
+    /// @dev Any call on the router; with `limited`, a token cap too (so router calls must be settled).
+    function _routerSession(bool limited) private view returns (Session memory s) {
+        s = baseSession();
+        s.calls = new CallGrant[](1);
+        s.calls[0] = CallGrant(address(router), bytes4(0), GRANT_ANY_SELECTOR);
+        if (limited) {
+            s.tokens = new TokenAllowance[](1);
+            s.tokens[0] = TokenAllowance(address(token), 1_000_000 ether);
+        }
+    }
+
+    /// @dev `execute` of one router swap pulling AMOUNT of the token.
+    function _swap() private view returns (bytes memory) {
+        return single(
+            address(router), 0, abi.encodeCall(PullRouter.swap, (IERC20(address(token)), AMOUNT, token, 0))
+        );
+    }
+
+    /// @dev The same swap wrapped in the module's settle calls (period 0).
+    function _settledSwap(Session memory s) private view returns (bytes memory) {
+        Execution[] memory calls = new Execution[](3);
+        bytes memory settle = abi.encodeWithSelector(SETTLE, uint32(0), packOf(s));
+        calls[0] = Execution(address(module), 0, settle);
+        calls[1] = Execution(
+            address(router), 0, abi.encodeCall(PullRouter.swap, (IERC20(address(token)), AMOUNT, token, 0))
+        );
+        calls[2] = Execution(address(module), 0, settle);
+        return UserOpLib.executeBatch(calls);
     }
 
     /// @dev A sponsored owner op.

@@ -13,7 +13,7 @@ import {SessionPacking} from "../../contracts/session/SessionPacking.sol";
 /// @title SessionOpsHandler
 /// @notice TEST ONLY. The forge invariant campaign's actor: every call sends exactly one session op (an
 ///         ERC-20 transfer, a native transfer, or a batch of both, amounts around what the session has
-///         left) through the real EntryPoint's `handleOps`, and counts it.
+///         left; ops with a native transfer are settled, rule 16) through the real EntryPoint's `handleOps`, and counts it.
 /// @dev Note:
 ///      - Security assumptions: none; it holds the session key of a test session.
 ///      - A call never reverts (a refused op is caught and counted as sent, not accepted), so the
@@ -94,7 +94,9 @@ contract SessionOpsHandler {
     /// @notice Sends one op with a plain native transfer of an amount chosen by `seed` around what is left.
     /// @param seed Picks the amount.
     function sendNative(uint256 seed) external {
-        _send(UserOpLib.executeSingle(recipient, _around(seed, _lastNativeLeft), ""));
+        Execution[] memory calls = new Execution[](1);
+        calls[0] = Execution(recipient, _around(seed, _lastNativeLeft), "");
+        _send(_settled(calls));
     }
 
     /// @notice Sends one op whose batch holds a token transfer and a native transfer.
@@ -108,7 +110,23 @@ contract SessionOpsHandler {
             abi.encodeCall(token.transfer, (recipient, _around(tokenSeed, _lastTokenLeft / 2)))
         );
         calls[1] = Execution(recipient, _around(nativeSeed, _lastNativeLeft / 2), "");
-        _send(UserOpLib.executeBatch(calls));
+        _send(_settled(calls));
+    }
+
+    /// @dev `[settle, ...inner, settle]` (rule 16: the session limits a token, and a call to `recipient` is not a
+    ///      token call, so the module requires the op to be settled; the token transfer inside is then charged by
+    ///      validation and again by settlement, which only makes the ledger tighter).
+    function _settled(Execution[] memory inner) private view returns (bytes memory) {
+        Execution[] memory calls = new Execution[](inner.length + 2);
+        // settle(uint32,bytes) 0x9edb9baf for period 0 and the packed session the envelope carries.
+        Execution memory settle =
+            Execution(address(module), 0, abi.encodeWithSelector(0x9edb9baf, uint32(0), _packedSession));
+        calls[0] = settle;
+        for (uint256 i; i < inner.length; ++i) {
+            calls[i + 1] = inner[i];
+        }
+        calls[inner.length + 1] = settle;
+        return UserOpLib.executeBatch(calls);
     }
 
     /// @notice The granted session.

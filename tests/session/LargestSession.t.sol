@@ -187,4 +187,44 @@ contract LargestSessionTest is SessionTestBase {
         vm.warp(10);
         submit(ep, op);
     }
+
+    /// @dev The largest session's settled op (rule 16): both settle calls carry the whole packed session again, the
+    ///      most calldata an op of this session can have. Validation must still fit ERC-7562's limits.
+    function test_largest_settledEnableOpFitsLimits() public {
+        Session memory s = _largest();
+        IEntryPoint ep = entryPointV08;
+        address account = address(accountFor(ep));
+        Execution[] memory inner = new Execution[](6);
+        for (uint256 i; i < 5; ++i) {
+            inner[i] = Execution(address(token), 1, abi.encodeCall(token.transfer, (recipient, 1 ether)));
+        }
+        // A granted call to a contract that is not a limited token: the op must be settled.
+        inner[5] = Execution(address(uint160(0x1000)), 0, "");
+        PackedUserOperation memory op = unsignedOp(ep, settledBatch(s, inner), true);
+        signWith(ep, op, s, 0, sessionKey, FLAG_ENABLE, 1, ownerEnableSignature(account, idOf(s), 1));
+        uint256 size = abi.encode(op).length;
+        assertLt(size, 8192, "user operation size");
+        bytes32 opHash = UserOpLib.hash(ep, op);
+        vm.prank(account);
+        uint256 before = gasleft();
+        uint256 data = module.validateUserOp(op, opHash);
+        uint256 used = before - gasleft();
+        assertEq(data & 1, 0, "signature valid");
+        assertLt(used, 500_000, "verification gas");
+    }
+
+    /// @dev `execute` of the default-mode batch `[settle, ...inner, settle]` for session `s` in period 0 (rule 16: a
+    ///      session that limits a token must settle ops calling contracts that may pull it).
+    function settledBatch(Session memory s, Execution[] memory inner) internal view returns (bytes memory) {
+        Execution[] memory calls = new Execution[](inner.length + 2);
+        // settle(uint32,bytes) 0x9edb9baf with the op's period and the packed session its envelope carries.
+        Execution memory settle =
+            Execution(address(module), 0, abi.encodeWithSelector(0x9edb9baf, uint32(0), packOf(s)));
+        calls[0] = settle;
+        for (uint256 i; i < inner.length; ++i) {
+            calls[i + 1] = inner[i];
+        }
+        calls[inner.length + 1] = settle;
+        return UserOpLib.executeBatch(calls);
+    }
 }

@@ -2,7 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {Execution} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {SessionTestBase} from "./SessionTestBase.sol";
+import {UserOpLib} from "../utils/UserOpLib.sol";
 import {Session, PeriodicAllowance, NATIVE_ASSET} from "../../contracts/session/SessionTypes.sol";
 import {
     UsesExhausted,
@@ -36,6 +38,12 @@ contract TimeAndLimitsTest is SessionTestBase {
     {
         op = unsignedOp(ep, callData, true);
         sign(ep, op, s, periodIndex, sessionKey);
+    }
+
+    /// @dev One plain native transfer of `amount` to `recipient`.
+    function _pay(uint256 amount) private view returns (Execution[] memory calls) {
+        calls = new Execution[](1);
+        calls[0] = Execution(recipient, amount, "");
     }
 
     function test_window_enforcedByEntryPoint() public {
@@ -143,8 +151,9 @@ contract TimeAndLimitsTest is SessionTestBase {
         bytes32 id = create(accountFor(ep), s);
         // EntryPoint v0.8 treats validAfter as exclusive: the first second of a period is not usable there.
         vm.warp(START + 1);
-        submit(ep, _op(ep, s, single(recipient, 0.7 ether, ""), 0));
-        PackedUserOperation memory op = _op(ep, s, single(recipient, 0.4 ether, ""), 0);
+        // The session limits a token and `recipient` is no token: native transfers are settled (rule 16).
+        submit(ep, _op(ep, s, settledBatch(s, _pay(0.7 ether)), 0));
+        PackedUserOperation memory op = _op(ep, s, settledBatch(s, _pay(0.4 ether)), 0);
         expectModuleRevert(
             abi.encodeWithSelector(
                 PeriodicAllowanceExceeded.selector, id, NATIVE_ASSET, 0, 0.4 ether, 0.3 ether
@@ -167,5 +176,20 @@ contract TimeAndLimitsTest is SessionTestBase {
         vm.warp(START + 6 * DAY);
         submit(ep, _op(ep, s, tokenTransfer(1), 6));
         assertEq(module.remainingOf(address(accountFor(ep)), s, 6).rateLeft, 1);
+    }
+
+    /// @dev `execute` of the default-mode batch `[settle, ...inner, settle]` for session `s` in period 0 (rule 16: a
+    ///      session that limits a token must settle ops calling contracts that may pull it).
+    function settledBatch(Session memory s, Execution[] memory inner) internal view returns (bytes memory) {
+        Execution[] memory calls = new Execution[](inner.length + 2);
+        // settle(uint32,bytes) 0x9edb9baf with the op's period and the packed session its envelope carries.
+        Execution memory settle =
+            Execution(address(module), 0, abi.encodeWithSelector(0x9edb9baf, uint32(0), packOf(s)));
+        calls[0] = settle;
+        for (uint256 i; i < inner.length; ++i) {
+            calls[i + 1] = inner[i];
+        }
+        calls[inner.length + 1] = settle;
+        return UserOpLib.executeBatch(calls);
     }
 }

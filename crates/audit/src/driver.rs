@@ -3,6 +3,7 @@
 //! invariant on what the chain did.
 
 use crate::{
+    facts::{ChainFacts, Life},
     grammar::{BundleOp, Transition, ENABLE_NONCES},
     observe::{op_events, split_validation_data, CallRecorder, OpEvent},
     reference::{setup_bundle, BundlePlan, Expected, OpPlan, RefState, SessionPlan},
@@ -14,18 +15,21 @@ use alloy::{
     primitives::{aliases::U192, Address, Bytes, B256, U256},
     sol_types::SolCall,
 };
-use leash_contracts::bindings::session::{ISessionKeyValidator, Session as AbiSession};
+use leash_contracts::bindings::{
+    account::IERC7579Account,
+    session::{ISessionKeyValidator, Session as AbiSession},
+};
 use leash_erc7562::Erc7562Inspector;
 use leash_evm::{Chain, DecodedRevert, HandleOpsOutcome};
 use leash_model::{
     decode::{EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP},
     permissions::{ENTRY_POINT_V06, ENTRY_POINT_V07, ENTRY_POINT_V08, ENTRY_POINT_V09},
     remaining,
-    window::{in_window, op_window, period_at},
+    window::{in_window, op_window},
     Remaining, Session, Verdict, NATIVE_ASSET,
 };
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashMap},
     fmt,
     sync::atomic::{AtomicUsize, Ordering},
 };
@@ -75,15 +79,18 @@ struct Case<'a> {
     reference: RefState,
     stats: &'a mut Stats,
     step: usize,
-    outflows: HashMap<(B256, u32), Outflows>,
+    outflows: HashMap<(Address, B256, u32), Outflows>,
     allowances: HashMap<(Address, Address, Address), U256>,
     previous: HashMap<(usize, u32, u32), Remaining>,
     model_checks: bool,
+    facts: ChainFacts,
+    installed_modules: HashMap<(Address, Address, [u8; 4]), bool>,
 }
 
 /// Runs one case: the set-up bundle, then `transitions`. With `model_checks` false only the
-/// invariants measured on the chain run (LEDGER, MONOTONE, CANONICAL, DENY, lifecycle, WINDOW,
-/// 7562): the mutation check uses it to show which of them catch a bug on their own.
+/// invariants measured on the chain run (LEDGER, RATE, MONOTONE, CANONICAL, DENY, lifecycle,
+/// WINDOW, 7562): `AUDIT_MODEL=off` and the mutation check use it to show what they catch on
+/// their own.
 ///
 /// # Errors
 ///
@@ -107,6 +114,8 @@ pub fn run_case(
         allowances: HashMap::new(),
         previous: HashMap::new(),
         model_checks,
+        facts: ChainFacts::default(),
+        installed_modules: HashMap::new(),
     };
     case.stats.cases += 1;
     let setup = setup_bundle(&init.specs);
@@ -168,19 +177,14 @@ impl Case<'_> {
         });
         let layout = self.reference.layout();
         let accounts = vec![layout.account, layout.other_account];
-        let mut statuses = HashMap::new();
-        for p in &plan.plans {
-            if let OpPlan::Session(s) = p {
-                let id = op_session_id(s);
-                let status = self.status(s.sender, id)?;
-                let initialized: bool =
-                    self.view(&ISessionKeyValidator::isInitializedCall { account: s.sender })?;
-                statuses.insert((s.sender, id), (status, initialized));
-            }
-        }
+        self.installed_modules.clear();
         let mut inspector = (
             Erc7562Inspector::new(version.canonical_address()),
-            CallRecorder::new(version.canonical_address(), accounts.clone()),
+            CallRecorder::new(
+                version.canonical_address(),
+                accounts.clone(),
+                layout.tokens.to_vec(),
+            ),
         );
         let outcome = self
             .chain
@@ -205,9 +209,11 @@ impl Case<'_> {
             if !violations.is_empty() {
                 return fail("7562", self.step, format!("{violations:?}"));
             }
-            self.check_lifecycle(&plan, &statuses)?;
+            self.check_lifecycle(&plan)?;
+            self.check_verdict_windows(&plan)?;
             self.check_executions(&plan, &recorder, &events)?;
             self.check_ledger(&plan, &recorder, &events)?;
+            self.record_owner_ops(&plan, &events);
         }
         self.check_windows(&plan, &recorder)?;
         if self.model_checks {
@@ -245,72 +251,110 @@ impl Case<'_> {
         }
     }
 
-    /// REVOKED / PAUSED / UNINSTALLED / EXPIRED: in a bundle that validated, every session op's
-    /// session was active, installed, and the clock inside its window (chain views taken before
-    /// the bundle, the session's own fields).
-    fn check_lifecycle(
-        &mut self,
-        plan: &BundlePlan,
-        statuses: &HashMap<(Address, B256), (u8, bool)>,
-    ) -> Result<(), Failure> {
+    /// REVOKED / PAUSED / UNINSTALLED / EXPIRED / RATE, from chain facts only: in a bundle that
+    /// validated, every session op's session was live as the owner ops the EntryPoint reported
+    /// successful left it (or carried its owner's enable grant), the module was not uninstalled,
+    /// the clock was inside the session's window, and the ops of the session that validated, in
+    /// all and in the period each named, stay within `maxUses` and `rateLimit`.
+    fn check_lifecycle(&mut self, plan: &BundlePlan) -> Result<(), Failure> {
         let now = self.reference.now;
         let rules = self.reference.rules();
-        let mut enabled = HashSet::new();
+        let main = self.reference.layout().account;
         for p in &plan.plans {
             let OpPlan::Session(s) = p else { continue };
-            let key = (s.sender, op_session_id(s));
-            if s.enable.is_some_and(|e| e.owner_signed) {
-                enabled.insert(key);
-            }
-            let (mut status, initialized) = statuses[&key];
-            // A session that did not exist may validate only when this op, or an earlier op
-            // of the bundle, carried its owner's enable grant (rule 13).
-            if status == 0 && enabled.contains(&key) {
-                status = 1;
-            }
-            for invariant in ["UNINSTALLED", "REVOKED", "PAUSED", "EXPIRED"] {
+            let id = op_session_id(s);
+            for invariant in ["UNINSTALLED", "REVOKED", "PAUSED", "EXPIRED", "RATE"] {
                 self.stats.checked(invariant);
             }
-            if !initialized {
+            if s.sender == main && self.facts.uninstalled {
                 return fail(
                     "UNINSTALLED",
                     self.step,
                     format!(
-                        "op of session {} validated on an account without the module",
+                        "op of session {} validated after the module was uninstalled",
                         s.session_index
                     ),
                 );
             }
-            match status {
-                1 => {}
-                2 => {
+            self.stats.checked("SIGNED");
+            if !s.signed_right {
+                return fail(
+                    "SIGNED",
+                    self.step,
+                    format!(
+                        "an op of session {} validated that its key did not sign as sent (signer {:?}, period {})",
+                        s.session_index, s.spec.signer, s.period
+                    ),
+                );
+            }
+            // A session that did not exist may validate only when this op, or an earlier op
+            // of the bundle, carried its owner's enable grant (rule 13); the grant works once
+            // per nonce and creates a session that did not exist.
+            if let Some(enable) = s.enable {
+                self.stats.checked("REPLAY");
+                if !enable.owner_signed {
+                    return fail(
+                        "SIGNED",
+                        self.step,
+                        format!(
+                            "an op of session {} validated with an enable grant its account's owner did not sign for it",
+                            s.session_index
+                        ),
+                    );
+                }
+                if !self.facts.use_nonce(s.sender, enable.nonce) {
+                    return fail(
+                        "REPLAY",
+                        self.step,
+                        format!(
+                            "an enable grant of session {} validated with nonce {} already used",
+                            s.session_index, enable.nonce
+                        ),
+                    );
+                }
+                if self.facts.life(s.sender, id).is_some() {
+                    return fail(
+                        "REPLAY",
+                        self.step,
+                        format!(
+                            "an enable grant of session {} validated although the session was created before",
+                            s.session_index
+                        ),
+                    );
+                }
+                self.facts.enabled(s.sender, id);
+            }
+            match self.facts.life(s.sender, id) {
+                Some(Life::Active) => {}
+                Some(Life::Paused) => {
                     return fail(
                         "PAUSED",
                         self.step,
                         format!("op of paused session {} validated", s.session_index),
                     )
                 }
-                3 => {
+                Some(Life::Revoked) => {
                     return fail(
                         "REVOKED",
                         self.step,
-                        format!("op of revoked session {} validated", s.session_index),
+                        format!(
+                            "op of revoked (or uninstalled) session {} validated",
+                            s.session_index
+                        ),
                     )
                 }
-                _ => {
+                None => {
                     return fail(
                         "UNINSTALLED",
                         self.step,
                         format!(
-                            "op of a session that does not exist ({}) validated",
+                            "op of a session that was never created ({}) validated",
                             s.session_index
                         ),
                     )
                 }
             }
-            let granted = self
-                .granted(op_session_id(s))
-                .unwrap_or_else(|| s.carried.clone());
+            let granted = self.granted(id).unwrap_or_else(|| s.carried.clone());
             if !in_window(rules, granted.valid_after, granted.valid_until, now) {
                 return fail(
                     "EXPIRED",
@@ -318,6 +362,77 @@ impl Case<'_> {
                     format!(
                         "op of session {} validated at {now}, outside its window",
                         s.session_index
+                    ),
+                );
+            }
+            let (all, in_period) = self.facts.count_op(s.sender, id, s.period);
+            if granted.max_uses != 0 && all > u64::from(granted.max_uses) {
+                return fail(
+                    "RATE",
+                    self.step,
+                    format!(
+                        "op {all} of session {} validated, maxUses {}",
+                        s.session_index, granted.max_uses
+                    ),
+                );
+            }
+            if granted.rate_limit != 0 && in_period > u64::from(granted.rate_limit) {
+                return fail(
+                    "RATE",
+                    self.step,
+                    format!(
+                        "op {in_period} of session {} in period {} validated, rateLimit {}",
+                        s.session_index, s.period, granted.rate_limit
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Owner ops the EntryPoint reported successful change the chain facts.
+    fn record_owner_ops(&mut self, plan: &BundlePlan, events: &[OpEvent]) {
+        let account = self.reference.layout().account;
+        let reference = &self.reference;
+        for (p, event) in plan.plans.iter().zip(events) {
+            if let OpPlan::Owner(action, _) = p {
+                if event.success {
+                    self.facts
+                        .owner_executed(account, *action, |i| reference.session_id(i));
+                }
+            }
+        }
+    }
+
+    /// WINDOW (the EntryPoint's verdict): every session op the EntryPoint let execute ran at a
+    /// time inside its session's window and the window of the period its envelope names,
+    /// computed from the grant in exact arithmetic (whatever validation data the module
+    /// returned).
+    fn check_verdict_windows(&mut self, plan: &BundlePlan) -> Result<(), Failure> {
+        let now = u128::from(self.reference.now);
+        for p in &plan.plans {
+            let OpPlan::Session(s) = p else { continue };
+            self.stats.checked("WINDOW");
+            let granted = self
+                .granted(op_session_id(s))
+                .unwrap_or_else(|| s.carried.clone());
+            let Some((lower, upper)) = exact_window(&granted, s.period) else {
+                return fail(
+                    "WINDOW",
+                    self.step,
+                    format!(
+                        "session {} executed under period {} it has no window for",
+                        s.session_index, s.period
+                    ),
+                );
+            };
+            if now < lower || now > upper {
+                return fail(
+                    "WINDOW",
+                    self.step,
+                    format!(
+                        "the EntryPoint executed an op of session {} at {now}, outside [{lower}, {upper}] (period {})",
+                        s.session_index, s.period
                     ),
                 );
             }
@@ -330,6 +445,48 @@ impl Case<'_> {
         (0..self.reference.specs.len())
             .find(|i| self.reference.session_id(*i) == id)
             .map(|i| self.reference.session(i))
+    }
+
+    /// Whether `account` reports `target` installed as a module of any type (1, 2, 4 and 5-7
+    /// with no context; 3 as the fallback handler of `selector`): the account's own
+    /// `isModuleInstalled`, never the module's view.
+    fn installed_module(
+        &mut self,
+        account: Address,
+        target: Address,
+        selector: [u8; 4],
+    ) -> Result<bool, Failure> {
+        if let Some(known) = self.installed_modules.get(&(account, target, selector)) {
+            return Ok(*known);
+        }
+        let mut installed = false;
+        for module_type in 1u64..=7 {
+            let context = if module_type == 3 {
+                Bytes::copy_from_slice(&selector)
+            } else {
+                Bytes::new()
+            };
+            let call = IERC7579Account::isModuleInstalledCall {
+                moduleTypeId: U256::from(module_type),
+                module: target,
+                additionalContext: context,
+            };
+            let answer = self
+                .chain
+                .view(account, call.abi_encode().into())
+                .ok()
+                .and_then(|out| {
+                    IERC7579Account::isModuleInstalledCall::abi_decode_returns(&out).ok()
+                })
+                .unwrap_or(false);
+            if answer {
+                installed = true;
+                break;
+            }
+        }
+        self.installed_modules
+            .insert((account, target, selector), installed);
+        Ok(installed)
     }
 
     /// WINDOW: the validation data each session op returned lies inside its session's window
@@ -415,7 +572,19 @@ impl Case<'_> {
                     step: self.step,
                     detail,
                 })?;
-                for call in &execution.calls {
+                // The calls an `execute` asked for (a direct account function's own calls, e.g.
+                // the account's fallback forwarding to its handler, are the account's doing).
+                let calls: &[_] = if call_data.get(..4) == Some(&EXECUTE[..]) {
+                    &execution.calls
+                } else {
+                    &[]
+                };
+                for call in calls {
+                    let selector: [u8; 4] = call
+                        .data
+                        .get(..4)
+                        .and_then(|b| b.try_into().ok())
+                        .unwrap_or_default();
                     let denied_target = [
                         layout.module,
                         ENTRY_POINT_V06,
@@ -425,7 +594,8 @@ impl Case<'_> {
                         layout.owner_validator,
                         layout.extra_module,
                     ]
-                    .contains(&call.target);
+                    .contains(&call.target)
+                        || self.installed_module(s.sender, call.target, selector)?;
                     let wrapper = call.target == s.sender
                         && call.data.len() >= 4
                         && [EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP]
@@ -442,6 +612,19 @@ impl Case<'_> {
                         );
                     }
                 }
+            }
+            self.stats.checked("CAP");
+            if execution.calls.len() > crate::grammar::MAX_BATCH_CALLS {
+                return fail(
+                    "CAP",
+                    self.step,
+                    format!(
+                        "an op of session {} executed {} calls (cap {})",
+                        s.session_index,
+                        execution.calls.len(),
+                        crate::grammar::MAX_BATCH_CALLS
+                    ),
+                );
             }
             if call_data.get(..4) != Some(&EXECUTE[..]) {
                 continue;
@@ -493,38 +676,34 @@ impl Case<'_> {
         Ok(())
     }
 
-    /// LEDGER: observed outflows per session, generation and asset never exceed the grant.
+    /// LEDGER, measured on the chain: per session, install generation (chain facts) and asset,
+    /// what left the account never exceeds the grant. What left is the account's real ETH and
+    /// token balances before and after each op's execution (net decrease, whatever path the
+    /// tokens took: a transfer, a router pulling through an earlier allowance, Permit2), plus
+    /// every allowance the op granted (ERC-20 allowance increases against the allowance read on
+    /// the chain, Permit2 `Approval` amounts gross), plus the fee the EntryPoint charged an
+    /// unsponsored op; periodic allowances per period the op named. A sponsored op used a
+    /// listed paymaster.
     fn check_ledger(
         &mut self,
         plan: &BundlePlan,
         recorder: &CallRecorder,
         events: &[OpEvent],
     ) -> Result<(), Failure> {
-        let epoch = plan.after.main.epoch;
-        let now = self.reference.now;
+        let layout = self.reference.layout();
         for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
             let OpPlan::Session(s) = p else { continue };
             let id = op_session_id(s);
-            let Some(granted) = self.granted(id) else {
-                continue;
-            };
-            let key_epoch = if s.sender == self.reference.layout().account {
-                epoch
+            let granted = self.granted(id).unwrap_or_else(|| s.carried.clone());
+            let generation = if s.sender == layout.account {
+                self.facts.generation
             } else {
                 u32::MAX
             };
-            let period = period_at(&granted, now).unwrap_or(0);
-            let mut native = U256::ZERO;
-            if event.success {
-                for call in execution
-                    .calls
-                    .iter()
-                    .filter(|c| c.success && c.target != s.sender)
-                {
-                    native = native.saturating_add(call.value);
-                }
-            }
-            let mut token_moves: Vec<(Address, U256)> = event.flows.transfers.clone();
+            let period = s.period;
+            let (native, tokens_out) = execution.before.decrease_to(&execution.after);
+            let mut token_moves: Vec<(Address, U256)> =
+                layout.tokens.iter().copied().zip(tokens_out).collect();
             for (owner, token, spender, value) in &event.flows.approvals {
                 let old = self
                     .allowances
@@ -548,7 +727,7 @@ impl Case<'_> {
                     ),
                 );
             }
-            let out = self.outflows.entry((id, key_epoch)).or_default();
+            let out = self.outflows.entry((s.sender, id, generation)).or_default();
             out.native = out.native.saturating_add(native);
             out.fees = out.fees.saturating_add(fee);
             for (token, amount) in &token_moves {
@@ -578,7 +757,7 @@ impl Case<'_> {
             over("fee", out.fees, granted.fee_budget)?;
             for allowance in &granted.tokens {
                 over(
-                    "token",
+                    &format!("token {}", allowance.token),
                     out.tokens
                         .get(&allowance.token)
                         .copied()
@@ -592,7 +771,11 @@ impl Case<'_> {
                     .get(&(allowance.asset, period))
                     .copied()
                     .unwrap_or_default();
-                over("periodic", seen, allowance.amount)?;
+                over(
+                    &format!("periodic {} (period {period})", allowance.asset),
+                    seen,
+                    allowance.amount,
+                )?;
             }
         }
         Ok(())
@@ -672,7 +855,7 @@ impl Case<'_> {
     fn check_counters(&mut self) -> Result<(), Failure> {
         self.check_nonces()?;
         let account = self.reference.layout().account;
-        let epoch = self.reference.main.epoch;
+        let epoch = self.facts.generation;
         let initialized: bool = self.view(&ISessionKeyValidator::isInitializedCall { account })?;
         self.stats.checked("MODEL");
         if self.model_checks && initialized != self.reference.main.installed {
@@ -755,7 +938,7 @@ impl Case<'_> {
         let layout = self.reference.layout();
         for owner in [layout.account, layout.other_account] {
             for token in layout.tokens {
-                for spender in layout.recorders {
+                for spender in [layout.recorders[0], layout.recorders[1], layout.router] {
                     let value = self
                         .chain
                         .erc20_allowance(token, owner, spender)
@@ -779,7 +962,7 @@ impl Case<'_> {
             (layout.other_account, &self.reference.other),
         ] {
             for n in 0..ENABLE_NONCES {
-                let nonce = U256::from(n);
+                let nonce = crate::grammar::enable_nonce(n);
                 let used: bool =
                     self.view(&ISessionKeyValidator::enableNonceUsedCall { account, nonce })?;
                 let expected = state.used_nonces.contains(&nonce);
@@ -797,6 +980,25 @@ impl Case<'_> {
         }
         Ok(())
     }
+}
+
+/// The window `[lower, upper]` (inclusive, seconds) in which an op of `session` naming
+/// `period` may execute: the session's window ∩ that period's, in exact arithmetic (no 48-bit
+/// clamp); `None` when a session without periods names a period other than 0.
+pub fn exact_window(session: &Session, period: u32) -> Option<(u128, u128)> {
+    let mut lower = u128::from(session.valid_after);
+    let mut upper = if session.valid_until == 0 {
+        u128::MAX
+    } else {
+        u128::from(session.valid_until)
+    };
+    if session.period == 0 {
+        return (period == 0).then_some((lower, upper));
+    }
+    let start = u128::from(session.period_start) + u128::from(period) * u128::from(session.period);
+    lower = lower.max(start);
+    upper = upper.min(start + u128::from(session.period) - 1);
+    Some((lower, upper))
 }
 
 /// The session id of a planned session op: the hash of the packed bytes its envelope carries.

@@ -2,6 +2,7 @@
 //! here is symbolic (targets by role, amounts relative to what is left); [`crate::reference`]
 //! resolves it against the model's state, so shrinking keeps the intent of each step.
 
+use alloy::primitives::U256;
 use proptest::prelude::*;
 
 /// Number of session templates per case (granted to the main account).
@@ -22,6 +23,9 @@ pub struct SessionSpec {
     pub root: bool,
     /// Hourly periods (with `rate_limit` and `periodic`), or none.
     pub periodic: bool,
+    /// Periods of [`LONG_PERIOD`] seconds instead of an hour (only with `periodic`): period
+    /// indices near the 2^47 window cap fit in 32 bits.
+    pub long_period: bool,
     /// `rateLimit` per period (only with `periodic`).
     pub rate_limit: u32,
     /// A native lifetime allowance.
@@ -36,6 +40,11 @@ pub struct SessionSpec {
     pub account_selectors: Vec<SelectorSpec>,
     /// A lifetime allowance on token 0.
     pub token0_allowance: bool,
+    /// A lifetime allowance on token 1 too (a token list with several entries).
+    pub token1_allowance: bool,
+    /// A periodic allowance on token 0 (only with `periodic`; after the native and token 1
+    /// entries, so the periodic list can have three entries).
+    pub periodic_token0: bool,
     /// Periodic allowances (only with `periodic`).
     pub periodic_native: bool,
     /// A periodic allowance on token 1 (only with `periodic`).
@@ -77,6 +86,8 @@ pub enum GrantSpec {
     AnyRecord,
     /// Permit2, any selector.
     Permit2Any,
+    /// The pulling router, any selector (an exact grant: the router is no module).
+    RouterAny,
 }
 
 /// A selector by role.
@@ -109,6 +120,15 @@ pub enum SelectorSpec {
     Permit2Approve(u8, bool),
     /// Permit2 `transferFrom(account, recorder 0, amount, token t)`.
     Permit2TransferFrom(u8),
+    /// `approve(router, amount)` (an allowance the router can pull through later).
+    ApproveRouter,
+    /// Permit2 `approve(token t, router, amount, far expiration)`.
+    Permit2ApproveRouter(u8),
+    /// Router `swap(token t, amount)`: the router pulls the account's tokens through its ERC-20
+    /// allowance (call data a module cannot price).
+    RouterSwap(u8),
+    /// Router `swapPermit2(token t, amount)`: the router pulls through its Permit2 allowance.
+    RouterSwapPermit2(u8),
 }
 
 /// A call target by role.
@@ -138,6 +158,17 @@ pub enum TargetSpec {
     OwnerValidator,
     /// The canonical Permit2 address (a mock with real allowance bookkeeping).
     Permit2,
+    /// The canonical EntryPoint v0.6 (no code in the harness; a session must not reach it).
+    EntryPointV06,
+    /// The canonical EntryPoint v0.9 (no code in the harness; a session must not reach it).
+    EntryPointV09,
+    /// The executor module (type 2) installed on the main account.
+    Executor,
+    /// The fallback handler (type 3) the main account routes one selector to
+    /// ([`crate::world::HANDLED_SELECTOR`], the unknown selector).
+    Handler,
+    /// The pulling router (the owner gave it allowances at set-up).
+    Router,
 }
 
 /// An amount relative to what the session has left of the relevant allowance.
@@ -262,6 +293,13 @@ pub enum PeriodSpec {
     Previous,
     /// `u32::MAX`.
     Max,
+    /// The current period + 2^16 (beyond 16 bits).
+    Plus2To16,
+    /// 2^31.
+    Far31,
+    /// The period whose start is the last before 2^47 (for [`LONG_PERIOD`] sessions; beyond
+    /// `u32` for hourly ones, then `u32::MAX`), plus `0..=2`.
+    NearCap(u8),
 }
 
 /// How the op is signed and which packed session the envelope carries (the envelope names no
@@ -279,6 +317,9 @@ pub enum SignerSpec {
     /// The session's key, but signed for period 0 (period 1 when the envelope names 0): an op
     /// a bundler moved to another period.
     MovedPeriod,
+    /// The session's key, signed for the named period with bit 16 flipped: a move only a
+    /// digest that keeps 32 bits of the period index sees.
+    MovedPeriodFar,
     /// The envelope carries session `j`'s packed bytes, signed by this session's key for `j`'s
     /// id: the op validates as session `j`, whose signer must be this key (an enable grant, if
     /// any, is the owner's grant of this session, not of `j`).
@@ -343,8 +384,27 @@ pub enum EnableSpec {
     },
 }
 
-/// Enable nonces the grammar uses.
-pub const ENABLE_NONCES: u8 = 4;
+/// Enable nonces the grammar uses (indices into [`enable_nonce`]).
+pub const ENABLE_NONCES: u8 = 7;
+
+/// Seconds per period of a [`SessionSpec::long_period`] session (2^16: index 2^31 starts
+/// near 2^47).
+pub const LONG_PERIOD: u64 = 1 << 16;
+
+/// The enable nonce of grammar index `n`: 0-3, then the last bit of the first bitmap word
+/// (255), the first of the second (256) and one far in the top word (2^255 + 3).
+pub fn enable_nonce(n: u8) -> U256 {
+    match n {
+        4 => U256::from(255),
+        5 => U256::from(256),
+        6 => (U256::from(1) << 255) + U256::from(3),
+        n => U256::from(n),
+    }
+}
+
+/// Most calls of a batch the module accepts (`CallDecoder.MAX_BATCH_CALLS`); the grammar also
+/// sends one more.
+pub const MAX_BATCH_CALLS: usize = 8;
 
 /// A session op.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,7 +419,7 @@ pub struct OpSpec {
     pub mode: ModeSpec,
     /// Encoding.
     pub encoding: EncodingSpec,
-    /// Calls (1..=3).
+    /// Calls (1..=9: mostly up to 3, and batches at and just past the cap of 8).
     pub calls: Vec<CallSpec>,
     /// Fee.
     pub fee: FeeSpec,
@@ -437,6 +497,10 @@ fn selector() -> impl Strategy<Value = SelectorSpec> {
         1 => Just(SelectorSpec::Short),
         1 => (0u8..2, any::<bool>()).prop_map(|(t, own)| SelectorSpec::Permit2Approve(t, own)),
         1 => (0u8..2).prop_map(SelectorSpec::Permit2TransferFrom),
+        1 => Just(SelectorSpec::ApproveRouter),
+        1 => (0u8..2).prop_map(SelectorSpec::Permit2ApproveRouter),
+        1 => (0u8..2).prop_map(SelectorSpec::RouterSwap),
+        1 => (0u8..2).prop_map(SelectorSpec::RouterSwapPermit2),
     ]
 }
 
@@ -454,6 +518,50 @@ fn target() -> impl Strategy<Value = TargetSpec> {
         1 => Just(TargetSpec::OtherModule),
         1 => Just(TargetSpec::OwnerValidator),
         2 => Just(TargetSpec::Permit2),
+        1 => Just(TargetSpec::EntryPointV06),
+        1 => Just(TargetSpec::EntryPointV09),
+        1 => Just(TargetSpec::Executor),
+        2 => Just(TargetSpec::Handler),
+        2 => Just(TargetSpec::Router),
+    ]
+}
+
+/// Every address a non-root session must never reach (the module, every EntryPoint, every
+/// installed module, the account itself with a wrapper), for the "denied call late in a
+/// batch" twist.
+fn denied_call() -> impl Strategy<Value = CallSpec> {
+    (
+        prop_oneof![
+            Just((TargetSpec::Module, SelectorSpec::Record)),
+            Just((TargetSpec::EntryPoint, SelectorSpec::Unknown)),
+            Just((TargetSpec::OtherEntryPoint, SelectorSpec::Empty)),
+            Just((TargetSpec::EntryPointV06, SelectorSpec::Record)),
+            Just((TargetSpec::EntryPointV09, SelectorSpec::Empty)),
+            Just((TargetSpec::OwnerValidator, SelectorSpec::Record)),
+            Just((TargetSpec::OtherModule, SelectorSpec::Unknown)),
+            Just((TargetSpec::Executor, SelectorSpec::Record)),
+            Just((TargetSpec::Handler, SelectorSpec::Unknown)),
+            Just((TargetSpec::Account, SelectorSpec::Execute)),
+            Just((TargetSpec::Zero, SelectorSpec::Execute)),
+        ],
+        prop_oneof![3 => Just(AmountSpec::Zero), 1 => Just(AmountSpec::Small(1))],
+    )
+        .prop_map(|((target, selector), value)| CallSpec {
+            target,
+            selector,
+            value,
+            amount: AmountSpec::Small(1),
+        })
+}
+
+/// How many calls an op carries: mostly 1-3, sometimes 4-7, and batches of exactly the cap
+/// (8) and one past it (9).
+fn call_count() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        12 => 1usize..=3,
+        2 => 4usize..=7,
+        1 => Just(MAX_BATCH_CALLS),
+        1 => Just(MAX_BATCH_CALLS + 1),
     ]
 }
 
@@ -514,6 +622,7 @@ fn signer() -> impl Strategy<Value = SignerSpec> {
         1 => Just(SignerSpec::OtherChain),
         1 => Just(SignerSpec::OtherEntryPoint),
         1 => Just(SignerSpec::MovedPeriod),
+        1 => Just(SignerSpec::MovedPeriodFar),
         1 => (0..SESSIONS).prop_map(SignerSpec::CarryOther),
         2 => Just(SignerSpec::Escalate),
         1 => Just(SignerSpec::NonCanonicalSession),
@@ -563,11 +672,11 @@ fn enable() -> impl Strategy<Value = EnableSpec> {
 pub fn op_spec() -> impl Strategy<Value = OpSpec> {
     (
         (0..SESSIONS, prop::bool::weighted(0.05), shape(), mode(), encoding()),
-        prop::collection::vec(call(), 1..=3),
+        call_count().prop_flat_map(|n| prop::collection::vec(call(), n)),
         (
             prop_oneof![2 => Just(FeeSpec::Free), 4 => Just(FeeSpec::OneGwei), 2 => Just(FeeSpec::AtBudget), 2 => Just(FeeSpec::OverBudget)],
             prop_oneof![5 => Just(SponsorSpec::None), 3 => Just(SponsorSpec::Listed), 1 => Just(SponsorSpec::Unlisted)],
-            prop_oneof![12 => Just(PeriodSpec::Current), 1 => Just(PeriodSpec::Next), 1 => Just(PeriodSpec::Previous), 1 => Just(PeriodSpec::Max)],
+            prop_oneof![12 => Just(PeriodSpec::Current), 1 => Just(PeriodSpec::Next), 1 => Just(PeriodSpec::Previous), 1 => Just(PeriodSpec::Max), 1 => far_period()],
             signer(),
         ),
         enable(),
@@ -585,6 +694,15 @@ pub fn op_spec() -> impl Strategy<Value = OpSpec> {
             signer,
             enable,
         })
+}
+
+/// Period indices far beyond 16 bits and near the 2^47 window cap.
+fn far_period() -> impl Strategy<Value = PeriodSpec> {
+    prop_oneof![
+        Just(PeriodSpec::Plus2To16),
+        Just(PeriodSpec::Far31),
+        (0u8..=2).prop_map(PeriodSpec::NearCap),
+    ]
 }
 
 fn owner_action() -> impl Strategy<Value = OwnerAction> {
@@ -609,6 +727,7 @@ fn grant() -> impl Strategy<Value = GrantSpec> {
         Just(GrantSpec::AnyAny),
         Just(GrantSpec::AnyRecord),
         Just(GrantSpec::Permit2Any),
+        Just(GrantSpec::RouterAny),
     ]
 }
 
@@ -628,6 +747,7 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
         prop::collection::vec(prop_oneof![Just(SelectorSpec::Unknown), Just(SelectorSpec::Execute), Just(SelectorSpec::Record)], 0..=2),
         (prop::bool::weighted(0.6), prop::bool::weighted(0.5), prop::bool::weighted(0.5), prop::bool::weighted(0.5)),
         prop::bool::weighted(0.3),
+        (prop::bool::weighted(0.25), prop::bool::weighted(0.3), prop::bool::weighted(0.3)),
     )
         .prop_map(
             |(
@@ -637,12 +757,14 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
                 account_selectors,
                 (token0_allowance, periodic_native, periodic_token1, paymaster),
                 by_enable,
+                (long_period, token1_allowance, periodic_token0),
             )| SessionSpec {
                 key,
                 window,
                 max_uses,
                 root,
                 periodic,
+                long_period: periodic && long_period,
                 rate_limit: if periodic { rate_limit } else { 0 },
                 native,
                 fee_budget,
@@ -650,6 +772,8 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
                 grants,
                 account_selectors,
                 token0_allowance,
+                token1_allowance,
+                periodic_token0: periodic && periodic_token0,
                 periodic_native: periodic && periodic_native,
                 periodic_token1: periodic && periodic_token1,
                 paymaster,
@@ -674,8 +798,10 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
         2 => Just(AmountSpec::LeftPlusOne),
     ];
     let selectors = spec.account_selectors.clone();
-    (0..grants.len() + selectors.len(), 0usize..4, value, amount)
-        .prop_map(move |(g, pick, value, amount)| {
+    (0..grants.len() + selectors.len(), 0usize..8, value, amount)
+        .prop_map(move |(g, pick8, value, amount)| {
+            // Most grants offer four calls; Permit2's offers eight.
+            let pick = pick8 % 4;
             if g >= grants.len() {
                 let target = if pick % 2 == 0 {
                     TargetSpec::Account
@@ -705,7 +831,7 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
                     [
                         SelectorSpec::Transfer,
                         SelectorSpec::Approve,
-                        SelectorSpec::IncreaseAllowance,
+                        SelectorSpec::ApproveRouter,
                         SelectorSpec::TransferFromAccount,
                     ][pick],
                 ),
@@ -726,8 +852,22 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
                     ][pick],
                 ),
                 GrantSpec::AnyRecord => (
-                    [TargetSpec::Recorder0, TargetSpec::Recorder1][pick % 2],
+                    [
+                        TargetSpec::Recorder0,
+                        TargetSpec::Recorder1,
+                        TargetSpec::Handler,
+                        TargetSpec::Recorder0,
+                    ][pick],
                     SelectorSpec::Record,
+                ),
+                GrantSpec::RouterAny => (
+                    TargetSpec::Router,
+                    [
+                        SelectorSpec::RouterSwap(0),
+                        SelectorSpec::RouterSwapPermit2(1),
+                        SelectorSpec::RouterSwap(1),
+                        SelectorSpec::RouterSwapPermit2(0),
+                    ][pick],
                 ),
                 GrantSpec::Permit2Any => (
                     TargetSpec::Permit2,
@@ -736,7 +876,11 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
                         SelectorSpec::Permit2Approve(1, false),
                         SelectorSpec::Permit2TransferFrom(0),
                         SelectorSpec::Permit2TransferFrom(1),
-                    ][pick],
+                        SelectorSpec::Permit2ApproveRouter(0),
+                        SelectorSpec::Permit2ApproveRouter(1),
+                        SelectorSpec::Permit2Approve(1, true),
+                        SelectorSpec::Permit2Approve(0, false),
+                    ][pick8],
                 ),
             };
             CallSpec {
@@ -752,6 +896,7 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
 /// A well-formed op of session `index` that its grants allow, signed right, in the current
 /// period, paid the way the session permits; its amounts probe the caps.
 fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
+    let spec_for_calls = spec.clone();
     let sponsor = if spec.paymaster && spec.fee_budget {
         prop_oneof![Just(SponsorSpec::Listed), Just(SponsorSpec::None)].boxed()
     } else if spec.paymaster {
@@ -767,7 +912,7 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
             .boxed()
     };
     (
-        prop::collection::vec(granted_call(spec), 1..=3),
+        call_count().prop_flat_map(move |n| prop::collection::vec(granted_call(&spec_for_calls), n)),
         prop_oneof![Just(ShapeSpec::Single), Just(ShapeSpec::Batch)],
         prop_oneof![3 => Just(ModeSpec::Default), 1 => Just(ModeSpec::Try)],
         prop_oneof![2 => Just(FeeSpec::OneGwei), 1 => Just(FeeSpec::AtBudget), 1 => Just(FeeSpec::OverBudget), 1 => Just(FeeSpec::Free)],
@@ -801,24 +946,53 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
         prop_oneof![
             Just(PeriodSpec::Next),
             Just(PeriodSpec::Previous),
-            Just(PeriodSpec::Max)
+            Just(PeriodSpec::Max),
+            far_period(),
         ],
         enable_grant(adversarial_grant_signer()),
-        0usize..5,
+        (0usize..8, denied_call(), 0usize..=MAX_BATCH_CALLS),
     )
-        .prop_map(|(mut op, encoding, signer, mode, period, grant, which)| {
-            match which {
-                0 => {
-                    op.encoding = encoding;
-                    op.shape = ShapeSpec::Batch;
+        .prop_map(
+            |(mut op, encoding, signer, mode, period, grant, (which, denied, at))| {
+                match which {
+                    0 => {
+                        op.encoding = encoding;
+                        op.shape = ShapeSpec::Batch;
+                    }
+                    1 => op.signer = signer,
+                    2 => op.mode = mode,
+                    3 => op.period = period,
+                    4 => op.enable = grant,
+                    5 | 6 => {
+                        // A denied call late in a batch: after up to 8 granted calls.
+                        op.shape = ShapeSpec::Batch;
+                        let keep = at.min(op.calls.len());
+                        op.calls.truncate(keep.max(1));
+                        op.calls.push(denied);
+                    }
+                    _ => {
+                        // One target, several selectors: the fallback handler with a selector it
+                        // does not handle, then with the one it does (item 1).
+                        op.shape = ShapeSpec::Batch;
+                        op.calls = vec![
+                            CallSpec {
+                                target: TargetSpec::Handler,
+                                selector: SelectorSpec::Record,
+                                value: AmountSpec::Zero,
+                                amount: AmountSpec::Small(1),
+                            },
+                            CallSpec {
+                                target: TargetSpec::Handler,
+                                selector: SelectorSpec::Unknown,
+                                value: AmountSpec::Zero,
+                                amount: AmountSpec::Small(1),
+                            },
+                        ];
+                    }
                 }
-                1 => op.signer = signer,
-                2 => op.mode = mode,
-                3 => op.period = period,
-                _ => op.enable = grant,
-            }
-            op
-        })
+                op
+            },
+        )
         .boxed()
 }
 

@@ -2,6 +2,7 @@
 
 pub mod driver;
 pub mod encode;
+pub mod facts;
 pub mod grammar;
 pub mod mutants;
 pub mod observe;

@@ -2,9 +2,12 @@
 //!
 //! - `leash-audit` runs `AUDIT_CASES` sequences (default 256) of up to `AUDIT_STEPS` steps
 //!   (default 16) with seed `AUDIT_SEED` (default: from the clock) and prints a summary table.
-//! - `leash-audit mutants` builds every planted bug and checks that the suite catches each one
-//!   within `AUDIT_MUTANT_CASES` sequences (default 256), printing mutant → invariant → shrunk
-//!   length.
+//!   `AUDIT_MODEL=off` (or `--no-model`) switches the comparison with the reference model off:
+//!   only the invariants computed from chain facts run.
+//! - `leash-audit mutants` builds every planted bug (or those named in `AUDIT_MUTANTS`,
+//!   comma-separated) and runs the suite on each within `AUDIT_MUTANT_CASES` sequences (default
+//!   256), with and without the model, printing mutant → invariant → shrunk length and the kill
+//!   rate of both.
 
 use anyhow::{bail, Context as _};
 use leash_audit::{mutants, run, world, RunConfig};
@@ -32,13 +35,36 @@ fn seed() -> anyhow::Result<[u8; 32]> {
     Ok(seed)
 }
 
+/// False when `AUDIT_MODEL=off` (or `0`, `false`) or `--no-model` is given.
+fn model_checks() -> anyhow::Result<bool> {
+    let flag = std::env::args().any(|a| a == "--no-model");
+    let env = match std::env::var("AUDIT_MODEL") {
+        Ok(text) => match text.as_str() {
+            "on" | "1" | "true" => true,
+            "off" | "0" | "false" => false,
+            other => bail!("AUDIT_MODEL must be on or off, got {other:?}"),
+        },
+        Err(_) => true,
+    };
+    let on = env && !flag;
+    println!(
+        "model comparison: {}",
+        if on {
+            "on"
+        } else {
+            "off (chain-fact invariants only)"
+        }
+    );
+    Ok(on)
+}
+
 fn suite() -> anyhow::Result<()> {
     let config = RunConfig {
         cases: u32::try_from(env_number("AUDIT_CASES", 256)?)?,
         max_steps: usize::try_from(env_number("AUDIT_STEPS", 16)?)?,
         module_code: world::module_code()?,
         seed: seed()?,
-        model_checks: true,
+        model_checks: model_checks()?,
     };
     let start = Instant::now();
     let (stats, result) = run(&config);
@@ -65,10 +91,27 @@ fn mutation_check() -> anyhow::Result<()> {
     let cases = u32::try_from(env_number("AUDIT_MUTANT_CASES", 256)?)?;
     let max_steps = usize::try_from(env_number("AUDIT_STEPS", 16)?)?;
     let seed = seed()?;
+    let only: Option<Vec<String>> = std::env::var("AUDIT_MUTANTS")
+        .ok()
+        .map(|names| names.split(',').map(|n| n.trim().to_owned()).collect());
+    if let Some(names) = &only {
+        for name in names {
+            if !mutants::MUTANTS.iter().any(|m| m.name == name) {
+                bail!("AUDIT_MUTANTS names {name:?}, which is no mutant of mutants::MUTANTS");
+            }
+        }
+    }
     let mut survivors = Vec::new();
+    let (mut run_count, mut killed_with, mut killed_without) = (0u32, 0u32, 0u32);
     println!("| mutant | caught by (all invariants) | shrunk steps | caught by (chain-measured only) | shrunk steps | time (s) |");
     println!("|---|---|---:|---|---:|---:|");
     for mutant in mutants::MUTANTS {
+        if only
+            .as_ref()
+            .is_some_and(|names| !names.iter().any(|n| n == mutant.name))
+        {
+            continue;
+        }
         let start = Instant::now();
         let module_code = mutants::build(mutant)?;
         let mut cells = Vec::new();
@@ -94,6 +137,9 @@ fn mutation_check() -> anyhow::Result<()> {
                 Ok(()) => cells.push(("SURVIVED".to_owned(), "-".to_owned())),
             }
         }
+        run_count += 1;
+        killed_with += u32::from(cells[0].0 != "SURVIVED");
+        killed_without += u32::from(cells[1].0 != "SURVIVED");
         if cells[0].0 == "SURVIVED" {
             survivors.push(mutant.name);
         }
@@ -107,6 +153,9 @@ fn mutation_check() -> anyhow::Result<()> {
             start.elapsed().as_secs_f64()
         );
     }
+    println!(
+        "killed: {killed_with} of {run_count} with the model, {killed_without} of {run_count} without"
+    );
     if !survivors.is_empty() {
         bail!("mutants survived: {survivors:?}");
     }
@@ -115,7 +164,7 @@ fn mutation_check() -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
-        None => suite(),
+        None | Some("--no-model") => suite(),
         Some("mutants") => mutation_check(),
         Some(other) => bail!("unknown command {other:?}: run without arguments, or `mutants`"),
     }

@@ -150,6 +150,103 @@ pub const MUTANTS: &[Mutant] = &[
             },
         ],
     },
+    // Realistic one-line slips of the kinds issue 11 lists (off-by-one, wrong operand, a loop
+    // from 1, a bitmap overwritten, a digest field masked too narrow, a constant typo).
+    Mutant {
+        name: "rate-limit-off-by-one",
+        description: "the rate limit lets one op more per period through (`>` for `>=`)",
+        patches: &[Patch {
+            file: "SessionCharging.sol",
+            original: "if (count >= rateLimit) revert",
+            replacement: "if (count > rateLimit) revert",
+        }],
+    },
+    Mutant {
+        name: "max-uses-off-by-one",
+        description: "maxUses lets one op more through (`used > maxUses` for `used >= maxUses`)",
+        patches: &[Patch {
+            file: "SessionCharging.sol",
+            original: "iszero(lt(used, maxUses))",
+            replacement: "gt(used, maxUses)",
+        }],
+    },
+    Mutant {
+        name: "token-entry-wrong-operand",
+        description:
+            "tokens[i] (i >= 1) is charged against entry i-1 (its allowance and counter key)",
+        patches: &[Patch {
+            file: "SessionCharging.sol",
+            original: "uint256 entry = tokens + SessionPacking.ASSET_SIZE * i;",
+            replacement: "uint256 entry = tokens + SessionPacking.ASSET_SIZE * (i - 1);",
+        }],
+    },
+    Mutant {
+        name: "batch-check-from-1",
+        description:
+            "the loop over a batch's calls starts at 1: the first call is never checked or charged",
+        patches: &[Patch {
+            file: "PermissionChecks.sol",
+            original: "for (; i < end;) {",
+            replacement: "for (i = i + 1; i < end;) {",
+        }],
+    },
+    Mutant {
+        name: "token-lookup-from-1",
+        description:
+            "the lookup of a call's target in the token list starts at 1: tokens[0] is not limited",
+        patches: &[Patch {
+            file: "PermissionChecks.sol",
+            original: "for { let i := 0 } lt(i, tokenCount) { i := add(i, 1) } {",
+            replacement: "for { let i := 1 } lt(i, tokenCount) { i := add(i, 1) } {",
+        }],
+    },
+    Mutant {
+        name: "nonce-bitmap-overwritten",
+        description:
+            "consuming an enable nonce overwrites its bitmap word instead of OR-ing the bit in",
+        patches: &[Patch {
+            file: "SessionAdmin.sol",
+            original: "word[account] = bits | bit;",
+            replacement: "word[account] = bit;",
+        }],
+    },
+    Mutant {
+        name: "period-digest-16-bits",
+        description: "the op digest keeps only 16 bits of the period index",
+        patches: &[Patch {
+            file: "SessionKeyValidator.sol",
+            original: "mstore(add(m, 0x60), and(periodIndex, 0xffffffff))",
+            replacement: "mstore(add(m, 0x60), and(periodIndex, 0xffff))",
+        }],
+    },
+    Mutant {
+        name: "entrypoint-v07-typo",
+        description: "the hard denial's EntryPoint v0.7 address has two digits swapped",
+        patches: &[Patch {
+            file: "PermissionChecks.sol",
+            original: "eq(target, 0x0000000071727De22E5E9d8BAf0edAc6f37da032)",
+            replacement: "eq(target, 0x0000000071727De22E5E9d8BAf0edAc6f37da023)",
+        }],
+    },
+    Mutant {
+        name: "batch-cap-typo",
+        description: "the batch cap constant is 9 instead of 8",
+        patches: &[Patch {
+            file: "CallDecoder.sol",
+            original: "uint256 internal constant MAX_BATCH_CALLS = 8;",
+            replacement: "uint256 internal constant MAX_BATCH_CALLS = 9;",
+        }],
+    },
+    Mutant {
+        name: "period-end-off-by-one",
+        description:
+            "a period's window ends one second late (`start + period` for `start + period - 1`)",
+        patches: &[Patch {
+            file: "SessionWindow.sol",
+            original: "uint256 end = start + period - 1;",
+            replacement: "uint256 end = start + period;",
+        }],
+    },
 ];
 
 /// Applies `patches` to `files` (file name → source text) in order.

@@ -12,13 +12,18 @@ use leash_evm::{
     inspect::{ChainContext, Inspector},
     DecodedEvent,
 };
-use revm::interpreter::{CallInputs, CallOutcome, CallValue};
+use revm::{
+    database::DatabaseRef,
+    interpreter::{CallInputs, CallOutcome, CallValue},
+};
 
 sol! {
     /// The Permit2 surface the suite reads (`tests/fixtures/MockPermit2.sol`, same as Uniswap's).
     interface IPermit2 {
         /// An allowance was set.
         event Approval(address indexed owner, address indexed token, address indexed spender, uint160 amount, uint48 expiration);
+        /// Sets `spender`'s allowance over the caller's `token`.
+        function approve(address token, address spender, uint160 amount, uint48 expiration) external;
         /// The allowance of `spender` over `owner`'s `token`.
         function allowance(address owner, address token, address spender) external view returns (uint160 amount, uint48 expiration, uint48 nonce);
     }
@@ -40,6 +45,31 @@ pub struct ObservedCall {
     pub success: bool,
 }
 
+/// What an account holds at one instant: its ETH balance and its balance of each watched token
+/// (read from the chain's state, never through the module).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holdings {
+    /// Wei.
+    pub native: U256,
+    /// Balance of each watched token, in the recorder's token order.
+    pub tokens: Vec<U256>,
+}
+
+impl Holdings {
+    /// What left between `self` (before) and `after`, per asset: the net decrease, 0 when the
+    /// balance grew. Returns `(native, per token)`.
+    pub fn decrease_to(&self, after: &Self) -> (U256, Vec<U256>) {
+        let native = self.native.saturating_sub(after.native);
+        let tokens = self
+            .tokens
+            .iter()
+            .zip(&after.tokens)
+            .map(|(b, a)| b.saturating_sub(*a))
+            .collect();
+        (native, tokens)
+    }
+}
+
 /// One execution frame (EntryPoint → account).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedExecution {
@@ -47,6 +77,51 @@ pub struct ObservedExecution {
     pub account: Address,
     /// Its direct calls, in order.
     pub calls: Vec<ObservedCall>,
+    /// The account's holdings when the EntryPoint called it.
+    pub before: Holdings,
+    /// The account's holdings when that call returned (equal to `before` if it reverted).
+    pub after: Holdings,
+}
+
+/// Storage slot of `balanceOf(holder)` in an OpenZeppelin v5 `ERC20` (`_balances` is slot 0), as
+/// `MockERC20` lays it out.
+pub fn erc20_balance_slot(holder: Address) -> U256 {
+    let mut preimage = [0u8; 64];
+    preimage[12..32].copy_from_slice(holder.as_slice());
+    U256::from_be_bytes(keccak256(preimage).0)
+}
+
+/// A storage word as the running transaction sees it, read without touching the journal (no
+/// warm/cold change, so gas is the same with or without the recorder).
+fn storage_now(context: &ChainContext, address: Address, slot: U256) -> U256 {
+    if let Some(word) = context
+        .journaled_state
+        .inner
+        .state
+        .get(&address)
+        .and_then(|account| account.storage.get(&slot))
+    {
+        return word.present_value;
+    }
+    context
+        .journaled_state
+        .database
+        .storage_ref(address, slot)
+        .unwrap_or_default()
+}
+
+/// An ETH balance as the running transaction sees it (same rule as [`storage_now`]).
+fn balance_now(context: &ChainContext, address: Address) -> U256 {
+    if let Some(account) = context.journaled_state.inner.state.get(&address) {
+        return account.info.balance;
+    }
+    context
+        .journaled_state
+        .database
+        .basic_ref(address)
+        .ok()
+        .flatten()
+        .map_or(U256::ZERO, |info| info.balance)
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +137,7 @@ enum FrameKind {
 pub struct CallRecorder {
     entry_point: Address,
     accounts: Vec<Address>,
+    tokens: Vec<Address>,
     stack: Vec<FrameKind>,
     execution_depth: Option<usize>,
     /// Every execution, in order.
@@ -71,15 +147,31 @@ pub struct CallRecorder {
 }
 
 impl CallRecorder {
-    /// A recorder for `accounts` on the EntryPoint at `entry_point`.
-    pub fn new(entry_point: Address, accounts: Vec<Address>) -> Self {
+    /// A recorder for `accounts` on the EntryPoint at `entry_point`, watching the accounts'
+    /// balances of `tokens` (OpenZeppelin ERC-20 layout) and ETH around each execution.
+    pub fn new(entry_point: Address, accounts: Vec<Address>, tokens: Vec<Address>) -> Self {
         Self {
             entry_point,
             accounts,
+            tokens,
             stack: Vec::new(),
             execution_depth: None,
             executions: Vec::new(),
             validations: Vec::new(),
+        }
+    }
+}
+
+impl CallRecorder {
+    fn holdings(&self, context: &ChainContext, account: Address) -> Holdings {
+        let slot = erc20_balance_slot(account);
+        Holdings {
+            native: balance_now(context, account),
+            tokens: self
+                .tokens
+                .iter()
+                .map(|token| storage_now(context, *token, slot))
+                .collect(),
         }
     }
 }
@@ -95,9 +187,12 @@ impl Inspector<ChainContext> for CallRecorder {
                 FrameKind::Validation(inputs.target_address)
             } else {
                 self.execution_depth = Some(depth);
+                let before = self.holdings(context, inputs.target_address);
                 self.executions.push(ObservedExecution {
                     account: inputs.target_address,
                     calls: Vec::new(),
+                    after: before.clone(),
+                    before,
                 });
                 FrameKind::Execution
             }
@@ -125,7 +220,7 @@ impl Inspector<ChainContext> for CallRecorder {
 
     fn call_end(
         &mut self,
-        _context: &mut ChainContext,
+        context: &mut ChainContext,
         _inputs: &CallInputs,
         outcome: &mut CallOutcome,
     ) {
@@ -133,7 +228,17 @@ impl Inspector<ChainContext> for CallRecorder {
             Some(FrameKind::Validation(account)) => self
                 .validations
                 .push((account, outcome.result.output.clone())),
-            Some(FrameKind::Execution) => self.execution_depth = None,
+            Some(FrameKind::Execution) => {
+                self.execution_depth = None;
+                if let Some(last) = self.executions.len().checked_sub(1) {
+                    // A reverted execution moved nothing (whether or not the journal is
+                    // already rolled back when this hook runs).
+                    if outcome.result.is_ok() {
+                        let account = self.executions[last].account;
+                        self.executions[last].after = self.holdings(context, account);
+                    }
+                }
+            }
             Some(FrameKind::Recorded(execution, call)) => {
                 self.executions[execution].calls[call].success = outcome.result.is_ok();
             }

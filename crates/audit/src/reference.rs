@@ -39,6 +39,10 @@ pub const NATIVE_ALLOWANCE: u64 = 100_000;
 pub const PERIODIC_NATIVE: u64 = 40_000;
 /// Token 0 lifetime allowance.
 pub const TOKEN0_ALLOWANCE: u64 = 1_000;
+/// Token 1 lifetime allowance (a second entry of the token list).
+pub const TOKEN1_ALLOWANCE: u64 = 700;
+/// Token 0 periodic allowance (a third entry of the periodic list).
+pub const PERIODIC_TOKEN0: u64 = 250;
 /// Token 1 periodic allowance.
 pub const PERIODIC_TOKEN1: u64 = 300;
 /// Fee budget (wei): about three unsponsored ops at 1 gwei.
@@ -64,6 +68,10 @@ pub const RECORD: Selector = Selector::new([0x12, 0x34, 0x56, 0x78]);
 pub const UNKNOWN: Selector = Selector::new([0xde, 0xad, 0xbe, 0xef]);
 /// ERC-2612 `permit`.
 const PERMIT: Selector = Selector::new([0xd5, 0x05, 0xac, 0xcf]);
+/// `PullingRouter.swap(address,uint256)`.
+pub const ROUTER_SWAP: Selector = Selector::new([0xd0, 0x04, 0xf0, 0xf7]);
+/// `PullingRouter.swapPermit2(address,uint160)`.
+pub const ROUTER_SWAP_PERMIT2: Selector = Selector::new([0xed, 0x2b, 0xb8, 0xa6]);
 /// `executeUserOp`.
 const EXECUTE_USER_OP: Selector = Selector::new([0x8d, 0xd7, 0x71, 0x2f]);
 /// The expiration of every Permit2 approval the grammar makes (far in the future).
@@ -121,6 +129,10 @@ pub struct SessionPlan {
     pub calls: Vec<Call>,
     /// The enable grant the op carries, if any.
     pub enable: Option<EnablePlan>,
+    /// True when the suite signed this very op with the carried session's key: over this op's
+    /// hash (this chain, this EntryPoint), the carried id and the period the envelope names
+    /// (decided by the suite from what it signed, not by the model).
+    pub signed_right: bool,
 }
 
 /// An enable grant carried by a planned op.
@@ -167,8 +179,11 @@ fn selector_bytes(spec: SelectorSpec) -> Selector {
         SelectorSpec::Unknown => UNKNOWN,
         SelectorSpec::Execute => leash_model::decode::EXECUTE,
         SelectorSpec::Empty | SelectorSpec::Short => Selector::ZERO,
-        SelectorSpec::Permit2Approve(..) => PERMIT2_APPROVE,
+        SelectorSpec::Permit2Approve(..) | SelectorSpec::Permit2ApproveRouter(_) => PERMIT2_APPROVE,
         SelectorSpec::Permit2TransferFrom(_) => PERMIT2_TRANSFER_FROM,
+        SelectorSpec::ApproveRouter => ERC20_APPROVE,
+        SelectorSpec::RouterSwap(_) => ROUTER_SWAP,
+        SelectorSpec::RouterSwapPermit2(_) => ROUTER_SWAP_PERMIT2,
     }
 }
 
@@ -225,6 +240,11 @@ impl RefState {
         let mut installed = vec![(ModuleKind::Validator, l.owner_validator)];
         if !other {
             installed.push((ModuleKind::Validator, l.extra_module));
+            installed.push((ModuleKind::Executor, l.executor));
+            installed.push((
+                ModuleKind::Fallback(Selector::new(crate::world::HANDLED_SELECTOR)),
+                l.handler,
+            ));
         }
         if state.installed {
             installed.push((ModuleKind::Validator, l.module));
@@ -348,7 +368,9 @@ impl RefState {
                 installed
             }
             OwnerAction::Reinstall => self.main.install().is_ok(),
-            OwnerAction::InvalidateNonce(n) => self.main.consume_nonce(U256::from(n)).is_ok(),
+            OwnerAction::InvalidateNonce(n) => {
+                self.main.consume_nonce(grammar::enable_nonce(n)).is_ok()
+            }
         }
     }
 
@@ -395,7 +417,7 @@ impl RefState {
             OwnerAction::Reinstall => install_call(l.module, Vec::new()),
             OwnerAction::InvalidateNonce(n) => module_call(
                 ISessionKeyValidator::invalidateEnableNonceCall {
-                    nonce: U256::from(n),
+                    nonce: grammar::enable_nonce(n),
                 }
                 .abi_encode(),
             ),
@@ -426,6 +448,16 @@ impl RefState {
             (0, PeriodSpec::Previous) => 0,
             (_, PeriodSpec::Next) => current.saturating_add(1),
             (_, PeriodSpec::Previous) => current.saturating_sub(1),
+            (_, PeriodSpec::Plus2To16) => current.saturating_add(1 << 16),
+            (_, PeriodSpec::Far31) => 1 << 31,
+            (0, PeriodSpec::NearCap(_)) => u32::MAX,
+            (length, PeriodSpec::NearCap(d)) => {
+                // The last period starting before 2^47, then the next ones.
+                let index = ((1u64 << 47) - 1).saturating_sub(session.period_start) / length;
+                u32::try_from(index)
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(u32::from(d))
+            }
         }
     }
 
@@ -476,6 +508,11 @@ impl RefState {
             TargetSpec::OtherModule => l.extra_module,
             TargetSpec::OwnerValidator => l.owner_validator,
             TargetSpec::Permit2 => PERMIT2,
+            TargetSpec::EntryPointV06 => leash_model::permissions::ENTRY_POINT_V06,
+            TargetSpec::EntryPointV09 => leash_model::permissions::ENTRY_POINT_V09,
+            TargetSpec::Executor => l.executor,
+            TargetSpec::Handler => l.handler,
+            TargetSpec::Router => l.router,
         }
     }
 
@@ -520,6 +557,20 @@ impl RefState {
                 data.extend_from_slice(&amount_word);
                 data.extend_from_slice(&address_word(l.tokens[usize::from(t)]));
             }
+            SelectorSpec::ApproveRouter => {
+                data.extend_from_slice(&address_word(l.router));
+                data.extend_from_slice(&amount_word);
+            }
+            SelectorSpec::Permit2ApproveRouter(t) => {
+                data.extend_from_slice(&address_word(l.tokens[usize::from(t)]));
+                data.extend_from_slice(&address_word(l.router));
+                data.extend_from_slice(&amount_word);
+                data.extend_from_slice(&U256::from(PERMIT2_EXPIRATION).to_be_bytes::<32>());
+            }
+            SelectorSpec::RouterSwap(t) | SelectorSpec::RouterSwapPermit2(t) => {
+                data.extend_from_slice(&address_word(l.tokens[usize::from(t)]));
+                data.extend_from_slice(&amount_word);
+            }
         }
         data
     }
@@ -535,9 +586,11 @@ impl RefState {
             .map(|c: &CallSpec| {
                 let target = self.target(c.target, sender);
                 let asset = match c.selector {
-                    SelectorSpec::Permit2Approve(t, _) | SelectorSpec::Permit2TransferFrom(t) => {
-                        self.layout().tokens[usize::from(t)]
-                    }
+                    SelectorSpec::Permit2Approve(t, _)
+                    | SelectorSpec::Permit2TransferFrom(t)
+                    | SelectorSpec::Permit2ApproveRouter(t)
+                    | SelectorSpec::RouterSwap(t)
+                    | SelectorSpec::RouterSwapPermit2(t) => self.layout().tokens[usize::from(t)],
                     _ => target,
                 };
                 let native_left = self.left(session, NATIVE_ASSET, period, spec.other_account);
@@ -663,6 +716,7 @@ impl RefState {
         let signed_period = match (spec.signer, period) {
             (SignerSpec::MovedPeriod, 0) => 1,
             (SignerSpec::MovedPeriod, _) => 0,
+            (SignerSpec::MovedPeriodFar, _) => period ^ (1 << 16),
             _ => period,
         };
         let key = if spec.signer == SignerSpec::WrongKey {
@@ -787,6 +841,7 @@ impl RefState {
             routed: store.installed,
             calls: decoded_calls,
             enable,
+            signed_right: signature_valid,
         };
         (op, plan)
     }
@@ -805,7 +860,7 @@ impl RefState {
         signer: GrantSigner,
     ) -> (EnablePlan, Vec<u8>) {
         let l = self.layout();
-        let nonce = U256::from(nonce);
+        let nonce = grammar::enable_nonce(nonce);
         let sender_is_other = sender == l.other_account;
         let other_of_sender = if sender_is_other {
             l.account
@@ -926,6 +981,11 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
             selector: Selector::ZERO,
             flags: GRANT_ANY_SELECTOR,
         },
+        GrantSpec::RouterAny => CallGrant {
+            target: layout.router,
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        },
     };
     let mut periodic = Vec::new();
     if spec.periodic_native {
@@ -940,6 +1000,25 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
             amount: U256::from(PERIODIC_TOKEN1),
         });
     }
+    if spec.periodic_token0 {
+        periodic.push(PeriodicAllowance {
+            asset: layout.tokens[0],
+            amount: U256::from(PERIODIC_TOKEN0),
+        });
+    }
+    let mut tokens = Vec::new();
+    if spec.token0_allowance {
+        tokens.push(TokenAllowance {
+            token: layout.tokens[0],
+            amount: U256::from(TOKEN0_ALLOWANCE),
+        });
+    }
+    if spec.token1_allowance {
+        tokens.push(TokenAllowance {
+            token: layout.tokens[1],
+            amount: U256::from(TOKEN1_ALLOWANCE),
+        });
+    }
     let mut account_selectors: Vec<Selector> = spec
         .account_selectors
         .iter()
@@ -952,7 +1031,11 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
         valid_until,
         max_uses: spec.max_uses,
         root: spec.root,
-        period: if spec.periodic { PERIOD } else { 0 },
+        period: match (spec.periodic, spec.long_period) {
+            (false, _) => 0,
+            (true, false) => PERIOD,
+            (true, true) => grammar::LONG_PERIOD,
+        },
         period_start: if spec.periodic { g - 4_200 } else { 0 },
         rate_limit: spec.rate_limit,
         native_allowance: if spec.native {
@@ -972,14 +1055,7 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
         },
         calls: spec.grants.iter().map(|g| grant(*g)).collect(),
         account_selectors,
-        tokens: if spec.token0_allowance {
-            vec![TokenAllowance {
-                token: layout.tokens[0],
-                amount: U256::from(TOKEN0_ALLOWANCE),
-            }]
-        } else {
-            Vec::new()
-        },
+        tokens,
         periodic,
         paymasters: if spec.paymaster {
             vec![layout.paymasters[0]]

@@ -45,6 +45,11 @@ sol! {
     error TokenCallMalformed(uint256 index, address token, bytes4 selector);
     error Permit2BatchDenied(uint256 index);
     error TooManyAssetsCharged(bytes32 sessionId, uint256 charged, uint256 max);
+    error SettlementRequired(bytes32 sessionId, uint256 index);
+    error SettlementModeInvalid(bytes32 mode);
+    error SettlementEndMissing(uint256 index);
+    error SettlementCallMisplaced(uint256 index);
+    error SettlementArgumentsInvalid(uint256 index);
     error NativeValueNotAllowed(bytes32 sessionId, uint256 value);
     error NativeAllowanceExceeded(bytes32 sessionId, uint256 asked, uint256 left);
     error TokenAllowanceExceeded(bytes32 sessionId, address token, uint256 asked, uint256 left);
@@ -192,6 +197,21 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
     try_decode!(TooManyAssetsCharged, |e| Rejection::TooManyAssetsCharged(
         index(e.charged)
     ));
+    try_decode!(SettlementRequired, |e| Rejection::SettlementRequired(
+        index(e.index)
+    ));
+    try_decode!(SettlementModeInvalid, |e| Rejection::SettlementModeInvalid(
+        e.mode
+    ));
+    try_decode!(SettlementEndMissing, |e| Rejection::SettlementEndMissing(
+        index(e.index)
+    ));
+    try_decode!(SettlementCallMisplaced, |e| {
+        Rejection::SettlementCallMisplaced(index(e.index))
+    });
+    try_decode!(SettlementArgumentsInvalid, |e| {
+        Rejection::SettlementArgumentsInvalid(index(e.index))
+    });
     try_decode!(NativeValueNotAllowed, |e| Rejection::NativeValueNotAllowed(
         e.value
     ));
@@ -256,6 +276,9 @@ mod tests {
         "AlreadyInitialized",
         "MalformedInstallData",
         "SessionNotPaused",
+        // Raised by `settle` during the op's execution (rule 16), never by validation.
+        "SettlementMismatch",
+        "SettledAllowanceExceeded",
     ];
 
     /// The declarations above are a hand copy of SessionErrors.sol: every error of the module's

@@ -22,6 +22,12 @@ const MODULE_DEPLOYER: Address = Address::repeat_byte(0xd3);
 pub const BENEFICIARY: Address = Address::repeat_byte(0xbe);
 /// Token balance minted to each account.
 pub const TOKEN_BALANCE: u64 = 1_000_000_000;
+/// The selector the main account routes to [`Layout::handler`] (`0xdeadbeef`, the grammar's
+/// unknown selector).
+pub const HANDLED_SELECTOR: [u8; 4] = [0xde, 0xad, 0xbe, 0xef];
+/// What the owner lets the router pull at set-up, per token (ERC-20 allowance on token 0,
+/// Permit2 allowance on token 1): more than any session's allowance.
+pub const ROUTER_ALLOWANCE: u64 = 1_000_000;
 /// One ether.
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
@@ -40,6 +46,14 @@ pub struct Layout {
     pub owner_validator: Address,
     /// A second validator installed on the main account only.
     pub extra_module: Address,
+    /// A `FixtureModule` installed on the main account as an executor (type 2).
+    pub executor: Address,
+    /// A `FixtureModule` installed on the main account as the fallback handler of
+    /// [`HANDLED_SELECTOR`] (type 3) only: calls to it with other selectors are no module call.
+    pub handler: Address,
+    /// A `PullingRouter`: the main account's owner ERC-20-approved it on token 0 and
+    /// Permit2-approved it on token 1 at set-up (allowances no session paid for).
+    pub router: Address,
     /// Two `MockERC20`s.
     pub tokens: [Address; 2],
     /// Two `RecordingTarget`s.
@@ -107,6 +121,29 @@ pub fn install_call(module: Address, data: Vec<u8>) -> Vec<u8> {
     .abi_encode()
 }
 
+/// `installModule(module_type, module, data)` as the account's call data.
+fn install_typed_call(module_type: u64, module: Address, data: Vec<u8>) -> Vec<u8> {
+    IERC7579Account::installModuleCall {
+        moduleTypeId: U256::from(module_type),
+        module,
+        initData: data.into(),
+    }
+    .abi_encode()
+}
+
+/// `execute` of one call from the account.
+fn single_call(target: Address, data: Vec<u8>) -> Vec<u8> {
+    leash_model::decode::encode_execute(
+        leash_model::decode::CallType::Single,
+        leash_model::decode::ExecType::Default,
+        &[leash_model::decode::Call {
+            target,
+            value: U256::ZERO,
+            data,
+        }],
+    )
+}
+
 /// `execute` of `token.approve(PERMIT2, max)`: the ERC-20 approval Permit2 needs to move the
 /// account's tokens (made by the owner at set-up, so it is nobody's session outflow).
 fn approve_permit2_call(token: Address) -> Vec<u8> {
@@ -149,6 +186,9 @@ impl World {
         let other = chain.deploy_test_account(version, owner_validator, &owner_key(true))?;
         let module = chain.deploy(MODULE_DEPLOYER, module_code.clone())?;
         let extra_module = chain.deploy_owner_validator()?;
+        let executor = chain.deploy_artifact("FixtureModule", &[])?;
+        let handler = chain.deploy_artifact("FixtureModule", &[])?;
+        let router = chain.deploy_artifact("PullingRouter", &[])?;
         let tokens = [chain.deploy_mock_erc20()?, chain.deploy_mock_erc20()?];
         let recorders = [
             chain.deploy_artifact("RecordingTarget", &[])?,
@@ -180,6 +220,36 @@ impl World {
             &account,
             install_call(extra_module, address_of(&key(0x73)).abi_encode()),
         )?;
+        owner_run(
+            &mut chain,
+            &account,
+            install_typed_call(2, executor, Vec::new()),
+        )?;
+        owner_run(
+            &mut chain,
+            &account,
+            install_typed_call(3, handler, HANDLED_SELECTOR.to_vec()),
+        )?;
+        let router_approval = MockERC20::approveCall {
+            spender: router,
+            amount: U256::from(ROUTER_ALLOWANCE),
+        };
+        owner_run(
+            &mut chain,
+            &account,
+            single_call(tokens[0], router_approval.abi_encode()),
+        )?;
+        let router_permit2 = crate::observe::IPermit2::approveCall {
+            token: tokens[1],
+            spender: router,
+            amount: alloy::primitives::aliases::U160::from(ROUTER_ALLOWANCE),
+            expiration: alloy::primitives::aliases::U48::MAX,
+        };
+        owner_run(
+            &mut chain,
+            &account,
+            single_call(PERMIT2, router_permit2.abi_encode()),
+        )?;
         let keys: Vec<SigningKey> = (0..=crate::grammar::KEYS).map(session_key).collect();
         let layout = Layout {
             version,
@@ -188,6 +258,9 @@ impl World {
             other_account: other.address,
             owner_validator,
             extra_module,
+            executor,
+            handler,
+            router,
             tokens,
             recorders,
             paymasters,

@@ -15,6 +15,7 @@ mod password;
 mod reason;
 mod render;
 mod rotation;
+mod settlement;
 mod txsend;
 mod units;
 

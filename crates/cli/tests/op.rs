@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{path, Env, TOKEN};
+use common::{path, Env, MODULE as MODULE_HEX, TOKEN};
 
 const PW: [&str; 2] = ["--password-env", "LEASH_TEST_PASSWORD"];
 const RECIPIENT: &str = "0x3333333333333333333333333333333333333333";
@@ -336,4 +336,55 @@ fn send_needs_a_bundler_url_and_reports_an_unreachable_one() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_call_that_may_pull_a_limited_token_is_wrapped_in_settle_calls() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let build = |calls: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "0",
+        ];
+        for call in calls {
+            args.extend(["--call", call]);
+        }
+        let json = env.run(&args).json();
+        json["userOperation"]["callData"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A router call (not the account, not a token transfer) in a session with a token cap: the
+    // op becomes the batch [settle, router call, settle] with settle(uint32,bytes) 0x9edb9baf.
+    let router = format!("{RECIPIENT},0,0x12345678");
+    let data = build(&[&router]);
+    assert_eq!(&data[10..12], "01", "a settled op is a batch");
+    assert_eq!(&data[12..14], "00", "in exec type default");
+    assert_eq!(data.matches("9edb9baf").count(), 2, "settle first and last");
+    assert_eq!(
+        data.matches(&MODULE_HEX.to_lowercase()[2..]).count(),
+        2,
+        "both settle calls target the module"
+    );
+    // Plain token transfers need no settlement: the op stays a single call.
+    let transfer = format!("{TOKEN},0,{}", transfer_data());
+    let data = build(&[&transfer]);
+    assert_eq!(&data[10..12], "00");
+    assert!(!data.contains("9edb9baf"));
+    // Seven calls plus the two settle calls would exceed the module's batch of 8: refused.
+    let seven = vec![router.as_str(); 7];
+    let mut args = vec!["op", "build", "--session", &id, "--nonce-seq", "0"];
+    for call in &seven {
+        args.extend(["--call", call]);
+    }
+    let run = env.run(&args);
+    run.expect_code(2);
+    assert!(run.stderr.contains("must be settled"), "{}", run.stderr);
 }

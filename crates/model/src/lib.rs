@@ -6,6 +6,7 @@ mod op;
 pub mod permissions;
 mod rejection;
 mod session;
+pub mod settlement;
 mod state;
 mod validate;
 pub mod window;

@@ -2,6 +2,7 @@
 
 use crate::{
     decode::{Call, Decoded, EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP},
+    settlement::inner_range,
     Context, Rejection, Selector, Session, NATIVE_ASSET,
 };
 use alloy_primitives::{address, Address, U256};
@@ -75,8 +76,9 @@ pub fn check_calls(
             }
         }
         Decoded::Execute { calls, .. } => {
-            for (index, call) in calls.iter().enumerate() {
-                check_call(session, call, index, ctx, &mut charges)?;
+            // A settled op's first and last calls (the module's `settle`) are checked by rule 16.
+            for index in inner_range(calls, ctx) {
+                check_call(session, &calls[index], index, ctx, &mut charges)?;
             }
             let charged = charges
                 .tokens

@@ -196,6 +196,22 @@ pub enum Rejection {
     /// `paymasterAndData` of 1 to 51 bytes.
     #[error("PaymasterDataMalformed({0})")]
     PaymasterDataMalformed(usize),
+    /// A call that may pull a limited token through an earlier allowance, in an op that is not
+    /// settled (rule 16).
+    #[error("SettlementRequired({0})")]
+    SettlementRequired(usize),
+    /// A settled op that is not a default-mode batch; the op's mode word.
+    #[error("SettlementModeInvalid({0})")]
+    SettlementModeInvalid(B256),
+    /// A settled op whose last call (this index) is not the module's `settle`.
+    #[error("SettlementEndMissing({0})")]
+    SettlementEndMissing(usize),
+    /// A `settle` call neither first nor last in a settled op.
+    #[error("SettlementCallMisplaced({0})")]
+    SettlementCallMisplaced(usize),
+    /// A first or last `settle` call with value or arguments other than the op's.
+    #[error("SettlementArgumentsInvalid({0})")]
+    SettlementArgumentsInvalid(usize),
     /// An enable grant failed like the lifecycle call it performs (nonce, owner signature,
     /// revoked or existing id, session format of the carried packed bytes).
     #[error("{0}")]
@@ -244,6 +260,11 @@ impl Rejection {
             Self::GasBudgetExceeded { .. } => "GasBudgetExceeded",
             Self::PaymasterNotAllowed(_) => "PaymasterNotAllowed",
             Self::PaymasterDataMalformed(_) => "PaymasterDataMalformed",
+            Self::SettlementRequired(_) => "SettlementRequired",
+            Self::SettlementModeInvalid(_) => "SettlementModeInvalid",
+            Self::SettlementEndMissing(_) => "SettlementEndMissing",
+            Self::SettlementCallMisplaced(_) => "SettlementCallMisplaced",
+            Self::SettlementArgumentsInvalid(_) => "SettlementArgumentsInvalid",
             Self::Enable(error) => error.name(),
         }
     }

@@ -4,6 +4,7 @@ use crate::{
     decode::decode_call_data,
     op::{Envelope, ParsedEnvelope},
     permissions::{check_calls, CallCharges},
+    settlement::check_settlement,
     window::op_window,
     AccountState, AdminError, Context, OpInput, Rejection, Session, SessionState, Status,
 };
@@ -117,6 +118,7 @@ fn run(account: &AccountState, op: &OpInput, ctx: &Context) -> Result<Accepted, 
     let (valid_after, valid_until) = op_window(session, env.period_index)?;
     let decoded = decode_call_data(&op.call_data)?;
     let calls = check_calls(session, &decoded, ctx)?;
+    check_settlement(session, &decoded, env.period_index, id, ctx)?;
     let (fee, gas, paymaster) = bill(session, op)?;
     let (new_state, charged) = charge(
         session,

@@ -24,6 +24,7 @@ use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::reason;
+use crate::settlement;
 use crate::units::now;
 
 /// Fees of an op when neither the flags nor a bundler give them: 1 gwei.
@@ -34,7 +35,7 @@ pub(crate) fn run(command: OpCommand, dir: &Path, ui: Ui) -> anyhow::Result<()> 
     let mut store = open_store(dir)?;
     match command {
         OpCommand::Build(args) => {
-            let built = runtime()?.block_on(build(&store, &args, ui))?;
+            let (built, _) = runtime()?.block_on(build(&store, &args, None, ui))?;
             print_op(&built, None, ui);
             Ok(())
         }
@@ -122,13 +123,26 @@ async fn op_nonce(args: &OpArgs, record: &SessionRecord, ui: Ui) -> anyhow::Resu
     Ok((key << 64) | U256::from(sequence))
 }
 
-/// The unsigned op of `args` (its nonce read as [`nonce_seq`] says).
-async fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
+/// The unsigned op of `args` (its nonce read as [`op_nonce`] says). Calls that the module
+/// requires to be settled are wrapped in its `settle` calls (rule 16) for the op's period (the
+/// `period` flag, else the period containing now), which is then returned too.
+async fn build(
+    store: &Store,
+    args: &OpArgs,
+    period: Option<u32>,
+    ui: Ui,
+) -> anyhow::Result<(Built, Option<u32>)> {
     let (record, version) = session_record(store, args)?;
     let executions = match &args.calls_file {
         Some(path) => calls::from_file(path)?,
         None => calls::from_flags(&args.calls)?,
     };
+    let mut settled_for = None;
+    let executions = settlement::wrap(&record, executions, || {
+        let index = period_index(&record, period)?;
+        settled_for = Some(index);
+        Ok(index)
+    })?;
     let sponsor = args
         .paymaster
         .as_deref()
@@ -158,7 +172,7 @@ async fn build(store: &Store, args: &OpArgs, ui: Ui) -> anyhow::Result<Built> {
         hash: B256::ZERO,
     };
     built.rehash();
-    Ok(built)
+    Ok((built, settled_for))
 }
 
 fn explicit_fees(args: &OpArgs) -> Option<Fees> {
@@ -180,9 +194,9 @@ fn parse_hex(flag: &str, text: Option<&str>) -> anyhow::Result<Bytes> {
     }
 }
 
-/// The period the op is signed for: the flag, else the period containing now.
-fn period_index(record: &SessionRecord, signing: &SigningArgs) -> anyhow::Result<u32> {
-    match signing.period_index {
+/// The period the op is built and signed for: the flag, else the period containing now.
+fn period_index(record: &SessionRecord, flag: Option<u32>) -> anyhow::Result<u32> {
+    match flag {
         Some(index) => Ok(index),
         None => record
             .spec
@@ -250,8 +264,12 @@ fn sign_built(
 
 fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()> {
     let built = runtime()?.block_on(async {
-        let mut built = build(store, &args.op, ui).await?;
-        let period = period_index(&built.record, &args.signing)?;
+        let (mut built, settled_for) =
+            build(store, &args.op, args.signing.period_index, ui).await?;
+        let period = match settled_for {
+            Some(index) => index,
+            None => period_index(&built.record, args.signing.period_index)?,
+        };
         let node = match &args.op.rpc_url {
             Some(url) => Some(NodeClient::new(url)?),
             None => None,
@@ -360,8 +378,12 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
     let (mut built, seq, carry) = match &args.signed_op {
         Some(path) => (load_signed(store, args, path)?, None, Carry::Nothing),
         None => {
-            let mut built = runtime.block_on(build(store, &args.op, ui))?;
-            let period = period_index(&built.record, &args.signing)?;
+            let (mut built, settled_for) =
+                runtime.block_on(build(store, &args.op, args.signing.period_index, ui))?;
+            let period = match settled_for {
+                Some(index) => index,
+                None => period_index(&built.record, args.signing.period_index)?,
+            };
             let node = endpoints.as_ref().map(|endpoints| &endpoints.node);
             let carry = runtime.block_on(enable::carry(store, &built.record, node, ui))?;
             if let Some(endpoints) = &endpoints {
