@@ -5,7 +5,6 @@ import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionPacking} from "./SessionPacking.sol";
-import {SettlementChecks} from "./SettlementChecks.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -107,10 +106,19 @@ library PermissionChecks {
     ///      struct: no zero-filled allocation on the validation path). Word 0: native value; word 1: pointer to
     ///      the `uint256[]` of sums per entry of `session.tokens`; word 2: pointer to the `uint256[]` of sums per
     ///      entry of `session.periodic`; word 3: the last target the account reported as no module of any
-    ///      selector-free type (saves repeated queries in a batch; the fallback question is never cached).
+    ///      selector-free type (saves repeated queries in a batch; the fallback question is never cached);
+    ///      word 4: the settlement flag (SETTLEMENT_TO_CHECK): SettlementChecks runs only for ops it can concern.
     uint256 internal constant CHARGES_TOKENS = 0x20;
     uint256 internal constant CHARGES_PERIODIC = 0x40;
     uint256 internal constant CHARGES_NOT_MODULE = 0x60;
+    uint256 internal constant CHARGES_SETTLEMENT = 0x80;
+
+    /// @dev Settlement flag (word 4 of `charges`): the op is settled (its first call is `settle`), calls the module,
+    ///      or has a call that needs settlement (rule 16: in a session that limits a token, a call that is neither
+    ///      to the account nor an understood spending call on a limited token); SettlementChecks must then run.
+    ///      Without it SettlementChecks.check cannot fail (it fails only in these three cases), so the common op
+    ///      skips it.
+    uint256 internal constant SETTLEMENT_TO_CHECK = 1;
 
     /// @dev The native value an op spends (word 0 of `charges`).
     function nativeOf(uint256 charges) internal pure returns (uint256 native) {
@@ -130,6 +138,13 @@ library PermissionChecks {
     function periodicOf(uint256 charges) internal pure returns (uint256[] memory periodic) {
         assembly ("memory-safe") {
             periodic := mload(add(charges, CHARGES_PERIODIC))
+        }
+    }
+
+    /// @dev True when SettlementChecks must run for the op whose `charges` these are (see SETTLEMENT_TO_CHECK).
+    function settlementToCheck(uint256 charges) internal pure returns (bool toCheck) {
+        assembly ("memory-safe") {
+            toCheck := and(mload(add(charges, CHARGES_SETTLEMENT)), SETTLEMENT_TO_CHECK)
         }
     }
 
@@ -153,12 +168,13 @@ library PermissionChecks {
             let periodicCount := byte(23, header)
             root := and(byte(20, header), 1)
             charges := mload(0x40)
-            let tokens := add(charges, 0x80)
+            let tokens := add(charges, 0xa0)
             let periodic := add(tokens, shl(5, add(tokenCount, 1)))
             mstore(charges, 0)
             mstore(add(charges, 0x20), tokens)
             mstore(add(charges, 0x40), periodic)
             mstore(add(charges, 0x60), 0)
+            mstore(add(charges, 0x80), 0)
             mstore(tokens, tokenCount)
             mstore(periodic, periodicCount)
             calldatacopy(add(tokens, 0x20), calldatasize(), shl(5, tokenCount))
@@ -175,8 +191,19 @@ library PermissionChecks {
             }
             return charges;
         }
-        // ----- settlement hook (rule 16): a settled op's settleBegin/settleEnd are checked by SettlementChecks -----
-        (uint256 i, uint256 end) = SettlementChecks.inner(calls);
+        // ----- settlement hook (rule 16): the first and last call of a settled op (both `settle`, 0x9edb9baf, to the
+        // module) are SettlementChecks' to check; the decoder wrote clean words (target, then the selector at 0x40).
+        uint256 i;
+        uint256 end = calls.length;
+        assembly ("memory-safe") {
+            let first := mload(add(calls, 0x20))
+            if and(eq(mload(first), address()), eq(shr(224, mload(add(first, 0x40))), 0x9edb9baf)) {
+                i := 1
+                end := sub(end, 1)
+                let w := add(charges, 0x80)
+                mstore(w, or(mload(w), 1))
+            }
+        }
         // ----- end settlement hook -----
         for (; i < end;) {
             _checkCall(s, root, sessionId, calls[i], i, account, charges);
@@ -241,6 +268,17 @@ library PermissionChecks {
         if (failure == 2) revert TokenCallNotExplicit(index, target, call.selector);
         if (failure == 3) revert TokenCallMalformed(index, target, call.selector);
         if (target == PERMIT2 && target != account) _chargePermit2(s, call, index, account, charges);
+        // Only a root session gets here with a call to the module (a hard denial otherwise): SettlementChecks
+        // decides whether it is a well-placed `settle`.
+        if (target == address(this)) _markSettlement(charges);
+    }
+
+    /// @dev Sets SETTLEMENT_TO_CHECK in `charges`.
+    function _markSettlement(uint256 charges) private pure {
+        assembly ("memory-safe") {
+            let w := add(charges, CHARGES_SETTLEMENT)
+            mstore(w, or(mload(w), SETTLEMENT_TO_CHECK))
+        }
     }
 
     /// @dev Matches a call against the session's grants (unless `root`) and applies the hard denials.
@@ -396,7 +434,41 @@ library PermissionChecks {
                         break
                     }
                 }
-                if iszero(and(eq(t, not(0)), eq(p, not(0)))) {
+                let limited := iszero(and(eq(t, not(0)), eq(p, not(0))))
+                // Rule 16: in a session that limits a token (`tokens` not empty, or a periodic asset other than
+                // NATIVE_ASSET), a call that is not one of the four spending selectors (transfer 0xa9059cbb,
+                // approve 0x095ea7b3, increaseAllowance 0x39509351, transferFrom 0x23b872dd) on a limited token
+                // other than NATIVE_ASSET needs settlement (the target may pull through an allowance the account
+                // gave earlier): SETTLEMENT_TO_CHECK is set and SettlementChecks gives the verdict. Whether the
+                // session limits a token is looked at only for such a call (never for the common plain transfer).
+                // Its own scope, so that no variable outlives it (the enclosing function is at the stack's limit).
+                {
+                    let sel := shr(224, mload(add(c, 0x40)))
+                    if iszero(
+                        and(
+                            and(limited, iszero(eq(target, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE))),
+                            or(
+                                or(eq(sel, 0xa9059cbb), eq(sel, 0x095ea7b3)),
+                                or(eq(sel, 0x39509351), eq(sel, 0x23b872dd))
+                            )
+                        )
+                    ) {
+                        let limits := iszero(iszero(tokenCount))
+                        for { let i := 0 } and(iszero(limits), lt(i, periodicCount)) { i := add(i, 1) } {
+                            limits := iszero(
+                                eq(
+                                    shr(96, calldataload(add(periodicList, mul(i, 52)))),
+                                    0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
+                                )
+                            )
+                        }
+                        if limits {
+                            let settlement := add(charges, CHARGES_SETTLEMENT)
+                            mstore(settlement, or(mload(settlement), SETTLEMENT_TO_CHECK))
+                        }
+                    }
+                }
+                if limited {
                     // A limited token. Understood spending calls: transfer, approve, increaseAllowance (exactly
                     // `(address, uint256)`) and transferFrom (exactly `(address, address, uint256)`, understood only
                     // when it moves the account's tokens); `malformed` for an understood selector with any other

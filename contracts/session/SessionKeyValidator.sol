@@ -271,7 +271,10 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
         }
         uint256 charges = PermissionChecks.check(s, sessionId, calls, direct, account);
         // ----- settlement hook (rule 16): ops that must be settled, the wrapper's shape and arguments -----
-        SettlementChecks.check(userOp, s, sessionId, periodIndex, calls, direct, account);
+        // Skipped when it cannot fail (PermissionChecks.SETTLEMENT_TO_CHECK): no cost for ops that need no settlement.
+        if (PermissionChecks.settlementToCheck(charges)) {
+            SettlementChecks.check(userOp, s, sessionId, periodIndex, calls, direct, account);
+        }
         // ----- end settlement hook -----
         (uint256 fee, uint256 gas) = SessionCharging.bill(s, sessionId, userOp);
         (uint256 usage, uint256[] memory extras) =

@@ -37,19 +37,14 @@ error SettlementArgumentsInvalid(uint256 index);
 ///        value and exactly `abi.encode(uint32 periodIndex, bytes packedSession)`: the op's named period and the
 ///        packed session its envelope carries (keccak256 of which is the op's session id), zero-padded.
 ///      - PermissionChecks skips the first and last call of a settled op (they are checked here); every other
-///        call to the module stays a hard denial for non-root sessions.
+///        call to the module stays a hard denial for non-root sessions. It also tells whether this check can fail
+///        (PermissionChecks.settlementToCheck: the op is settled, calls the module, or has a call that needs
+///        settlement); when it cannot, the validator skips it, so ops that need no settlement pay nothing for it.
 ///      - Reads calldata only (ERC-7562: no storage, no external call); loops are bounded by the batch (<= 8
 ///        calls) and the session's lists (<= 8 entries each).
 library SettlementChecks {
     /// @dev settle(uint32,bytes)
     bytes4 internal constant SETTLE = 0x9edb9baf;
-
-    /// @dev The calls PermissionChecks checks, `[first, end)`: all of them, or all but the first and last call of
-    ///      a settled op (one of a single call checks none; `check` rejects it).
-    function inner(CallDecoder.Call[] memory calls) internal view returns (uint256 first, uint256 end) {
-        end = calls.length;
-        if (_isSettle(calls[0])) return (1, end - 1);
-    }
 
     /// @dev Rule 16 for the op's decoded `calls`; `s` is the proven packed session in the op's envelope.
     function check(
