@@ -943,7 +943,7 @@ impl RefState {
             }
             SettleSpec::DirtyPadding => {
                 let mut first = good.clone();
-                if packed.len() % 32 == 0 {
+                if packed.len().is_multiple_of(32) {
                     first.data.extend_from_slice(&[0u8; 32]);
                 }
                 if let Some(last) = first.data.last_mut() {
