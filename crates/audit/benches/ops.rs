@@ -14,8 +14,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use leash_audit::{
     grammar::{
         AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSpec, ModeSpec,
-        OpSpec, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec, SignerSpec, SponsorSpec,
-        TargetSpec, WindowSpec,
+        OpSpec, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec, ShapeSpec, SignerSpec,
+        SponsorSpec, TargetSpec, WindowSpec,
     },
     reference::{setup_bundle, RefState},
     world::{module_code, World, BENEFICIARY},
@@ -67,6 +67,7 @@ fn op() -> BundleOp {
         period: PeriodSpec::Current,
         signer: SignerSpec::Right,
         enable: EnableSpec::None,
+        settle: SettleSpec::Auto,
     })
 }
 

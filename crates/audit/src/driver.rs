@@ -7,7 +7,7 @@ use crate::{
     grammar::{BundleOp, Transition, ENABLE_NONCES},
     observe::{op_events, split_validation_data, CallRecorder, OpEvent},
     reference::{setup_bundle, BundlePlan, Expected, OpPlan, RefState, SessionPlan},
-    revert::{as_revealed, rejection},
+    revert::{as_revealed, rejection, settled_allowance_exceeded},
     world::{World, BENEFICIARY},
     AuditError, Stats,
 };
@@ -25,11 +25,12 @@ use leash_model::{
     decode::{EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP},
     permissions::{ENTRY_POINT_V06, ENTRY_POINT_V07, ENTRY_POINT_V08, ENTRY_POINT_V09},
     remaining,
+    settlement::{self, settle_data, SETTLE},
     window::{in_window, op_window},
     Remaining, Session, Verdict, NATIVE_ASSET,
 };
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     fmt,
     sync::atomic::{AtomicUsize, Ordering},
 };
@@ -170,7 +171,7 @@ impl Case<'_> {
     fn bundle(&mut self, ops: &[BundleOp]) -> Result<(), Failure> {
         let version = self.reference.version;
         let chain = &self.chain;
-        let plan = self.reference.plan(ops, &mut |sender, key| {
+        let mut plan = self.reference.plan(ops, &mut |sender, key| {
             chain
                 .nonce(version, sender, U192::from(key >> 64))
                 .unwrap_or(key)
@@ -213,6 +214,7 @@ impl Case<'_> {
             self.check_verdict_windows(&plan)?;
             self.check_executions(&plan, &recorder, &events)?;
             self.check_ledger(&plan, &recorder, &events)?;
+            self.check_settlements(&mut plan, &recorder, &events)?;
             self.record_owner_ops(&plan, &events);
         }
         self.check_windows(&plan, &recorder)?;
@@ -579,7 +581,18 @@ impl Case<'_> {
                 } else {
                     &[]
                 };
-                for call in calls {
+                // The settlement wrapper (rule 16): the module's `settle` with exactly this op's
+                // period and the packed session its envelope carries, as the first or the last
+                // call of the op's `execute`.
+                let wrapper_call = Bytes::from(settle_data(s.period, &s.packed));
+                for (i, call) in calls.iter().enumerate() {
+                    if (i == 0 || i + 1 == s.calls.len())
+                        && call.target == layout.module
+                        && call.value.is_zero()
+                        && call.data == wrapper_call
+                    {
+                        continue;
+                    }
                     let selector: [u8; 4] = call
                         .data
                         .get(..4)
@@ -691,6 +704,7 @@ impl Case<'_> {
         events: &[OpEvent],
     ) -> Result<(), Failure> {
         let layout = self.reference.layout();
+        let mut touched: Vec<(Address, B256, u32, Session)> = Vec::new();
         for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
             let OpPlan::Session(s) = p else { continue };
             let id = op_session_id(s);
@@ -700,6 +714,12 @@ impl Case<'_> {
             } else {
                 u32::MAX
             };
+            if !touched
+                .iter()
+                .any(|(a, i, g, _)| (*a, *i, *g) == (s.sender, id, generation))
+            {
+                touched.push((s.sender, id, generation, granted.clone()));
+            }
             let period = s.period;
             let (native, tokens_out) = execution.before.decrease_to(&execution.after);
             let mut token_moves: Vec<(Address, U256)> =
@@ -776,6 +796,202 @@ impl Case<'_> {
                     seen,
                     allowance.amount,
                 )?;
+            }
+        }
+        for (sender, id, generation, granted) in touched {
+            self.check_charged(sender, id, generation, &granted)?;
+        }
+        Ok(())
+    }
+
+    /// LEDGER (counted): what left the account for a session in this install generation never
+    /// exceeds what the module counted for it: the grant minus what its `remainingOf` view
+    /// reports left, per asset and per period the ops named (an id's counters are never reset:
+    /// it is created at most once). Sound whatever the op did: validation charges transfers,
+    /// approvals and Permit2 amounts gross (an allowance is charged when granted, whoever pulls
+    /// through it later), the fee at its maximum, and a settled op's closing `settle` adds the
+    /// net balance decrease on top (in-op transfers are counted twice); an op whose execution
+    /// reverted moved nothing. So a pull the module did not count — a router or Permit2 pulling
+    /// through an allowance the account gave earlier, in an op that was not settled — breaks it
+    /// at once, even below the grant.
+    fn check_charged(
+        &mut self,
+        sender: Address,
+        id: B256,
+        generation: u32,
+        granted: &Session,
+    ) -> Result<(), Failure> {
+        let Some(out) = self.outflows.get(&(sender, id, generation)).cloned() else {
+            return Ok(());
+        };
+        let periods: BTreeSet<u32> = out.periodic.keys().map(|(_, p)| *p).collect();
+        let abi: AbiSession = crate::encode::to_abi(granted);
+        let module = self.reference.layout().module;
+        for (n, period) in periods.into_iter().enumerate() {
+            let call = ISessionKeyValidator::remainingOfCall {
+                account: sender,
+                session: abi.clone(),
+                periodIndex: period,
+            };
+            // A period without a window has no view (no op of it can have executed).
+            let Some(left) = self
+                .chain
+                .view(module, call.abi_encode().into())
+                .ok()
+                .and_then(|out| {
+                    ISessionKeyValidator::remainingOfCall::abi_decode_returns(&out).ok()
+                })
+            else {
+                continue;
+            };
+            self.stats.checked("LEDGER");
+            let counted = |limit: U256, left: U256| limit.saturating_sub(left);
+            let mut pairs: Vec<(String, U256, U256)> = Vec::new();
+            if n == 0 {
+                pairs.push((
+                    "native".to_owned(),
+                    out.native,
+                    counted(granted.native_allowance, left.nativeLeft),
+                ));
+                pairs.push((
+                    "fee".to_owned(),
+                    out.fees,
+                    counted(granted.fee_budget, left.feeLeft),
+                ));
+                for (allowance, token_left) in granted.tokens.iter().zip(&left.tokensLeft) {
+                    pairs.push((
+                        format!("token {}", allowance.token),
+                        out.tokens
+                            .get(&allowance.token)
+                            .copied()
+                            .unwrap_or_default(),
+                        counted(allowance.amount, *token_left),
+                    ));
+                }
+            }
+            for (allowance, periodic_left) in granted.periodic.iter().zip(&left.periodicLeft) {
+                pairs.push((
+                    format!("periodic {} (period {period})", allowance.asset),
+                    out.periodic
+                        .get(&(allowance.asset, period))
+                        .copied()
+                        .unwrap_or_default(),
+                    counted(allowance.amount, *periodic_left),
+                ));
+            }
+            for (what, seen, charged) in pairs {
+                if seen > charged {
+                    let index = (0..self.reference.specs.len())
+                        .find(|i| self.reference.session_id(*i) == id)
+                        .map_or_else(|| format!("{id}"), |i| i.to_string());
+                    return fail(
+                        "LEDGER",
+                        self.step,
+                        format!(
+                            "session {index} on {sender}: {what} outflow {seen} > what the module counted {charged}"
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rule 16 at execution. For every settled op of a validated bundle whose closing `settle`
+    /// ran, the loss the recorder measured between the two `settle` calls (each limited token's
+    /// balance when each call started: what the module's `balanceOf` reads) goes through the
+    /// model's [`settlement::settle`] on the reference counters (after every validation of the
+    /// bundle and the earlier ops' settlements). MODEL: the closing call reverted with exactly
+    /// the model's `SettledAllowanceExceeded` (the op's calls revert, its validation charges
+    /// stay), or succeeded when the model charges. The reference takes the charge of every
+    /// closing `settle` that succeeded, with or without the model comparison.
+    fn check_settlements(
+        &mut self,
+        plan: &mut BundlePlan,
+        recorder: &CallRecorder,
+        events: &[OpEvent],
+    ) -> Result<(), Failure> {
+        if plan.failure.is_some() {
+            return Ok(());
+        }
+        let layout = self.reference.layout();
+        let is_settle = |target: Address, data: &[u8]| {
+            target == layout.module && data.get(..4) == Some(SETTLE.as_slice())
+        };
+        for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
+            let OpPlan::Session(s) = p else { continue };
+            let Some(last) = s.calls.len().checked_sub(1) else {
+                continue;
+            };
+            if last == 0 || !is_settle(s.calls[0].target, &s.calls[0].data) {
+                continue;
+            }
+            // The closing `settle` did not run when a call before it reverted.
+            let (Some(open), Some(close)) = (execution.calls.first(), execution.calls.get(last))
+            else {
+                continue;
+            };
+            if !is_settle(open.target, &open.data) || !is_settle(close.target, &close.data) {
+                continue;
+            }
+            self.stats.settled += 1;
+            let lost: Vec<U256> = s
+                .carried
+                .tokens
+                .iter()
+                .map(|t| t.token)
+                .chain(s.carried.periodic.iter().map(|p| p.asset))
+                .map(|asset| {
+                    layout
+                        .tokens
+                        .iter()
+                        .position(|t| *t == asset)
+                        .map_or(U256::ZERO, |k| {
+                            open.holdings.tokens[k].saturating_sub(close.holdings.tokens[k])
+                        })
+                })
+                .collect();
+            let store = if s.sender == layout.account {
+                &mut plan.after.main
+            } else {
+                &mut plan.after.other
+            };
+            let state = store.session(s.carried_id);
+            let expected = settlement::settle(&s.carried, &state, s.period, &lost);
+            self.stats.checked("MODEL");
+            match expected {
+                Ok(next) => {
+                    if close.success && event.success {
+                        store.set_session(s.carried_id, next);
+                    } else if self.model_checks {
+                        return fail(
+                            "MODEL",
+                            self.step,
+                            format!(
+                                "session {}: the closing settle reverted ({}), the model charges {lost:?}",
+                                s.session_index, close.output
+                            ),
+                        );
+                    }
+                }
+                Err(e) => {
+                    self.stats.settle_reverts += 1;
+                    let got = settled_allowance_exceeded(&close.output);
+                    if self.model_checks
+                        && (close.success
+                            || event.success
+                            || got.as_ref() != Some(&(s.carried_id, e.clone())))
+                    {
+                        return fail(
+                            "MODEL",
+                            self.step,
+                            format!(
+                                "session {}: the model expects the closing settle to revert {e}, chain: success {} output {} (op success {})",
+                                s.session_index, close.success, close.output, event.success
+                            ),
+                        );
+                    }
+                }
             }
         }
         Ok(())

@@ -384,6 +384,44 @@ pub enum EnableSpec {
     },
 }
 
+/// Whether and how an op's calls are wrapped in the module's `settle(periodIndex, packedSession)`
+/// calls (rule 16, execution-time settlement). Which ops need the wrapper is the model's
+/// [`leash_model::settlement::needs_settlement`], decided on the resolved calls by
+/// [`crate::reference`]; only `execute` ops (single or batch with calls) are wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleSpec {
+    /// Wrapped when a call needs settlement in the carried session: a default-mode batch
+    /// `settle, calls…, settle` to the module with the op's period and packed session (a TRY
+    /// op becomes default; batches of 7 or 8 calls keep 6 so the wrapped batch is at the cap).
+    Auto,
+    /// Never wrapped: an op with a call that needs settlement is refused (`SettlementRequired`).
+    Never,
+    /// Always wrapped, even when nothing needs settlement (the wrapper is then allowed and
+    /// `settle` measures nothing or a balance that does not fall).
+    Always,
+    /// Wrapped, in TRY exec mode (`SettlementModeInvalid`).
+    TryMode,
+    /// One `settle` call as a single-call `execute` (`SettlementModeInvalid`).
+    SingleCall,
+    /// The closing `settle` left out (`SettlementEndMissing`).
+    MissingEnd,
+    /// A third `settle` between the first inner call and the rest (`SettlementCallMisplaced`).
+    Misplaced,
+    /// The opening (`false`) or closing (`true`) `settle` names the next period
+    /// (`SettlementArgumentsInvalid`).
+    WrongPeriod(bool),
+    /// Both `settle` calls carry another session template's packed bytes
+    /// (`SettlementArgumentsInvalid`).
+    OtherSession,
+    /// The opening `settle` carries 1 wei (`SettlementArgumentsInvalid`).
+    WithValue,
+    /// A non-zero byte in the opening `settle`'s padding (`SettlementArgumentsInvalid`).
+    DirtyPadding,
+    /// The opening `settle` aimed at `address(0)` (the account) instead of the module: the op
+    /// is not settled, and its closing `settle` is a misplaced one.
+    WrongTarget,
+}
+
 /// Enable nonces the grammar uses (indices into [`enable_nonce`]).
 pub const ENABLE_NONCES: u8 = 7;
 
@@ -431,6 +469,8 @@ pub struct OpSpec {
     pub signer: SignerSpec,
     /// Enable grant.
     pub enable: EnableSpec,
+    /// Settlement wrapper (rule 16).
+    pub settle: SettleSpec,
 }
 
 /// An owner action (an op of the owner through its validator).
@@ -668,6 +708,31 @@ fn enable() -> impl Strategy<Value = EnableSpec> {
     prop_oneof![6 => Just(EnableSpec::None), 1 => enable_grant(grant_signer())]
 }
 
+/// A settlement wrapper the module must refuse, or none where one is needed.
+fn malformed_settle() -> impl Strategy<Value = SettleSpec> {
+    prop_oneof![
+        3 => Just(SettleSpec::Never),
+        2 => Just(SettleSpec::TryMode),
+        1 => Just(SettleSpec::SingleCall),
+        2 => Just(SettleSpec::MissingEnd),
+        2 => Just(SettleSpec::Misplaced),
+        2 => any::<bool>().prop_map(SettleSpec::WrongPeriod),
+        1 => Just(SettleSpec::OtherSession),
+        1 => Just(SettleSpec::WithValue),
+        1 => Just(SettleSpec::DirtyPadding),
+        1 => Just(SettleSpec::WrongTarget),
+    ]
+}
+
+/// Any settlement choice: mostly the right wrapper where one is needed.
+fn settle_any() -> impl Strategy<Value = SettleSpec> {
+    prop_oneof![
+        8 => Just(SettleSpec::Auto),
+        1 => Just(SettleSpec::Always),
+        3 => malformed_settle(),
+    ]
+}
+
 /// A session op for one of the sessions.
 pub fn op_spec() -> impl Strategy<Value = OpSpec> {
     (
@@ -679,9 +744,9 @@ pub fn op_spec() -> impl Strategy<Value = OpSpec> {
             prop_oneof![12 => Just(PeriodSpec::Current), 1 => Just(PeriodSpec::Next), 1 => Just(PeriodSpec::Previous), 1 => Just(PeriodSpec::Max), 1 => far_period()],
             signer(),
         ),
-        enable(),
+        (enable(), settle_any()),
     )
-        .prop_map(|((session, other_account, shape, mode, encoding), calls, (fee, sponsor, period, signer), enable)| OpSpec {
+        .prop_map(|((session, other_account, shape, mode, encoding), calls, (fee, sponsor, period, signer), (enable, settle))| OpSpec {
             session,
             other_account,
             shape,
@@ -693,6 +758,7 @@ pub fn op_spec() -> impl Strategy<Value = OpSpec> {
             period,
             signer,
             enable,
+            settle,
         })
 }
 
@@ -917,9 +983,12 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
         prop_oneof![3 => Just(ModeSpec::Default), 1 => Just(ModeSpec::Try)],
         prop_oneof![2 => Just(FeeSpec::OneGwei), 1 => Just(FeeSpec::AtBudget), 1 => Just(FeeSpec::OverBudget), 1 => Just(FeeSpec::Free)],
         sponsor,
-        enable,
+        (
+            enable,
+            prop_oneof![14 => Just(SettleSpec::Auto), 1 => Just(SettleSpec::Never), 1 => Just(SettleSpec::Always)],
+        ),
     )
-        .prop_map(move |(calls, shape, mode, fee, sponsor, enable)| OpSpec {
+        .prop_map(move |(calls, shape, mode, fee, sponsor, (enable, settle))| OpSpec {
             session: index,
             other_account: false,
             shape,
@@ -931,12 +1000,14 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
             period: PeriodSpec::Current,
             signer: SignerSpec::Right,
             enable,
+            settle,
         })
         .boxed()
 }
 
-/// A well-formed op with exactly one adversarial twist (encoding, signer, mode, period or
-/// enable grant).
+/// A well-formed op with exactly one adversarial twist (encoding, signer, mode, period, enable
+/// grant, a late denied call, the fallback handler probe, or a missing or malformed settlement
+/// wrapper).
 fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
     (
         granted_op(index, spec),
@@ -950,10 +1021,15 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
             far_period(),
         ],
         enable_grant(adversarial_grant_signer()),
-        (0usize..8, denied_call(), 0usize..=MAX_BATCH_CALLS),
+        (
+            0usize..10,
+            denied_call(),
+            0usize..=MAX_BATCH_CALLS,
+            malformed_settle(),
+        ),
     )
         .prop_map(
-            |(mut op, encoding, signer, mode, period, grant, (which, denied, at))| {
+            |(mut op, encoding, signer, mode, period, grant, (which, denied, at, settle))| {
                 match which {
                     0 => {
                         op.encoding = encoding;
@@ -963,6 +1039,7 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
                     2 => op.mode = mode,
                     3 => op.period = period,
                     4 => op.enable = grant,
+                    8 | 9 => op.settle = settle,
                     5 | 6 => {
                         // A denied call late in a batch: after up to 8 granted calls.
                         op.shape = ShapeSpec::Batch;

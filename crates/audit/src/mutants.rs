@@ -247,6 +247,34 @@ pub const MUTANTS: &[Mutant] = &[
             replacement: "uint256 end = start + period;",
         }],
     },
+    // Settlement (rule 16): the pulls validation cannot see must be charged at execution.
+    Mutant {
+        name: "settlement-required-off",
+        description: "an op that needs settlement validates unsettled: a router or Permit2 pull through an earlier allowance is charged nothing",
+        patches: &[Patch {
+            file: "SettlementChecks.sol",
+            original: "if (failure == 3) revert SettlementRequired(sessionId, at);",
+            replacement: "",
+        }],
+    },
+    Mutant {
+        name: "settle-charge-off",
+        description: "the closing settle checks what the balances lost against what is left but never writes the charge",
+        patches: &[Patch {
+            file: "SessionSettlement.sol",
+            original: "sstore(slot, add(word, shl(shift, amount)))",
+            replacement: "pop(slot)",
+        }],
+    },
+    Mutant {
+        name: "settle-period-unbound",
+        description: "a settle call's period argument is not compared with the op's period",
+        patches: &[Patch {
+            file: "SettlementChecks.sol",
+            original: "eq(calldataload(add(data, 4)), and(periodIndex, 0xffffffff))",
+            replacement: "1",
+        }],
+    },
 ];
 
 /// Applies `patches` to `files` (file name → source text) in order.

@@ -43,6 +43,11 @@ pub struct ObservedCall {
     pub data: Bytes,
     /// Whether the call returned without reverting.
     pub success: bool,
+    /// What the call returned or reverted with.
+    pub output: Bytes,
+    /// The account's holdings when the call started (what a `settle` call measures: the
+    /// closing one sees what the calls before it moved, even when it then reverts).
+    pub holdings: Holdings,
 }
 
 /// What an account holds at one instant: its ETH balance and its balance of each watched token
@@ -203,12 +208,16 @@ impl Inspector<ChainContext> for CallRecorder {
                 CallValue::Transfer(v) => v,
                 CallValue::Apparent(_) => U256::ZERO,
             };
+            let account = self.executions[execution].account;
+            let holdings = self.holdings(context, account);
             let calls = &mut self.executions[execution].calls;
             calls.push(ObservedCall {
                 target: inputs.target_address,
                 value,
                 data,
                 success: false,
+                output: Bytes::new(),
+                holdings,
             });
             FrameKind::Recorded(execution, calls.len() - 1)
         } else {
@@ -240,7 +249,9 @@ impl Inspector<ChainContext> for CallRecorder {
                 }
             }
             Some(FrameKind::Recorded(execution, call)) => {
-                self.executions[execution].calls[call].success = outcome.result.is_ok();
+                let observed = &mut self.executions[execution].calls[call];
+                observed.success = outcome.result.is_ok();
+                observed.output = outcome.result.output.clone();
             }
             Some(FrameKind::Other) | None => {}
         }

@@ -5,8 +5,9 @@ use crate::{
     encode::{self, Gas},
     grammar::{
         self, AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner,
-        GrantSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec,
-        SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
+        GrantSpec, ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec,
+        SettleSpec, ShapeSpec, SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
+        MAX_BATCH_CALLS,
     },
     packing,
     world::{install_call, layout, owner_key, session_key, uninstall_call, Layout},
@@ -22,6 +23,7 @@ use leash_model::{
         ERC20_APPROVE, ERC20_INCREASE_ALLOWANCE, ERC20_TRANSFER, ERC20_TRANSFER_FROM, PERMIT2,
         PERMIT2_APPROVE, PERMIT2_TRANSFER_FROM,
     },
+    settlement::{needs_settlement, settle_data},
     validate,
     window::{in_window, op_window, period_at, EntryPointRules},
     AccountState, CallGrant, Context, Envelope, ModuleKind, OpInput, ParsedEnvelope,
@@ -129,6 +131,9 @@ pub struct SessionPlan {
     pub calls: Vec<Call>,
     /// The enable grant the op carries, if any.
     pub enable: Option<EnablePlan>,
+    /// The packed session bytes the envelope carries (what a `settle` call of the op must
+    /// carry).
+    pub packed: Vec<u8>,
     /// True when the suite signed this very op with the carried session's key: over this op's
     /// hash (this chain, this EntryPoint), the carried id and the period the envelope names
     /// (decided by the suite from what it signed, not by the model).
@@ -651,9 +656,10 @@ impl RefState {
         };
         let period = self.period_for(&own, spec.period);
         let calls = self.calls(spec, &own, period, sender);
-        let call_data = match spec.shape {
-            ShapeSpec::Single => encode::execute_call_data(false, spec.mode, spec.encoding, &calls),
-            ShapeSpec::Batch => encode::execute_call_data(true, spec.mode, spec.encoding, &calls),
+        let (calls, shape, mode) = self.settlement(spec, calls, &carried, &packed, period, sender);
+        let call_data = match shape {
+            ShapeSpec::Single => encode::execute_call_data(false, mode, spec.encoding, &calls),
+            ShapeSpec::Batch => encode::execute_call_data(true, mode, spec.encoding, &calls),
             ShapeSpec::EmptyBatch => {
                 encode::execute_call_data(true, spec.mode, EncodingSpec::Canonical, &[])
             }
@@ -841,9 +847,116 @@ impl RefState {
             routed: store.installed,
             calls: decoded_calls,
             enable,
+            packed,
             signed_right: signature_valid,
         };
         (op, plan)
+    }
+
+    /// The op's calls, shape and mode after its settlement wrapper (rule 16): whether the op
+    /// needs one is the model's [`needs_settlement`] on the carried session (the session the
+    /// module checks), for the calls as resolved; the wrapper's `settle` calls carry the op's
+    /// period and the envelope's packed bytes ([`settle_data`]) unless `spec.settle` asks for a
+    /// malformed one. Only `execute` ops with calls (single or batch) are wrapped.
+    fn settlement(
+        &self,
+        spec: &OpSpec,
+        calls: Vec<Call>,
+        carried: &Session,
+        packed: &[u8],
+        period: u32,
+        sender: Address,
+    ) -> (Vec<Call>, ShapeSpec, ModeSpec) {
+        if !matches!(spec.shape, ShapeSpec::Single | ShapeSpec::Batch) {
+            return (calls, spec.shape, spec.mode);
+        }
+        let module = self.layout().module;
+        let settle = |period: u32, packed: &[u8]| Call {
+            target: module,
+            value: U256::ZERO,
+            data: settle_data(period, packed),
+        };
+        let needed = calls.iter().any(|c| {
+            let target = if c.target.is_zero() { sender } else { c.target };
+            needs_settlement(carried, target, c.selector(), sender)
+        });
+        let good = settle(period, packed);
+        // A settled op must be a default-mode batch: a TRY op the grammar allows becomes default
+        // (other mode twists stay: the decoder refuses them first).
+        let mode = if spec.mode == ModeSpec::Try {
+            ModeSpec::Default
+        } else {
+            spec.mode
+        };
+        let wrap = |first: Call, inner: Vec<Call>, last: Option<Call>| {
+            let mut out = vec![first];
+            out.extend(inner);
+            out.extend(last);
+            out
+        };
+        let batch = |calls| (calls, ShapeSpec::Batch, mode);
+        match spec.settle {
+            SettleSpec::Never => (calls, spec.shape, spec.mode),
+            SettleSpec::Auto if !needed => (calls, spec.shape, spec.mode),
+            SettleSpec::Auto => {
+                // The batch cap counts the two settle calls: 7 or 8 calls keep 6 (a wrapped
+                // batch at the cap); 9 stay 9 (over it).
+                let mut inner = calls;
+                if inner.len() <= MAX_BATCH_CALLS {
+                    inner.truncate(MAX_BATCH_CALLS - 2);
+                }
+                batch(wrap(good.clone(), inner, Some(good)))
+            }
+            SettleSpec::Always => batch(wrap(good.clone(), calls, Some(good))),
+            SettleSpec::TryMode => {
+                let (calls, shape, _) = batch(wrap(good.clone(), calls, Some(good)));
+                (calls, shape, ModeSpec::Try)
+            }
+            SettleSpec::SingleCall => (vec![good], ShapeSpec::Single, mode),
+            SettleSpec::MissingEnd => batch(wrap(good, calls, None)),
+            SettleSpec::Misplaced => {
+                let mut inner = calls;
+                inner.insert(inner.len().min(1), good.clone());
+                batch(wrap(good.clone(), inner, Some(good)))
+            }
+            SettleSpec::WrongPeriod(closing) => {
+                let moved = settle(period.wrapping_add(1), packed);
+                if closing {
+                    batch(wrap(good, calls, Some(moved)))
+                } else {
+                    batch(wrap(moved, calls, Some(good)))
+                }
+            }
+            SettleSpec::OtherSession => {
+                let n = self.specs.len();
+                let other = (1..=n)
+                    .map(|d| encode::packed_session(&self.session((spec.session + d) % n)))
+                    .find(|p| p[..] != packed[..])
+                    .unwrap_or_else(|| packed[..packed.len() - 1].to_vec());
+                let wrong = settle(period, &other);
+                batch(wrap(wrong.clone(), calls, Some(wrong)))
+            }
+            SettleSpec::WithValue => {
+                let mut first = good.clone();
+                first.value = U256::from(1);
+                batch(wrap(first, calls, Some(good)))
+            }
+            SettleSpec::DirtyPadding => {
+                let mut first = good.clone();
+                if packed.len().is_multiple_of(32) {
+                    first.data.extend_from_slice(&[0u8; 32]);
+                }
+                if let Some(last) = first.data.last_mut() {
+                    *last = 1;
+                }
+                batch(wrap(first, calls, Some(good)))
+            }
+            SettleSpec::WrongTarget => {
+                let mut first = good.clone();
+                first.target = Address::ZERO;
+                batch(wrap(first, calls, Some(good)))
+            }
+        }
     }
 
     /// The enable grant of `spec` for the op of `sender` meant to enable `id`, whose envelope

@@ -64,6 +64,8 @@ sol! {
     error PeriodIndexNotAllowed(bytes32 sessionId, uint32 periodIndex);
     error PeriodOutOfRange(bytes32 sessionId, uint32 periodIndex);
     error WindowEmpty(bytes32 sessionId, uint32 periodIndex);
+    // Raised by `settle` during an op's execution (rule 16), never by validation.
+    error SettledAllowanceExceeded(bytes32 sessionId, address asset, uint256 index, uint256 asked, uint256 left);
 }
 
 /// The model's rejection as the chain's revert data can show it: an enable grant that fails
@@ -77,6 +79,27 @@ pub fn as_revealed(rejection: &Rejection) -> Rejection {
 
 fn index(i: U256) -> usize {
     usize::try_from(i).unwrap_or(usize::MAX)
+}
+
+/// Decodes the module's execution-time `SettledAllowanceExceeded` (the closing `settle` of a
+/// settled op found a balance that lost more than is left): the session id and the model's
+/// error. `None` for anything else.
+pub fn settled_allowance_exceeded(
+    data: &Bytes,
+) -> Option<(
+    alloy::primitives::B256,
+    leash_model::settlement::SettledAllowanceExceeded,
+)> {
+    let e = SettledAllowanceExceeded::abi_decode(&data[..]).ok()?;
+    Some((
+        e.sessionId,
+        leash_model::settlement::SettledAllowanceExceeded {
+            asset: e.asset,
+            index: index(e.index),
+            asked: e.asked,
+            left: e.left,
+        },
+    ))
 }
 
 /// Decodes what the module reverted with; `None` for anything that is not one of its
@@ -285,6 +308,30 @@ mod tests {
     /// ABI that validation can raise must decode here, so an error added to or changed in the
     /// contract (its selector moves with its parameters) fails this test instead of silently
     /// falling out of the model comparison.
+    /// The execution-time error the suite decodes has the module's selector (its signature).
+    #[test]
+    fn the_settlement_execution_error_decodes() {
+        use alloy::sol_types::SolError;
+        let module = leash_contracts::artifact("SessionKeyValidator").expect("module artifact");
+        let error = module
+            .abi
+            .errors()
+            .find(|e| e.name == "SettledAllowanceExceeded")
+            .expect("the module declares SettledAllowanceExceeded");
+        assert_eq!(
+            error.selector().0,
+            super::SettledAllowanceExceeded::SELECTOR,
+            "{}",
+            error.signature()
+        );
+        let mut data = error.selector().to_vec();
+        data.resize(4 + 32 * 5, 0);
+        data[4 + 32 * 3 - 1] = 7;
+        let (_, e) = super::settled_allowance_exceeded(&Bytes::from(data.clone())).unwrap();
+        assert_eq!(e.index, 7);
+        assert!(rejection(&Bytes::from(data)).is_none());
+    }
+
     #[test]
     fn every_validation_error_of_the_module_decodes() {
         let module = leash_contracts::artifact("SessionKeyValidator").expect("module artifact");

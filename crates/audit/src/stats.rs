@@ -17,6 +17,11 @@ pub struct Stats {
     pub owner_ops: u64,
     /// Session ops the module accepted (and the EntryPoint too).
     pub accepted: u64,
+    /// Settled ops (rule 16) the EntryPoint executed whose closing `settle` ran.
+    pub settled: u64,
+    /// Of those, the ones whose closing `settle` reverted `SettledAllowanceExceeded` (the op's
+    /// calls reverted; its validation charges stay).
+    pub settle_reverts: u64,
     /// Rejections per module error (plus `AA24 signature` and `AA22 window`).
     pub rejections: BTreeMap<String, u64>,
     /// Invariant checks performed, per invariant.
@@ -44,6 +49,8 @@ impl Stats {
         self.session_ops += other.session_ops;
         self.owner_ops += other.owner_ops;
         self.accepted += other.accepted;
+        self.settled += other.settled;
+        self.settle_reverts += other.settle_reverts;
         self.violations_7562 += other.violations_7562;
         for (k, v) in &other.rejections {
             *self.rejections.entry(k.clone()).or_default() += v;
@@ -64,6 +71,16 @@ impl fmt::Display for Stats {
         writeln!(f, "| session ops validated | {} |", self.session_ops)?;
         writeln!(f, "| owner ops | {} |", self.owner_ops)?;
         writeln!(f, "| session ops accepted | {} |", self.accepted)?;
+        writeln!(
+            f,
+            "| settled ops executed (closing settle ran) | {} |",
+            self.settled
+        )?;
+        writeln!(
+            f,
+            "| of which reverted SettledAllowanceExceeded | {} |",
+            self.settle_reverts
+        )?;
         writeln!(f, "| ERC-7562 violations | {} |", self.violations_7562)?;
         writeln!(f)?;
         writeln!(f, "| rejection | count |")?;

@@ -4,8 +4,8 @@
 use leash_audit::{
     grammar::{
         AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner, GrantSpec,
-        ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, ShapeSpec,
-        SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
+        ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec,
+        ShapeSpec, SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
     },
     reference::RefState,
     run_case, world, Stats,
@@ -49,6 +49,7 @@ fn op(session: usize, signer: SignerSpec, calls: Vec<CallSpec>) -> BundleOp {
         period: PeriodSpec::Current,
         signer,
         enable: EnableSpec::None,
+        settle: SettleSpec::Auto,
     })
 }
 
@@ -320,5 +321,121 @@ fn the_packed_envelope_is_parsed_like_the_module_does() {
         );
         assert_eq!(stats.rejections.get("EnableSignatureInvalid"), Some(&2));
         assert_eq!(stats.accepted, 4, "{:?}", stats.rejections);
+    }
+}
+
+fn settled(op: BundleOp, settle: SettleSpec) -> BundleOp {
+    match op {
+        BundleOp::Session(spec) => BundleOp::Session(OpSpec { settle, ..spec }),
+        owner => owner,
+    }
+}
+
+fn router(selector: SelectorSpec, amount: AmountSpec) -> CallSpec {
+    CallSpec {
+        target: TargetSpec::Router,
+        selector,
+        value: AmountSpec::Zero,
+        amount,
+    }
+}
+
+/// Rule 16 on the chain (the suite found every op of a token-limiting session that calls
+/// anything but a limited token refused with `SettlementRequired` once settlement landed): the
+/// router pulling through the owner's ERC-20 and Permit2 allowances is settled — charged at
+/// execution what the balances lost, on top of what validation charged a transfer in the same
+/// op — an op whose closing `settle` finds more lost than is left reverts in execution
+/// (`SettledAllowanceExceeded`) while its validation charges stay; the same pull unsettled is
+/// refused, and every malformed wrapper is refused with the model's error (a non-root session
+/// meets the hard denial of the module or the account first; a root one the misplaced settle).
+#[test]
+fn router_pulls_are_settled_at_execution() {
+    let session = SessionSpec {
+        grants: vec![
+            GrantSpec::RouterAny,
+            GrantSpec::Recorder0Any,
+            GrantSpec::Token0Any,
+        ],
+        token1_allowance: true,
+        ..spec(false)
+    };
+    let root = SessionSpec {
+        root: true,
+        ..session.clone()
+    };
+    let swap = |amount| vec![router(SelectorSpec::RouterSwap(0), amount)];
+    let one = |session, settle| {
+        Transition::Bundle(vec![settled(
+            op(session, SignerSpec::Right, swap(AmountSpec::Small(1))),
+            settle,
+        )])
+    };
+    for version in [EntryPointVersion::V07, EntryPointVersion::V08] {
+        let mut steps = vec![
+            Transition::Bundle(vec![op(0, SignerSpec::Right, swap(AmountSpec::Small(30)))]),
+            Transition::Bundle(vec![op(
+                0,
+                SignerSpec::Right,
+                vec![router(
+                    SelectorSpec::RouterSwapPermit2(1),
+                    AmountSpec::Small(20),
+                )],
+            )]),
+            Transition::Bundle(vec![op(
+                0,
+                SignerSpec::Right,
+                vec![
+                    CallSpec {
+                        target: TargetSpec::Token0,
+                        selector: SelectorSpec::Transfer,
+                        value: AmountSpec::Zero,
+                        amount: AmountSpec::Small(10),
+                    },
+                    router(SelectorSpec::RouterSwap(0), AmountSpec::Small(5)),
+                ],
+            )]),
+            Transition::Bundle(vec![op(
+                0,
+                SignerSpec::Right,
+                swap(AmountSpec::LeftPlusOne),
+            )]),
+            Transition::Bundle(vec![settled(
+                op(0, SignerSpec::Right, swap(AmountSpec::Left)),
+                SettleSpec::Never,
+            )]),
+            Transition::Bundle(vec![op(0, SignerSpec::Right, swap(AmountSpec::Left))]),
+        ];
+        for settle in [
+            SettleSpec::TryMode,
+            SettleSpec::SingleCall,
+            SettleSpec::MissingEnd,
+            SettleSpec::WrongPeriod(false),
+            SettleSpec::WrongPeriod(true),
+            SettleSpec::OtherSession,
+            SettleSpec::WithValue,
+            SettleSpec::DirtyPadding,
+            SettleSpec::Misplaced,
+            SettleSpec::WrongTarget,
+        ] {
+            steps.push(one(1, settle));
+        }
+        steps.push(one(2, SettleSpec::Misplaced));
+        steps.push(one(2, SettleSpec::WrongTarget));
+        steps.push(one(1, SettleSpec::Always));
+        let stats = replay(
+            version,
+            vec![session.clone(), session.clone(), root.clone()],
+            &steps,
+        );
+        let count = |name: &str| stats.rejections.get(name).copied().unwrap_or_default();
+        assert_eq!(stats.accepted, 6, "{:?}", stats.rejections);
+        assert_eq!((stats.settled, stats.settle_reverts), (6, 1));
+        assert_eq!(count("SettlementRequired"), 1);
+        assert_eq!(count("SettlementModeInvalid"), 2);
+        assert_eq!(count("SettlementEndMissing"), 1);
+        assert_eq!(count("SettlementArgumentsInvalid"), 5);
+        assert_eq!(count("SettlementCallMisplaced"), 2);
+        assert_eq!(count("CallDenied"), 1);
+        assert_eq!(count("CallNotGranted"), 1);
     }
 }

@@ -63,6 +63,17 @@ fn every_invariant_holds_on_the_module() {
         stats.rejections
     );
     assert_eq!(stats.violations_7562, 0);
+    eprintln!("{stats}");
+    // Settlement (rule 16) is exercised both ways: settled ops run their closing `settle`, and
+    // ops that need settlement without it or with a malformed wrapper are refused.
+    assert!(stats.settled > 0, "no settled op ran its closing settle");
+    for rejection in ["SettlementRequired", "SettlementArgumentsInvalid"] {
+        assert!(
+            stats.rejections.contains_key(rejection),
+            "no {rejection} rejection: {:?}",
+            stats.rejections
+        );
+    }
     for invariant in [
         "LEDGER",
         "MONOTONE",
