@@ -277,6 +277,40 @@ contract SettlementTest is SessionTestBase {
         }
     }
 
+    function test_settlement_wrapperCheckedInSessionsLimitingNoToken() public {
+        // The validator skips the settlement checks only for ops they cannot concern: a settled op, or a call to the
+        // module, is checked even when the session limits no token (so nothing about it needs settlement).
+        Session memory s = routerSession(100 ether);
+        s.tokens = new TokenAllowance[](0);
+        Session memory root = routerSession(100 ether);
+        root.tokens = new TokenAllowance[](0);
+        root.root = true;
+        IEntryPoint[2] memory eps = entryPoints();
+        for (uint256 i; i < 2; ++i) {
+            IEntryPoint ep = eps[i];
+            TestAccount account = accountFor(ep);
+            create(account, s);
+            create(account, root);
+            approveRouter(account);
+            // A settled op naming another period.
+            Execution[] memory calls = wrap(s, one(swapCall(1 ether, 0)));
+            calls[2] = settleCall(s, 1);
+            expectModuleRevert(abi.encodeWithSelector(SettlementArgumentsInvalid.selector, 2));
+            submit(ep, sessionOp(ep, s, UserOpLib.executeBatch(calls)));
+            // A settle in the middle of a root session's unsettled op.
+            calls = new Execution[](2);
+            calls[0] = swapCall(1 ether, 0);
+            calls[1] = settleCall(root, 0);
+            expectModuleRevert(abi.encodeWithSelector(SettlementCallMisplaced.selector, 1));
+            submit(ep, sessionOp(ep, root, UserOpLib.executeBatch(calls)));
+            // Well formed, both go through: the unsettled swap (no token limited) and the settled one.
+            uint256 before = token.balanceOf(address(account));
+            submit(ep, sessionOp(ep, s, UserOpLib.executeBatch(one(swapCall(1 ether, 0)))));
+            submit(ep, sessionOp(ep, s, settled(s, one(swapCall(1 ether, 0)))));
+            assertEq(token.balanceOf(address(account)), before - 2 ether);
+        }
+    }
+
     function test_settlement_wrongArgumentsRejected() public {
         Session memory s = routerSession(100 ether);
         Session memory other = routerSession(1_000 ether);
