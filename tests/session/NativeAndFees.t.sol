@@ -101,7 +101,10 @@ contract NativeAndFeesTest is SessionTestBase {
             PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(2 ether), false);
             sign(ep, op, s, 0, sessionKey);
             submit(ep, op);
-            op = unsignedOp(ep, single(recipient, 0.25 ether, ""), false);
+            // The session limits a token: a call to anything but the token (here a native send) is settled.
+            Execution[] memory send = new Execution[](1);
+            send[0] = Execution(recipient, 0.25 ether, "");
+            op = unsignedOp(ep, settledBatch(s, send), false);
             sign(ep, op, s, 0, sessionKey);
             submit(ep, op);
             submit(ep, sessionOp(ep, s, tokenTransfer(3 ether)));

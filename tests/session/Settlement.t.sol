@@ -295,14 +295,16 @@ contract SettlementTest is SessionTestBase {
             // A settled op naming another period.
             Execution[] memory calls = wrap(s, one(swapCall(1 ether, 0)));
             calls[2] = settleCall(s, 1);
+            PackedUserOperation memory op = sessionOp(ep, s, UserOpLib.executeBatch(calls));
             expectModuleRevert(abi.encodeWithSelector(SettlementArgumentsInvalid.selector, 2));
-            submit(ep, sessionOp(ep, s, UserOpLib.executeBatch(calls)));
+            submit(ep, op);
             // A settle in the middle of a root session's unsettled op.
             calls = new Execution[](2);
             calls[0] = swapCall(1 ether, 0);
             calls[1] = settleCall(root, 0);
+            op = sessionOp(ep, root, UserOpLib.executeBatch(calls));
             expectModuleRevert(abi.encodeWithSelector(SettlementCallMisplaced.selector, 1));
-            submit(ep, sessionOp(ep, root, UserOpLib.executeBatch(calls)));
+            submit(ep, op);
             // Well formed, both go through: the unsettled swap (no token limited) and the settled one.
             uint256 before = token.balanceOf(address(account));
             submit(ep, sessionOp(ep, s, UserOpLib.executeBatch(one(swapCall(1 ether, 0)))));

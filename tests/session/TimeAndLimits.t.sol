@@ -177,19 +177,4 @@ contract TimeAndLimitsTest is SessionTestBase {
         submit(ep, _op(ep, s, tokenTransfer(1), 6));
         assertEq(module.remainingOf(address(accountFor(ep)), s, 6).rateLeft, 1);
     }
-
-    /// @dev `execute` of the default-mode batch `[settle, ...inner, settle]` for session `s` in period 0 (rule 16: a
-    ///      session that limits a token must settle ops calling contracts that may pull it).
-    function settledBatch(Session memory s, Execution[] memory inner) internal view returns (bytes memory) {
-        Execution[] memory calls = new Execution[](inner.length + 2);
-        // settle(uint32,bytes) 0x9edb9baf with the op's period and the packed session its envelope carries.
-        Execution memory settle =
-            Execution(address(module), 0, abi.encodeWithSelector(0x9edb9baf, uint32(0), packOf(s)));
-        calls[0] = settle;
-        for (uint256 i; i < inner.length; ++i) {
-            calls[i + 1] = inner[i];
-        }
-        calls[inner.length + 1] = settle;
-        return UserOpLib.executeBatch(calls);
-    }
 }
