@@ -5,6 +5,7 @@ import {NATIVE_ASSET, GRANT_ANY_TARGET, GRANT_ANY_SELECTOR} from "./SessionTypes
 import {CallDecoder} from "./CallDecoder.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionPacking} from "./SessionPacking.sol";
+import {SettlementChecks} from "./SettlementChecks.sol";
 import {
     WrapperSelectorDenied,
     CallDenied,
@@ -231,6 +232,8 @@ library PermissionChecks {
         if (charged > MAX_CHARGED_ENTRIES) {
             revert TooManyAssetsCharged(sessionId, charged, MAX_CHARGED_ENTRIES);
         }
+        // Rule 16, only for an op flagged above (for any other op its verdict cannot change).
+        if (settlementToCheck(charges)) SettlementChecks.check(s, sessionId, calls, account);
     }
 
     /// @dev Checks one call of an `execute` and adds what it spends to `charges`: call matching and the hard
@@ -268,17 +271,6 @@ library PermissionChecks {
         if (failure == 2) revert TokenCallNotExplicit(index, target, call.selector);
         if (failure == 3) revert TokenCallMalformed(index, target, call.selector);
         if (target == PERMIT2 && target != account) _chargePermit2(s, call, index, account, charges);
-        // Only a root session gets here with a call to the module (a hard denial otherwise): SettlementChecks
-        // decides whether it is a well-placed `settle`.
-        if (target == address(this)) _markSettlement(charges);
-    }
-
-    /// @dev Sets SETTLEMENT_TO_CHECK in `charges`.
-    function _markSettlement(uint256 charges) private pure {
-        assembly ("memory-safe") {
-            let w := add(charges, CHARGES_SETTLEMENT)
-            mstore(w, or(mload(w), SETTLEMENT_TO_CHECK))
-        }
     }
 
     /// @dev Matches a call against the session's grants (unless `root`) and applies the hard denials.
@@ -384,7 +376,7 @@ library PermissionChecks {
         bool explicit,
         address account,
         uint256 charges
-    ) private pure returns (uint256 failure) {
+    ) private view returns (uint256 failure) {
         assembly ("memory-safe") {
             // The packed session's `tokens` and `periodic` lists (SessionCalldata.tokens / .periodic): after the
             // 58-byte header and the calls (25 bytes each); lengths at header bytes 21, 22, 23.
@@ -434,46 +426,46 @@ library PermissionChecks {
                         break
                     }
                 }
-                let limited := iszero(and(eq(t, not(0)), eq(p, not(0))))
                 // Rule 16: in a session that limits a token (`tokens` not empty, or a periodic asset other than
-                // NATIVE_ASSET), a call that is not one of the four spending selectors (transfer 0xa9059cbb,
-                // approve 0x095ea7b3, increaseAllowance 0x39509351, transferFrom 0x23b872dd) on a limited token
-                // other than NATIVE_ASSET needs settlement (the target may pull through an allowance the account
-                // gave earlier): SETTLEMENT_TO_CHECK is set and SettlementChecks gives the verdict. Whether the
-                // session limits a token is looked at only for such a call (never for the common plain transfer).
-                // Its own scope, so that no variable outlives it (the enclosing function is at the stack's limit).
-                {
-                    let sel := shr(224, mload(add(c, 0x40)))
-                    if iszero(
-                        and(
-                            and(limited, iszero(eq(target, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE))),
-                            or(
-                                or(eq(sel, 0xa9059cbb), eq(sel, 0x095ea7b3)),
-                                or(eq(sel, 0x39509351), eq(sel, 0x23b872dd))
+                // NATIVE_ASSET), a call that is not one of the four spending selectors on a limited token other
+                // than NATIVE_ASSET needs settlement (the target may pull through an allowance the account gave
+                // earlier): SETTLEMENT_TO_CHECK is set, and SettlementChecks gives the verdict. Marked in the
+                // branches below that such calls take, so a plain transfer pays nothing for it; whether the
+                // session limits a token is looked at only then.
+                function markNeedsSettlement(tokens, periodics, list, flags) {
+                    let limits := iszero(iszero(tokens))
+                    for { let i := 0 } and(iszero(limits), lt(i, periodics)) { i := add(i, 1) } {
+                        limits := iszero(
+                            eq(
+                                shr(96, calldataload(add(list, mul(i, 52)))),
+                                0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
                             )
                         )
-                    ) {
-                        let limits := iszero(iszero(tokenCount))
-                        for { let i := 0 } and(iszero(limits), lt(i, periodicCount)) { i := add(i, 1) } {
-                            limits := iszero(
-                                eq(
-                                    shr(96, calldataload(add(periodicList, mul(i, 52)))),
-                                    0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
-                                )
-                            )
-                        }
-                        if limits {
-                            let settlement := add(charges, CHARGES_SETTLEMENT)
-                            mstore(settlement, or(mload(settlement), SETTLEMENT_TO_CHECK))
-                        }
                     }
+                    if limits { mstore(flags, or(mload(flags), 1))} // SETTLEMENT_TO_CHECK
                 }
-                if limited {
+                switch and(eq(t, not(0)), eq(p, not(0)))
+                case 1 {
+                    // A call to the module (only a root session gets here with one: a hard denial otherwise) is
+                    // flagged whatever the session limits: SettlementChecks decides whether it is a well-placed
+                    // `settle`.
+                    markNeedsSettlement(
+                        or(tokenCount, eq(target, address())),
+                        periodicCount,
+                        periodicList,
+                        add(charges, 0x80)
+                    )
+                }
+                default {
                     // A limited token. Understood spending calls: transfer, approve, increaseAllowance (exactly
                     // `(address, uint256)`) and transferFrom (exactly `(address, address, uint256)`, understood only
                     // when it moves the account's tokens); `malformed` for an understood selector with any other
                     // encoding. The decoder checked that the call's `size` data bytes lie in calldata; a shorter
                     // call reads zeros past them and is rejected by its size.
+                    // NATIVE_ASSET as a call target (a periodic entry; no code there) is never a token.
+                    if eq(target, 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE) {
+                        markNeedsSettlement(tokenCount, periodicCount, periodicList, add(charges, 0x80))
+                    }
                     let sel := shr(224, mload(add(c, 0x40)))
                     let data := mload(add(c, 0x60))
                     let size := mload(add(c, 0x80))
@@ -490,7 +482,11 @@ library PermissionChecks {
                     }
                     default {
                         // ERC20_TRANSFER_FROM 0x23b872dd
-                        if eq(sel, 0x23b872dd) {
+                        switch eq(sel, 0x23b872dd)
+                        case 0 {
+                            markNeedsSettlement(tokenCount, periodicCount, periodicList, add(charges, 0x80))
+                        }
+                        default {
                             let owner := calldataload(add(data, 4))
                             if or(
                                 iszero(eq(size, 100)),

@@ -16,7 +16,6 @@ import {SessionCharging} from "./SessionCharging.sol";
 import {SessionWindow} from "./SessionWindow.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionSettlement} from "./SessionSettlement.sol";
-import {SettlementChecks} from "./SettlementChecks.sol";
 import {
     AlreadyInitialized,
     MalformedInstallData,
@@ -270,12 +269,6 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
             (calls, direct) = CallDecoder.decode(callData, account);
         }
         uint256 charges = PermissionChecks.check(s, sessionId, calls, direct, account);
-        // ----- settlement hook (rule 16): ops that must be settled, the wrapper's shape and arguments -----
-        // Skipped when it cannot fail (PermissionChecks.SETTLEMENT_TO_CHECK): no cost for ops that need no settlement.
-        if (PermissionChecks.settlementToCheck(charges)) {
-            SettlementChecks.check(userOp, s, sessionId, periodIndex, calls, direct, account);
-        }
-        // ----- end settlement hook -----
         (uint256 fee, uint256 gas) = SessionCharging.bill(s, sessionId, userOp);
         (uint256 usage, uint256[] memory extras) =
             SessionCharging.charge(account, sessionId, periodIndex, record, recordSlot, s, charges, fee, gas);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 
 /// @notice Call `index` may make a contract pull a limited token through an allowance the account gave earlier
@@ -37,9 +36,11 @@ error SettlementArgumentsInvalid(uint256 index);
 ///        value and exactly `abi.encode(uint32 periodIndex, bytes packedSession)`: the op's named period and the
 ///        packed session its envelope carries (keccak256 of which is the op's session id), zero-padded.
 ///      - PermissionChecks skips the first and last call of a settled op (they are checked here); every other
-///        call to the module stays a hard denial for non-root sessions. It also tells whether this check can fail
-///        (PermissionChecks.settlementToCheck: the op is settled, calls the module, or has a call that needs
-///        settlement); when it cannot, the validator skips it, so ops that need no settlement pay nothing for it.
+///        call to the module stays a hard denial for non-root sessions. PermissionChecks.check calls `check` only
+///        for an op it flagged (SETTLEMENT_TO_CHECK: the op is settled, calls the module, or has a call that needs
+///        settlement); for any other op this check cannot fail, so ops that need no settlement skip it.
+///      - Validation only: the op is read from `validateUserOp`'s calldata (its first argument), the period from
+///        the op's envelope.
 ///      - Reads calldata only (ERC-7562: no storage, no external call); loops are bounded by the batch (<= 8
 ///        calls) and the session's lists (<= 8 entries each).
 library SettlementChecks {
@@ -47,23 +48,25 @@ library SettlementChecks {
     bytes4 internal constant SETTLE = 0x9edb9baf;
 
     /// @dev Rule 16 for the op's decoded `calls`; `s` is the proven packed session in the op's envelope.
-    function check(
-        PackedUserOperation calldata userOp,
-        uint256 s,
-        bytes32 sessionId,
-        uint32 periodIndex,
-        CallDecoder.Call[] memory calls,
-        bool direct,
-        address account
-    ) internal view {
-        if (direct) return; // one call to an account function, i.e. to the account itself
+    function check(uint256 s, bytes32 sessionId, CallDecoder.Call[] memory calls, address account)
+        internal
+        view
+    {
+        // Called by PermissionChecks.check only for an op it flagged (never a direct account-function op). The op's
+        // period is read from its envelope (SignatureEnvelope: bytes 2..5, the packed session `s` from byte 71).
+        uint256 periodIndex;
+        assembly ("memory-safe") {
+            periodIndex := shr(224, calldataload(sub(s, 69)))
+        }
         uint256 n = calls.length;
         bool settled = _isSettle(calls[0]);
         if (settled) {
             uint256 mode;
             assembly ("memory-safe") {
-                // userOp.callData (offset at op word 3) is `execute(mode, ...)`: the mode word follows the length
-                // word and the selector.
+                // validateUserOp(userOp, userOpHash) is the only caller: the op's offset is its first argument
+                // word; userOp.callData (offset at op word 3) is `execute(mode, ...)`: the mode word follows the
+                // length word and the selector.
+                let userOp := add(4, calldataload(4))
                 mode := calldataload(add(add(userOp, calldataload(add(userOp, 0x60))), 0x24))
             }
             // Call type batch (0x01) and exec type default (0x00); the decoder proved the other mode bytes zero.
@@ -102,10 +105,7 @@ library SettlementChecks {
                     let length := calldataload(add(data, 68))
                     let ok :=
                         and(
-                            and(
-                                iszero(mload(add(c, 0x20))),
-                                eq(calldataload(add(data, 4)), and(periodIndex, 0xffffffff))
-                            ),
+                            and(iszero(mload(add(c, 0x20))), eq(calldataload(add(data, 4)), periodIndex)),
                             and(
                                 and(eq(calldataload(add(data, 36)), 0x40), gt(size, length)),
                                 eq(size, add(100, and(add(length, 31), not(31))))
