@@ -271,7 +271,7 @@ pub const MUTANTS: &[Mutant] = &[
         description: "a settle call's period argument is not compared with the op's period",
         patches: &[Patch {
             file: "SettlementChecks.sol",
-            original: "eq(calldataload(add(data, 4)), and(periodIndex, 0xffffffff))",
+            original: "eq(calldataload(add(data, 4)), periodIndex)",
             replacement: "1",
         }],
     },
