@@ -33,6 +33,7 @@ fn session() -> SessionSpec {
         root: false,
         periodic: false,
         long_period: false,
+        old_schedule: false,
         rate_limit: 0,
         native: false,
         fee_budget: false,

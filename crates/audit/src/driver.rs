@@ -38,8 +38,8 @@ use std::{
 /// An invariant broken at a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// The invariant's name (LEDGER, MONOTONE, CANONICAL, DENY, REVOKED, EXPIRED, PAUSED,
-    /// UNINSTALLED, WINDOW, MODEL, 7562, SETUP).
+    /// The invariant's name (LEDGER, MONOTONE, CANONICAL, DENY, CAP, REVOKED, EXPIRED, PAUSED,
+    /// UNINSTALLED, RATE, SIGNED, REPLAY, WINDOW, VIEW, MODEL, 7562, SETUP).
     pub invariant: &'static str,
     /// Step index (0 = the set-up bundle).
     pub step: usize,
@@ -119,6 +119,11 @@ pub fn run_case(
         installed_modules: HashMap::new(),
     };
     case.stats.cases += 1;
+    *case
+        .stats
+        .versions
+        .entry(format!("{:?}", init.version))
+        .or_default() += 1;
     let setup = setup_bundle(&init.specs);
     if !setup.is_empty() {
         case.bundle(&setup)?;
@@ -150,18 +155,29 @@ fn setup_failure(error: &AuditError) -> Failure {
 }
 
 impl Case<'_> {
+    /// VIEW: the module's views the suite reads after every step (`isInitialized`, `statusOf`
+    /// and `enableNonceUsed` of anything, `remainingOf` of every template for each period of
+    /// interest that has a window) answer: a revert (e.g. a `Panic` of a counter that went
+    /// past its grant) or an undecodable answer is a failure, with or without the model.
     fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, Failure> {
         let module = self.reference.layout().module;
         let out = self.chain.view(module, call.abi_encode().into());
         let out = match out {
             Ok(out) => out,
-            Err(e) => return fail("MODEL", self.step, format!("view reverted: {e}")),
+            Err(e) => return fail("VIEW", self.step, format!("view reverted: {e}")),
         };
         C::abi_decode_returns(&out).map_err(|e| Failure {
-            invariant: "MODEL",
+            invariant: "VIEW",
             step: self.step,
             detail: e.to_string(),
         })
+    }
+
+    /// Counts one MODEL comparison (none when the model is off).
+    fn checked_model(&mut self) {
+        if self.model_checks {
+            self.stats.checked("MODEL");
+        }
     }
 
     fn status(&self, account: Address, id: B256) -> Result<u8, Failure> {
@@ -217,6 +233,7 @@ impl Case<'_> {
             self.check_settlements(&mut plan, &recorder, &events)?;
             self.record_owner_ops(&plan, &events);
         }
+        self.check_module_answers(&plan, &recorder)?;
         self.check_windows(&plan, &recorder)?;
         if self.model_checks {
             self.check_outcome(&plan, &outcome, &events)?;
@@ -491,6 +508,102 @@ impl Case<'_> {
         Ok(installed)
     }
 
+    /// SIGNED, DENY and CAP on what the module answered, whether or not the bundle then
+    /// validated: no session op for which the module returned validation data with a valid
+    /// signature (authorizer 0) was one the suite did not sign as sent (another key, chain,
+    /// EntryPoint or period) or that carried an enable grant its account's owner did not sign
+    /// for it (SIGNED); none of a non-root session had a denied mode or wrapper or an
+    /// `execute` call the hard denial covers (DENY, on the call data's canonical decoding, see
+    /// [`Self::denied`]); no `execute` of more than 8 calls was one (CAP). The EntryPoint may
+    /// still refuse such an op (its window is not due, another op of the bundle fails): the
+    /// module has vouched for it all the same.
+    fn check_module_answers(
+        &mut self,
+        plan: &BundlePlan,
+        recorder: &CallRecorder,
+    ) -> Result<(), Failure> {
+        for (index, (p, (_, data))) in plan.plans.iter().zip(&recorder.validations).enumerate() {
+            let OpPlan::Session(s) = p else { continue };
+            if !s.routed {
+                continue;
+            }
+            let Some((_, _, sig_failed)) = split_validation_data(data) else {
+                continue;
+            };
+            self.stats.checked("SIGNED");
+            if sig_failed {
+                continue;
+            }
+            if !s.signed_right {
+                return fail(
+                    "SIGNED",
+                    self.step,
+                    format!(
+                        "the module returned a valid signature for an op of session {} its key did not sign as sent (signer {:?}, period {})",
+                        s.session_index, s.spec.signer, s.period
+                    ),
+                );
+            }
+            if s.enable.is_some_and(|e| !e.owner_signed) {
+                return fail(
+                    "SIGNED",
+                    self.step,
+                    format!(
+                        "the module returned a valid signature for an op of session {} with an enable grant its account's owner did not sign for it",
+                        s.session_index
+                    ),
+                );
+            }
+            let call_data = &plan.ops[index].callData;
+            let execute = call_data.get(..4) == Some(&EXECUTE[..]);
+            self.stats.checked("CAP");
+            if execute && s.sent_calls > crate::grammar::MAX_BATCH_CALLS {
+                return fail(
+                    "CAP",
+                    self.step,
+                    format!(
+                        "the module accepted an execute of session {} with {} calls (cap {})",
+                        s.session_index,
+                        s.sent_calls,
+                        crate::grammar::MAX_BATCH_CALLS
+                    ),
+                );
+            }
+            let root = self.granted(op_session_id(s)).is_some_and(|g| g.root);
+            if root {
+                continue;
+            }
+            self.stats.checked("DENY");
+            deny_mode(call_data).map_err(|detail| Failure {
+                invariant: "DENY",
+                step: self.step,
+                detail: format!("the module accepted it: {detail}"),
+            })?;
+            if !execute {
+                continue;
+            }
+            for (i, call) in s.calls.iter().enumerate() {
+                let target = if call.target.is_zero() {
+                    s.sender
+                } else {
+                    call.target
+                };
+                if self.denied(s, i, target, call.value, &call.data)? {
+                    return fail(
+                        "DENY",
+                        self.step,
+                        format!(
+                            "the module accepted an op of session {} calling {target} with {}",
+                            s.session_index,
+                            Bytes::copy_from_slice(&call.data)
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// WINDOW: the validation data each session op returned lies inside its session's window
     /// and its period's window.
     fn check_windows(&mut self, plan: &BundlePlan, recorder: &CallRecorder) -> Result<(), Failure> {
@@ -537,6 +650,51 @@ impl Case<'_> {
         Ok(())
     }
 
+    /// Whether call `i` of session op `s` (to `target`, with `value` and `data`) is one a
+    /// non-root session must never make: to the module (but for the op's own settlement
+    /// wrapper: `settle` with exactly this op's period and the packed session its envelope
+    /// carries, as the first or the last call), any EntryPoint v0.6-v0.9, the owner's or the
+    /// extra validator, a module the account reports installed (its own
+    /// `isModuleInstalled`), or the account's own `execute*`.
+    fn denied(
+        &mut self,
+        s: &SessionPlan,
+        i: usize,
+        target: Address,
+        value: U256,
+        data: &[u8],
+    ) -> Result<bool, Failure> {
+        let layout = self.reference.layout();
+        if (i == 0 || i + 1 == s.calls.len())
+            && target == layout.module
+            && value.is_zero()
+            && data == settle_data(s.period, &s.packed).as_slice()
+        {
+            return Ok(false);
+        }
+        let selector: [u8; 4] = data
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default();
+        let denied_target = [
+            layout.module,
+            ENTRY_POINT_V06,
+            ENTRY_POINT_V07,
+            ENTRY_POINT_V08,
+            ENTRY_POINT_V09,
+            layout.owner_validator,
+            layout.extra_module,
+        ]
+        .contains(&target)
+            || self.installed_module(s.sender, target, selector)?;
+        let wrapper = target == s.sender
+            && data.len() >= 4
+            && [EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP]
+                .iter()
+                .any(|w| w[..] == data[..4]);
+        Ok(denied_target || wrapper)
+    }
+
     /// DENY and CANONICAL on what each session op's execution actually called.
     fn check_executions(
         &mut self,
@@ -556,7 +714,6 @@ impl Case<'_> {
                 ),
             );
         }
-        let layout = self.reference.layout();
         for ((p, execution), event) in plan.plans.iter().zip(&recorder.executions).zip(events) {
             let OpPlan::Session(s) = p else { continue };
             let granted = self.granted(op_session_id(s));
@@ -581,40 +738,8 @@ impl Case<'_> {
                 } else {
                     &[]
                 };
-                // The settlement wrapper (rule 16): the module's `settle` with exactly this op's
-                // period and the packed session its envelope carries, as the first or the last
-                // call of the op's `execute`.
-                let wrapper_call = Bytes::from(settle_data(s.period, &s.packed));
                 for (i, call) in calls.iter().enumerate() {
-                    if (i == 0 || i + 1 == s.calls.len())
-                        && call.target == layout.module
-                        && call.value.is_zero()
-                        && call.data == wrapper_call
-                    {
-                        continue;
-                    }
-                    let selector: [u8; 4] = call
-                        .data
-                        .get(..4)
-                        .and_then(|b| b.try_into().ok())
-                        .unwrap_or_default();
-                    let denied_target = [
-                        layout.module,
-                        ENTRY_POINT_V06,
-                        ENTRY_POINT_V07,
-                        ENTRY_POINT_V08,
-                        ENTRY_POINT_V09,
-                        layout.owner_validator,
-                        layout.extra_module,
-                    ]
-                    .contains(&call.target)
-                        || self.installed_module(s.sender, call.target, selector)?;
-                    let wrapper = call.target == s.sender
-                        && call.data.len() >= 4
-                        && [EXECUTE, EXECUTE_FROM_EXECUTOR, EXECUTE_USER_OP]
-                            .iter()
-                            .any(|w| w[..] == call.data[..4]);
-                    if denied_target || wrapper {
+                    if self.denied(s, i, call.target, call.value, &call.data)? {
                         return fail(
                             "DENY",
                             self.step,
@@ -627,6 +752,20 @@ impl Case<'_> {
                 }
             }
             self.stats.checked("CAP");
+            if call_data.get(..4) == Some(&EXECUTE[..])
+                && s.sent_calls > crate::grammar::MAX_BATCH_CALLS
+            {
+                return fail(
+                    "CAP",
+                    self.step,
+                    format!(
+                        "an execute of session {} with {} calls validated (cap {})",
+                        s.session_index,
+                        s.sent_calls,
+                        crate::grammar::MAX_BATCH_CALLS
+                    ),
+                );
+            }
             if execution.calls.len() > crate::grammar::MAX_BATCH_CALLS {
                 return fail(
                     "CAP",
@@ -958,7 +1097,7 @@ impl Case<'_> {
             };
             let state = store.session(s.carried_id);
             let expected = settlement::settle(&s.carried, &state, s.period, &lost);
-            self.stats.checked("MODEL");
+            self.checked_model();
             match expected {
                 Ok(next) => {
                     if close.success && event.success {
@@ -1004,7 +1143,7 @@ impl Case<'_> {
         outcome: &HandleOpsOutcome,
         events: &[OpEvent],
     ) -> Result<(), Failure> {
-        self.stats.checked("MODEL");
+        self.checked_model();
         match (&plan.failure, &outcome.revert) {
             (None, None) => {
                 for (p, event) in plan.plans.iter().zip(events) {
@@ -1073,7 +1212,7 @@ impl Case<'_> {
         let account = self.reference.layout().account;
         let epoch = self.facts.generation;
         let initialized: bool = self.view(&ISessionKeyValidator::isInitializedCall { account })?;
-        self.stats.checked("MODEL");
+        self.checked_model();
         if self.model_checks && initialized != self.reference.main.installed {
             return fail(
                 "MODEL",
@@ -1130,7 +1269,7 @@ impl Case<'_> {
                     }
                 }
                 self.previous.insert((i, epoch, period), chain_left.clone());
-                self.stats.checked("MODEL");
+                self.checked_model();
                 let model_left = remaining(&self.reference.main, id, &session, period);
                 if self.model_checks && model_left.as_ref() != Some(&chain_left) {
                     return fail("MODEL", self.step, format!("session {i} period {period}: chain {chain_left:?}, model {model_left:?}"));
@@ -1170,7 +1309,11 @@ impl Case<'_> {
         Ok(())
     }
 
-    /// MODEL (enable nonces): which enable nonces of both accounts are used or invalidated.
+    /// REPLAY (the module's view) and MODEL (enable nonces): which enable nonces of both
+    /// accounts the module's `enableNonceUsed` reports used. REPLAY, from chain facts: exactly
+    /// the nonces of the enable grants that validated and of the owner's successful
+    /// `invalidateEnableNonce` calls (a consumed nonce the view reports free is one the
+    /// module's own replay check would let through again). MODEL: the model's.
     fn check_nonces(&mut self) -> Result<(), Failure> {
         let layout = self.reference.layout();
         for (account, state) in [
@@ -1181,8 +1324,21 @@ impl Case<'_> {
                 let nonce = crate::grammar::enable_nonce(n);
                 let used: bool =
                     self.view(&ISessionKeyValidator::enableNonceUsedCall { account, nonce })?;
+                let consumed = self.facts.nonce_used(account, nonce);
+                self.stats.checked("REPLAY");
+                if used != consumed {
+                    return fail(
+                        "REPLAY",
+                        self.step,
+                        format!(
+                            "enable nonce {nonce} of {account}: the module's enableNonceUsed says {used}, the chain facts say consumed={consumed}"
+                        ),
+                    );
+                }
                 let expected = state.used_nonces.contains(&nonce);
-                self.stats.checked("MODEL");
+                if self.model_checks {
+                    self.stats.checked("MODEL");
+                }
                 if self.model_checks && used != expected {
                     return fail(
                         "MODEL",

@@ -54,6 +54,12 @@ impl ChainFacts {
         self.used_nonces.insert((account, nonce))
     }
 
+    /// Whether `nonce` of `account` was consumed: by an enable grant that validated, or by the
+    /// owner's successful `invalidateEnableNonce`.
+    pub fn nonce_used(&self, account: Address, nonce: U256) -> bool {
+        self.used_nonces.contains(&(account, nonce))
+    }
+
     /// Counts one validated op of `id` on `account` naming `period`; returns the session's ops
     /// so far in all and in that period.
     pub fn count_op(&mut self, account: Address, id: B256, period: u32) -> (u64, u64) {
@@ -131,6 +137,9 @@ mod tests {
         assert!(facts.use_nonce(account, enable_nonce(4)));
         assert!(!facts.use_nonce(account, enable_nonce(4)));
         assert!(facts.use_nonce(Address::repeat_byte(2), enable_nonce(4)));
+        assert!(facts.nonce_used(account, enable_nonce(5)));
+        assert!(facts.nonce_used(account, enable_nonce(4)));
+        assert!(!facts.nonce_used(account, enable_nonce(3)));
     }
 
     #[test]

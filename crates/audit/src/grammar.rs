@@ -26,6 +26,10 @@ pub struct SessionSpec {
     /// Periods of [`LONG_PERIOD`] seconds instead of an hour (only with `periodic`): period
     /// indices near the 2^47 window cap fit in 32 bits.
     pub long_period: bool,
+    /// Hourly periods counted from [`OLD_SCHEDULE_PERIODS`] periods before genesis (only with
+    /// `periodic` and not `long_period`): the current period index is 2^16 at genesis, so a
+    /// digest that keeps fewer than 17 bits of it, or none, shows.
+    pub old_schedule: bool,
     /// `rateLimit` per period (only with `periodic`).
     pub rate_limit: u32,
     /// A native lifetime allowance.
@@ -392,7 +396,8 @@ pub enum EnableSpec {
 pub enum SettleSpec {
     /// Wrapped when a call needs settlement in the carried session: a default-mode batch
     /// `settle, calls…, settle` to the module with the op's period and packed session (a TRY
-    /// op becomes default; batches of 7 or 8 calls keep 6 so the wrapped batch is at the cap).
+    /// op becomes default; batches of 7 or 8 calls keep 6 so the wrapped batch is at the cap,
+    /// batches of 9 keep 7 so it is one past it).
     Auto,
     /// Never wrapped: an op with a call that needs settlement is refused (`SettlementRequired`).
     Never,
@@ -428,6 +433,10 @@ pub const ENABLE_NONCES: u8 = 7;
 /// Seconds per period of a [`SessionSpec::long_period`] session (2^16: index 2^31 starts
 /// near 2^47).
 pub const LONG_PERIOD: u64 = 1 << 16;
+
+/// How many hourly periods before genesis an [`SessionSpec::old_schedule`] session's period 0
+/// started (its current period at genesis is this index).
+pub const OLD_SCHEDULE_PERIODS: u64 = 1 << 16;
 
 /// The enable nonce of grammar index `n`: 0-3, then the last bit of the first bitmap word
 /// (255), the first of the second (256) and one far in the top word (2^255 + 3).
@@ -575,6 +584,10 @@ fn denied_call() -> impl Strategy<Value = CallSpec> {
             Just((TargetSpec::Module, SelectorSpec::Record)),
             Just((TargetSpec::EntryPoint, SelectorSpec::Unknown)),
             Just((TargetSpec::OtherEntryPoint, SelectorSpec::Empty)),
+            // The record selector: an any-target grant of that selector allows the call too, so
+            // only the hard denial stands between it and the EntryPoint.
+            Just((TargetSpec::EntryPoint, SelectorSpec::Record)),
+            Just((TargetSpec::OtherEntryPoint, SelectorSpec::Record)),
             Just((TargetSpec::EntryPointV06, SelectorSpec::Record)),
             Just((TargetSpec::EntryPointV09, SelectorSpec::Empty)),
             Just((TargetSpec::OwnerValidator, SelectorSpec::Record)),
@@ -672,6 +685,26 @@ fn signer() -> impl Strategy<Value = SignerSpec> {
         1 => Just(SignerSpec::ShortPackedSession),
         1 => Just(SignerSpec::TrailingByte),
         1 => Just(SignerSpec::NoEnableNonce),
+    ]
+}
+
+/// A signer twist (every [`signer`] choice but `Right`).
+fn adversarial_signer() -> impl Strategy<Value = SignerSpec> {
+    prop_oneof![
+        Just(SignerSpec::WrongKey),
+        Just(SignerSpec::OtherChain),
+        Just(SignerSpec::OtherEntryPoint),
+        Just(SignerSpec::MovedPeriod),
+        Just(SignerSpec::MovedPeriodFar),
+        (0..SESSIONS).prop_map(SignerSpec::CarryOther),
+        Just(SignerSpec::Escalate),
+        Just(SignerSpec::NonCanonicalSession),
+        Just(SignerSpec::BadVersion),
+        Just(SignerSpec::BadFlags),
+        Just(SignerSpec::Truncated),
+        Just(SignerSpec::ShortPackedSession),
+        Just(SignerSpec::TrailingByte),
+        Just(SignerSpec::NoEnableNonce),
     ]
 }
 
@@ -783,17 +816,20 @@ fn owner_action() -> impl Strategy<Value = OwnerAction> {
     ]
 }
 
+/// A call grant; any-target grants weigh double: only under them do the module's hard denials
+/// (the module, every EntryPoint, installed modules) stand alone between a session and those
+/// addresses.
 fn grant() -> impl Strategy<Value = GrantSpec> {
     prop_oneof![
-        Just(GrantSpec::Recorder0Any),
-        Just(GrantSpec::Recorder1Record),
-        Just(GrantSpec::Token0Any),
-        Just(GrantSpec::Token0Transfer),
-        Just(GrantSpec::Token1Approve),
-        Just(GrantSpec::AnyAny),
-        Just(GrantSpec::AnyRecord),
-        Just(GrantSpec::Permit2Any),
-        Just(GrantSpec::RouterAny),
+        1 => Just(GrantSpec::Recorder0Any),
+        1 => Just(GrantSpec::Recorder1Record),
+        1 => Just(GrantSpec::Token0Any),
+        1 => Just(GrantSpec::Token0Transfer),
+        1 => Just(GrantSpec::Token1Approve),
+        2 => Just(GrantSpec::AnyAny),
+        2 => Just(GrantSpec::AnyRecord),
+        1 => Just(GrantSpec::Permit2Any),
+        1 => Just(GrantSpec::RouterAny),
     ]
 }
 
@@ -813,7 +849,12 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
         prop::collection::vec(prop_oneof![Just(SelectorSpec::Unknown), Just(SelectorSpec::Execute), Just(SelectorSpec::Record)], 0..=2),
         (prop::bool::weighted(0.6), prop::bool::weighted(0.5), prop::bool::weighted(0.5), prop::bool::weighted(0.5)),
         prop::bool::weighted(0.3),
-        (prop::bool::weighted(0.25), prop::bool::weighted(0.3), prop::bool::weighted(0.3)),
+        (
+            prop::bool::weighted(0.25),
+            prop::bool::weighted(0.3),
+            prop::bool::weighted(0.3),
+            prop::bool::weighted(0.5),
+        ),
     )
         .prop_map(
             |(
@@ -823,7 +864,7 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
                 account_selectors,
                 (token0_allowance, periodic_native, periodic_token1, paymaster),
                 by_enable,
-                (long_period, token1_allowance, periodic_token0),
+                (long_period, token1_allowance, periodic_token0, old_schedule),
             )| SessionSpec {
                 key,
                 window,
@@ -831,6 +872,7 @@ pub fn session_spec() -> impl Strategy<Value = SessionSpec> {
                 root,
                 periodic,
                 long_period: periodic && long_period,
+                old_schedule: periodic && !long_period && old_schedule,
                 rate_limit: if periodic { rate_limit } else { 0 },
                 native,
                 fee_budget,
@@ -1006,13 +1048,14 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
 }
 
 /// A well-formed op with exactly one adversarial twist (encoding, signer, mode, period, enable
-/// grant, a late denied call, the fallback handler probe, or a missing or malformed settlement
-/// wrapper).
+/// grant, a late denied call, the fallback handler probe, a missing or malformed settlement
+/// wrapper, a signature moved to another period, a paymaster the session does not list, or a
+/// router pull left unsettled).
 fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
     (
         granted_op(index, spec),
         encoding(),
-        signer(),
+        adversarial_signer(),
         mode(),
         prop_oneof![
             Just(PeriodSpec::Next),
@@ -1022,14 +1065,35 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
         ],
         enable_grant(adversarial_grant_signer()),
         (
-            0usize..10,
+            0usize..15,
             denied_call(),
             0usize..=MAX_BATCH_CALLS,
             malformed_settle(),
         ),
+        (
+            prop_oneof![
+                Just(SignerSpec::MovedPeriod),
+                Just(SignerSpec::MovedPeriodFar)
+            ],
+            prop_oneof![2 => Just(SponsorSpec::Unlisted), 1 => Just(SponsorSpec::Listed)],
+            prop_oneof![
+                3 => Just(SelectorSpec::RouterSwap(0)),
+                1 => Just(SelectorSpec::RouterSwapPermit2(1)),
+            ],
+            1u8..=50,
+        ),
     )
         .prop_map(
-            |(mut op, encoding, signer, mode, period, grant, (which, denied, at, settle))| {
+            |(
+                mut op,
+                encoding,
+                signer,
+                mode,
+                period,
+                grant,
+                (which, denied, at, settle),
+                (moved, sponsor, pull, pulled),
+            )| {
                 match which {
                     0 => {
                         op.encoding = encoding;
@@ -1040,12 +1104,31 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
                     3 => op.period = period,
                     4 => op.enable = grant,
                     8 | 9 => op.settle = settle,
-                    5 | 6 => {
+                    5..=7 => {
                         // A denied call late in a batch: after up to 8 granted calls.
                         op.shape = ShapeSpec::Batch;
                         let keep = at.min(op.calls.len());
                         op.calls.truncate(keep.max(1));
                         op.calls.push(denied);
+                    }
+                    // Signed for another period than the envelope names (period 0, or bit 16
+                    // flipped): only a digest that binds all 32 bits of the index refuses it.
+                    10 | 11 => op.signer = moved,
+                    // Sponsored by a paymaster the session does not list (the unlisted one, or
+                    // the listed one for a session that lists none).
+                    12 => op.sponsor = sponsor,
+                    13 => {
+                        // The router pulls the account's tokens through an allowance the owner
+                        // gave at set-up, in an op left unsettled: a session that limits the
+                        // token must refuse it (SettlementRequired), since validation cannot
+                        // price the pull.
+                        op.calls = vec![CallSpec {
+                            target: TargetSpec::Router,
+                            selector: pull,
+                            value: AmountSpec::Zero,
+                            amount: AmountSpec::Small(pulled),
+                        }];
+                        op.settle = SettleSpec::Never;
                     }
                     _ => {
                         // One target, several selectors: the fallback handler with a selector it

@@ -129,6 +129,9 @@ pub struct SessionPlan {
     pub routed: bool,
     /// The calls the op asks for (empty for a direct account call or a rejected shape).
     pub calls: Vec<Call>,
+    /// How many calls the suite put in the op's `execute` (1 for a single call, the batch's
+    /// length, whatever the cap or the encoding; 0 for any other shape).
+    pub sent_calls: usize,
     /// The enable grant the op carries, if any.
     pub enable: Option<EnablePlan>,
     /// The packed session bytes the envelope carries (what a `settle` call of the op must
@@ -657,6 +660,11 @@ impl RefState {
         let period = self.period_for(&own, spec.period);
         let calls = self.calls(spec, &own, period, sender);
         let (calls, shape, mode) = self.settlement(spec, calls, &carried, &packed, period, sender);
+        let sent_calls = match shape {
+            ShapeSpec::Single => calls.len().min(1),
+            ShapeSpec::Batch => calls.len(),
+            _ => 0,
+        };
         let call_data = match shape {
             ShapeSpec::Single => encode::execute_call_data(false, mode, spec.encoding, &calls),
             ShapeSpec::Batch => encode::execute_call_data(true, mode, spec.encoding, &calls),
@@ -846,6 +854,7 @@ impl RefState {
             in_window,
             routed: store.installed,
             calls: decoded_calls,
+            sent_calls,
             enable,
             packed,
             signed_right: signature_valid,
@@ -900,10 +909,12 @@ impl RefState {
             SettleSpec::Auto if !needed => (calls, spec.shape, spec.mode),
             SettleSpec::Auto => {
                 // The batch cap counts the two settle calls: 7 or 8 calls keep 6 (a wrapped
-                // batch at the cap); 9 stay 9 (over it).
+                // batch at the cap); 9 keep 7 (a wrapped batch one past it).
                 let mut inner = calls;
                 if inner.len() <= MAX_BATCH_CALLS {
                     inner.truncate(MAX_BATCH_CALLS - 2);
+                } else {
+                    inner.truncate(MAX_BATCH_CALLS - 1);
                 }
                 batch(wrap(good.clone(), inner, Some(good)))
             }
@@ -1149,7 +1160,13 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
             (true, false) => PERIOD,
             (true, true) => grammar::LONG_PERIOD,
         },
-        period_start: if spec.periodic { g - 4_200 } else { 0 },
+        // Hourly and long periods: period 1 (period 0 for long ones) is current at genesis; an
+        // old schedule's period 2^16.
+        period_start: match (spec.periodic, spec.old_schedule) {
+            (false, _) => 0,
+            (true, false) => g - 4_200,
+            (true, true) => g - 600 - grammar::OLD_SCHEDULE_PERIODS * PERIOD,
+        },
         rate_limit: spec.rate_limit,
         native_allowance: if spec.native {
             U256::from(NATIVE_ALLOWANCE)

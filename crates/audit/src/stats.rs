@@ -7,6 +7,8 @@ use std::{collections::BTreeMap, fmt};
 pub struct Stats {
     /// Sequences run.
     pub cases: u64,
+    /// Sequences run per EntryPoint version (`V07`, `V08`: the version is part of each case).
+    pub versions: BTreeMap<String, u64>,
     /// Transitions applied.
     pub steps: u64,
     /// `handleOps` transactions.
@@ -52,6 +54,9 @@ impl Stats {
         self.settled += other.settled;
         self.settle_reverts += other.settle_reverts;
         self.violations_7562 += other.violations_7562;
+        for (k, v) in &other.versions {
+            *self.versions.entry(k.clone()).or_default() += v;
+        }
         for (k, v) in &other.rejections {
             *self.rejections.entry(k.clone()).or_default() += v;
         }
@@ -66,6 +71,9 @@ impl fmt::Display for Stats {
         writeln!(f, "| metric | count |")?;
         writeln!(f, "|---|---:|")?;
         writeln!(f, "| cases (sequences) | {} |", self.cases)?;
+        for (version, count) in &self.versions {
+            writeln!(f, "| cases on EntryPoint {version} | {count} |")?;
+        }
         writeln!(f, "| steps | {} |", self.steps)?;
         writeln!(f, "| handleOps bundles | {} |", self.bundles)?;
         writeln!(f, "| session ops validated | {} |", self.session_ops)?;

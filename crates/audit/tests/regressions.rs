@@ -20,6 +20,7 @@ fn spec(periodic: bool) -> SessionSpec {
         root: false,
         periodic,
         long_period: false,
+        old_schedule: false,
         rate_limit: 0,
         native: true,
         fee_budget: true,

@@ -87,6 +87,7 @@ fn every_invariant_holds_on_the_module() {
         "UNINSTALLED",
         "RATE",
         "SIGNED",
+        "REPLAY",
         "CAP",
     ]
     .into_iter()
