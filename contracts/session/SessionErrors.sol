@@ -19,6 +19,10 @@ error AlreadyInitialized(address account);
 error MalformedInstallData();
 /// @dev `validateUserOp` was called by `caller` for an op whose sender is `sender`.
 error SenderMismatch(address sender, address caller);
+/// @dev A session op's `initCode` is the EIP-7702 marker (0x7702 padded to 20 bytes) followed by data: EntryPoint
+///      v0.8+ would have the sender run that data (from its SenderCreator) before validation. Only the bare
+///      20-byte (or shorter) marker is accepted from a session key.
+error Eip7702InitCallDenied();
 
 // ----- Signature envelope -----
 

@@ -133,6 +133,20 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
                 let p := add(userOp, calldataload(add(userOp, 0x100)))
                 signature.offset := add(p, 0x20)
                 signature.length := calldataload(p)
+                // userOp.initCode (offset in word 2) longer than 20 bytes and starting with the EIP-7702 marker
+                // (0x7702 then 18 zero bytes) is an init call EntryPoint v0.8+ made the sender run before this
+                // validation; a session key chose it, so the op is refused (rule 1). Shorter initCode (none, a bare
+                // marker) costs only the length test.
+                let initCode := add(userOp, calldataload(add(userOp, 0x40)))
+                if gt(calldataload(initCode), 20) {
+                    if eq(
+                        shr(96, calldataload(add(initCode, 0x20))),
+                        0x7702000000000000000000000000000000000000
+                    ) {
+                        mstore(0x00, shl(224, 0x1c6c6a3c)) // Eip7702InitCallDenied() (Eip7702.t.sol expects it)
+                        revert(0x00, 0x04)
+                    }
+                }
             }
             if (sender != uint256(uint160(account))) revert SenderMismatch(userOp.sender, account);
             (env, s, sessionId) = SignatureEnvelope.parse(signature);

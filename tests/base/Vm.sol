@@ -123,4 +123,12 @@ interface Vm {
 
     /// @notice Restores the state of snapshot `snapshotId`; returns false if it does not exist.
     function revertToState(uint256 snapshotId) external returns (bool success);
+
+    // ----- EVM version and EIP-7702 -----
+
+    /// @notice Runs the rest of the test under EVM version `evm` (e.g. "prague", for EIP-7702 delegations).
+    function setEvmVersion(string calldata evm) external;
+
+    /// @notice The EVM version the test runs under.
+    function getEvmVersion() external view returns (string memory evm);
 }

@@ -825,6 +825,7 @@ impl RefState {
         op.signature = envelope_bytes.into();
         let input = OpInput {
             sender,
+            init_code: op.initCode.to_vec(),
             call_data: call_data.clone(),
             verification_gas_limit: gas.verification,
             call_gas_limit: gas.call,

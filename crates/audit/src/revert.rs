@@ -9,6 +9,7 @@ use leash_model::{AdminError, Rejection};
 
 sol! {
     error SenderMismatch(address sender, address caller);
+    error Eip7702InitCallDenied();
     error NotInitialized(address account);
     error MalformedEnvelope();
     error UnsupportedEnvelopeVersion(uint8 version);
@@ -115,6 +116,7 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
         };
     }
     try_decode!(SenderMismatch, |e| Rejection::SenderMismatch(e.sender));
+    try_decode!(Eip7702InitCallDenied, |_| Rejection::Eip7702InitCallDenied);
     try_decode!(NotInitialized, |_e| Rejection::NotInitialized);
     try_decode!(MalformedEnvelope, |_e| Rejection::MalformedEnvelope);
     try_decode!(UnsupportedEnvelopeVersion, |e| {

@@ -48,6 +48,8 @@ pub struct ParsedEnvelope {
 pub struct OpInput {
     /// `userOp.sender`.
     pub sender: Address,
+    /// `userOp.initCode`, raw (only its EIP-7702 init-call form matters: rule 1).
+    pub init_code: Vec<u8>,
     /// `userOp.callData`, raw.
     pub call_data: Vec<u8>,
     /// `verificationGasLimit`.

@@ -15,6 +15,10 @@ pub enum Rejection {
     /// `userOp.sender` is not the calling account.
     #[error("SenderMismatch({0})")]
     SenderMismatch(Address),
+    /// `userOp.initCode` is the EIP-7702 marker followed by data: an init call EntryPoint v0.8+ runs
+    /// on the sender before validation, chosen by the session key (rule 1).
+    #[error("Eip7702InitCallDenied")]
+    Eip7702InitCallDenied,
     /// The module is not installed on the account.
     #[error("NotInitialized")]
     NotInitialized,
@@ -223,6 +227,7 @@ impl Rejection {
     pub fn name(&self) -> &'static str {
         match self {
             Self::SenderMismatch(_) => "SenderMismatch",
+            Self::Eip7702InitCallDenied => "Eip7702InitCallDenied",
             Self::NotInitialized => "NotInitialized",
             Self::MalformedEnvelope => "MalformedEnvelope",
             Self::UnsupportedEnvelopeVersion(_) => "UnsupportedEnvelopeVersion",

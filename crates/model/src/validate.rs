@@ -94,6 +94,9 @@ fn run(account: &AccountState, op: &OpInput, ctx: &Context) -> Result<Accepted, 
     if op.sender != ctx.account {
         return Err(Rejection::SenderMismatch(op.sender));
     }
+    if is_eip7702_init_call(&op.init_code) {
+        return Err(Rejection::Eip7702InitCallDenied);
+    }
     let env = parse_envelope(&op.envelope)?;
     let mut storage = account.clone();
     let mut enabled_with = None;
@@ -365,4 +368,18 @@ pub fn remaining(
         },
         window,
     })
+}
+
+/// EntryPoint v0.8's EIP-7702 marker: `0x7702` padded with zeros to 20 bytes.
+const EIP7702_MARKER: [u8; 20] = {
+    let mut marker = [0u8; 20];
+    marker[0] = 0x77;
+    marker[1] = 0x02;
+    marker
+};
+
+/// Whether `init_code` makes EntryPoint v0.8+ call the sender before validation: the marker
+/// followed by at least one byte (the bare marker only changes the op's hash).
+fn is_eip7702_init_call(init_code: &[u8]) -> bool {
+    init_code.len() > 20 && init_code[..20] == EIP7702_MARKER
 }

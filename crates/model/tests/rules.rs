@@ -67,6 +67,7 @@ fn single(target: Address, value: u64, data: &[u8]) -> Vec<u8> {
 fn op(session: &Session, call_data: Vec<u8>) -> OpInput {
     OpInput {
         sender: ACCOUNT,
+        init_code: Vec::new(),
         call_data,
         verification_gas_limit: 100,
         call_gas_limit: 100,
@@ -138,6 +139,39 @@ fn rule1_shape_rejects_bad_modes_and_wrappers() {
         rejection(validate(&account, &op(&s, empty), &ctx())),
         Rejection::EmptyBatch
     );
+}
+
+#[test]
+fn rule1_eip7702_init_call_is_refused_for_every_session() {
+    let mut marker = vec![0u8; 20];
+    marker[..2].copy_from_slice(&[0x77, 0x02]);
+    let mut root = base_session();
+    root.root = true;
+    for s in [base_session(), root] {
+        let account = account_with(&s);
+        let with_init_code = |init_code: Vec<u8>| {
+            let mut o = op(&s, single(TARGET, 0, &[]));
+            o.init_code = init_code;
+            validate(&account, &o, &ctx())
+        };
+        let mut init_call = marker.clone();
+        init_call.push(0x00);
+        assert_eq!(
+            rejection(with_init_code(init_call)),
+            Rejection::Eip7702InitCallDenied
+        );
+        // The bare marker (or a shorter prefix of it) and a factory's initCode make no init call.
+        for accepted in [
+            marker.clone(),
+            marker[..2].to_vec(),
+            [[0x11u8; 20].as_slice(), &[1, 2, 3]].concat(),
+        ] {
+            assert!(
+                matches!(with_init_code(accepted.clone()), Verdict::Accept(_)),
+                "initCode {accepted:02x?} must be accepted"
+            );
+        }
+    }
 }
 
 #[test]

@@ -67,6 +67,7 @@ fn account_with(session: &Session) -> AccountState {
 fn op(session: &Session, call_data: Vec<u8>) -> OpInput {
     OpInput {
         sender: ACCOUNT,
+        init_code: Vec::new(),
         call_data,
         verification_gas_limit: 100,
         call_gas_limit: 100,
