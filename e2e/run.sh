@@ -2,7 +2,7 @@
 # Usage: e2e/run.sh [--no-module] COMMAND [ARG...]
 #
 # Brings up a real local chain and bundler, runs COMMAND against them, tears everything down:
-#   1. anvil on 127.0.0.1 (free port, chain id 31337);
+#   1. anvil on 127.0.0.1 (free port, chain id 31337, code size limit 40,000 bytes for third-party accounts);
 #   2. EntryPoint v0.7 and v0.8 at their canonical addresses (deterministic deployer, real constructors);
 #   3. SessionKeyValidator through script/DeploySessionKeyValidator.s.sol (skipped with --no-module);
 #   4. alto serving both EntryPoints.
@@ -23,7 +23,8 @@ fi
 
 leash_install_cleanup_trap
 leash_require_toolchain
-leash_start_anvil
+# MSAAdvanced and Kernel v3.1 as modulekit ships them are over EIP-170 (e2e/accounts.sh deploys them).
+leash_start_anvil --code-size-limit 40000
 leash_deploy_entrypoints
 if ((deploy_module)); then
     leash_deploy_session_module

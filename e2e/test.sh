@@ -9,7 +9,8 @@
 # left 10), rotate carrying over only what is left, the old key refused (locally, and its stale op by
 # the bundler), the new key spends the 10 left, revoke on-chain, refused again; a second session enabled
 # in its first op by the owner's EIP-712 grant (no owner op), a replayed grant dropped. On EntryPoint v0.8:
-# grant, spend, refuse. Every step checks receipts, balances (cast call balanceOf) and refusals
+# grant, spend, refuse. Then every third-party account kind (e2e/accounts.sh: MSAAdvanced, Nexus, Safe7579,
+# Kernel from modulekit's bytecode): install, grant, spend, refuse with the module's reason. Every step checks receipts, balances (cast call balanceOf) and refusals
 # (exit code 3 + decoded text). Services stop by themselves; at the end nothing they started runs.
 #
 # The binary: $LEASH_CLI, else $CARGO_TARGET_DIR/debug/leash (make e2e builds it).
@@ -365,6 +366,10 @@ run_leash "$WORK/v08-overspend" 3 op send --session "$V08" --call "$TOKEN,0,$(tr
 expect_in "$WORK/v08-overspend.err" "TokenAllowanceExceeded("
 expect_in "$WORK/v08-overspend.err" "asked=20$E18, left=10$E18"
 expect_balance "$RECIPIENT_V08" "90$E18"
+
+# ---------------------------------------------------------------- every account kind (e2e/accounts.sh)
+# shellcheck source=e2e/accounts.sh
+source "$E2E_DIR/accounts.sh"
 
 step "the audit log of everything above verifies"
 run_leash "$WORK/audit" 0 audit verify

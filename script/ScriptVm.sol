@@ -17,6 +17,12 @@ interface ScriptVm is Vm {
 
     /// @notice `value` as 0x-prefixed hex text.
     function toString(bytes32 value) external pure returns (string memory text);
+
+    /// @notice The environment variable `name` read as an address (reverts when unset or malformed).
+    function envAddress(string calldata name) external view returns (address value);
+
+    /// @notice The environment variable `name` read as a uint256, decimal or 0x-hex (reverts when unset or malformed).
+    function envUint(string calldata name) external view returns (uint256 value);
 }
 
 /// @dev The cheatcode handler, typed with the script-side interface.
