@@ -10,7 +10,8 @@
 
 step "every account kind: MSAAdvanced, Nexus, Safe7579, Kernel from modulekit's bytecode (forge script, v0.7)"
 (cd "$ROOT" && LEASH_OWNER_VALIDATOR="$VALIDATOR" "$LEASH_BIN/forge" script script/DeployAccountMatrix.s.sol \
-    --rpc-url "$LEASH_RPC_URL" --broadcast --private-key "$LEASH_FUNDER_KEY" --code-size-limit 40000 --json \
+    --rpc-url "$LEASH_RPC_URL" --broadcast --skip-simulation --private-key "$LEASH_FUNDER_KEY" \
+    --code-size-limit 40000 --json \
     >"$WORK/account-matrix.json" 2>"$WORK/account-matrix.log") ||
     fail "forge script DeployAccountMatrix failed: $(tail -n 30 "$WORK/account-matrix.log") $(tail -c 2000 "$WORK/account-matrix.json")"
 # The script's return values: {"msa": {"value": "0x…"}, …} on the JSON line that carries "returns".

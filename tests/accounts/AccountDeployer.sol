@@ -36,6 +36,10 @@ import {
 abstract contract AccountDeployer is EntryPointDeployer {
     string internal constant PRECOMPILES = "/tests/fixtures/accounts/precompiles.json";
     bytes32 internal constant SALT = keccak256("leash.account-matrix");
+    /// @dev Owner of the Nexus account factory (only its admin functions, which nothing here calls, need one): a
+    ///      fixed address rather than the deployer's own, so script/DeployAccountMatrix.s.sol can broadcast it.
+    address internal constant NEXUS_FACTORY_OWNER =
+        address(uint160(uint256(keccak256("leash.nexus-factory-owner"))));
 
     /// @dev Every contract the deployment created (implementations, factories, singletons), so gas tests can
     ///      re-cold all the code an op runs.
@@ -88,7 +92,7 @@ abstract contract AccountDeployer is EntryPointDeployer {
         address implementation = create(bytes.concat(precompile("NEXUS_BYTECODE"), abi.encode(address(ep))));
         address factory = create(
             bytes.concat(
-                precompile("NEXUS_ACCOUNT_FACTORY_BYTECODE"), abi.encode(implementation, address(this))
+                precompile("NEXUS_ACCOUNT_FACTORY_BYTECODE"), abi.encode(implementation, NEXUS_FACTORY_OWNER)
             )
         );
         address bootstrap = create(precompile("NEXUS_BOOTSTRAP_BYTECODE"));
