@@ -116,7 +116,7 @@ pub fn rejection(data: &Bytes) -> Option<Rejection> {
         };
     }
     try_decode!(SenderMismatch, |e| Rejection::SenderMismatch(e.sender));
-    try_decode!(Eip7702InitCallDenied, |_| Rejection::Eip7702InitCallDenied);
+    try_decode!(Eip7702InitCallDenied, |_e| Rejection::Eip7702InitCallDenied);
     try_decode!(NotInitialized, |_e| Rejection::NotInitialized);
     try_decode!(MalformedEnvelope, |_e| Rejection::MalformedEnvelope);
     try_decode!(UnsupportedEnvelopeVersion, |e| {
