@@ -20,7 +20,7 @@ use leash_contracts::bindings::account::IERC7579Account;
 use leash_contracts::bindings::mocks::MockERC20;
 use leash_contracts::bindings::session::{ISessionKeyValidator, Session, MODULE_TYPE_VALIDATOR};
 use leash_evm::{Chain, DecodedRevert};
-use leash_keys::envelope::{encode_v1, enable_digest, op_digest, sign_digest, EnableGrant};
+use leash_keys::envelope::{enable_digest, encode_v1, op_digest, sign_digest, EnableGrant};
 use leash_keys::SessionSpec;
 use leash_userop::account::{eip7702_delegate, AccountKind};
 use leash_userop::eip7702::{sign_authorization, SignedAuthorization};
@@ -60,8 +60,7 @@ fn world() -> World {
     // 1. The EOA delegates itself and installs the module in one type-4 transaction. It sends
     //    the transaction, so its nonce is bumped before the list applies: its nonce + 1.
     let own_nonce = chain.account_nonce(eoa.address()) + 1;
-    let authorization =
-        sign_authorization(&eoa, chain.chain_id(), delegate, own_nonce).unwrap();
+    let authorization = sign_authorization(&eoa, chain.chain_id(), delegate, own_nonce).unwrap();
     let install = IERC7579Account::installModuleCall {
         moduleTypeId: U256::from(MODULE_TYPE_VALIDATOR),
         module,
@@ -189,14 +188,20 @@ fn session_op_in_a_type4_bundle_transfers_tokens() {
     let spec = w.spec(500);
     w.grant(&spec);
     let mut op = w.op(300, &[]);
-    assert_eq!(op.pack().initCode.as_ref(), EIP7702_INIT_CODE_MARKER.as_slice());
+    assert_eq!(
+        op.pack().initCode.as_ref(),
+        EIP7702_INIT_CODE_MARKER.as_slice()
+    );
     w.sign(&mut op, &spec, None);
     let outcome = w.send(&op);
     assert!(outcome.all_ops_succeeded(), "{:?}", outcome.revert);
     assert_eq!(w.balance(RECIPIENT), U256::from(300));
     assert_eq!(w.balance(w.eoa.address()), U256::from(TOKENS - 300));
     // The authorization applied again (same delegate) and bumped the EOA's nonce.
-    assert_eq!(eip7702_delegate(&w.chain.code(w.eoa.address())), Some(w.delegate));
+    assert_eq!(
+        eip7702_delegate(&w.chain.code(w.eoa.address())),
+        Some(w.delegate)
+    );
 
     // The module still enforces the session: 300 more is over the 500 allowance.
     let mut over = w.op(300, &[]);

@@ -68,7 +68,9 @@ pub enum AccountProfileError {
     #[error("unknown ERC-7579 accountId {0:?}: pass --account-kind openzeppelin|msa|nexus|safe7579|kernel|eip7702")]
     UnknownAccountId(String),
     /// A `--account-kind` value leash does not know.
-    #[error("unknown account kind {0:?}: one of openzeppelin, msa, nexus, safe7579, kernel, eip7702")]
+    #[error(
+        "unknown account kind {0:?}: one of openzeppelin, msa, nexus, safe7579, kernel, eip7702"
+    )]
     UnknownKind(String),
     /// The module is not in the account's validator list (sentinel-list accounts).
     #[error("{module} is not in the account's validator list: nothing to uninstall")]

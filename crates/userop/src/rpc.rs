@@ -132,11 +132,7 @@ impl TryFrom<&RpcUserOperation> for UserOperation {
     /// paymaster, its two gas limits and data are required. Without them, those fields must
     /// be absent, empty (`0x`) or zero.
     fn try_from(rpc: &RpcUserOperation) -> Result<Self, Self::Error> {
-        let factory = rpc
-            .factory
-            .as_deref()
-            .map(parse_factory)
-            .transpose()?;
+        let factory = rpc.factory.as_deref().map(parse_factory).transpose()?;
         let factory_data = optional_bytes("factoryData", rpc.factory_data.as_deref())?;
         let factory_data = match (factory, factory_data) {
             (Some(_), None) => return Err(UserOpError::MissingField("factoryData")),

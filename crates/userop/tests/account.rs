@@ -100,8 +100,14 @@ fn eip7702_designator_selects_the_eip7702_profile() {
         AccountKind::OpenZeppelin.for_code(&[0x60, 0x80]),
         AccountKind::OpenZeppelin
     );
-    assert_eq!(leash_userop::account::eip7702_delegate(&designator[..22]), None);
-    assert_eq!(AccountKind::Kernel.for_code(&designator), AccountKind::Kernel);
+    assert_eq!(
+        leash_userop::account::eip7702_delegate(&designator[..22]),
+        None
+    );
+    assert_eq!(
+        AccountKind::Kernel.for_code(&designator),
+        AccountKind::Kernel
+    );
     // The nonce layout is OpenZeppelin's.
     assert_eq!(
         AccountKind::Eip7702.nonce(MODULE, 7, false, 9),

@@ -131,7 +131,10 @@ fn viem_eip7702_op_json_matches_leash() {
         .map(|case| case["authorization"]["yParity"].as_u64().unwrap())
         .collect();
     assert_eq!(parities.len(), 2);
-    assert!(parities.contains(&0) && parities.contains(&1), "{parities:?}");
+    assert!(
+        parities.contains(&0) && parities.contains(&1),
+        "{parities:?}"
+    );
 
     for case in cases {
         let request = &case["request"];
@@ -168,14 +171,16 @@ fn viem_eip7702_op_json_matches_leash() {
             auth.s(),
             theirs["s"].as_str().unwrap().parse::<U256>().unwrap()
         );
-        assert_eq!(u64::from(auth.y_parity()), theirs["yParity"].as_u64().unwrap());
+        assert_eq!(
+            u64::from(auth.y_parity()),
+            theirs["yParity"].as_u64().unwrap()
+        );
         // The whole op, the authorization leash signs included (RFC 6979: same bytes).
         assert_eq!(parsed, expected);
 
         // leash writes viem's JSON exactly (string for string; object key order aside).
         assert_eq!(serde_json::to_value(&expected).unwrap(), *request);
-        let auth_json: Value =
-            serde_json::from_str(&RpcEip7702Auth::from(auth).to_json()).unwrap();
+        let auth_json: Value = serde_json::from_str(&RpcEip7702Auth::from(auth).to_json()).unwrap();
         assert_eq!(auth_json, request["eip7702Auth"]);
         let rpc = RpcUserOperation::from_json(&request.to_string()).unwrap();
         assert_eq!(RpcUserOperation::from(&expected), rpc);
@@ -217,6 +222,9 @@ fn viem_short_marker_reads_as_the_marker() {
             hash
         );
         let written = serde_json::to_value(&parsed).unwrap();
-        assert_eq!(written["factory"], "0x7702000000000000000000000000000000000000");
+        assert_eq!(
+            written["factory"],
+            "0x7702000000000000000000000000000000000000"
+        );
     }
 }

@@ -70,7 +70,10 @@ impl RpcEip7702Auth {
         let nonce = parse_quantity("eip7702Auth.nonce", &self.nonce)?;
         let nonce = u64::try_from(nonce).map_err(|_| UserOpError::InvalidHex {
             field: "eip7702Auth.nonce",
-            reason: format!("`{}` does not fit in 64 bits (EIP-7702 nonces are u64)", self.nonce),
+            reason: format!(
+                "`{}` does not fit in 64 bits (EIP-7702 nonces are u64)",
+                self.nonce
+            ),
         })?;
         let authorization = Authorization {
             chain_id: parse_quantity("eip7702Auth.chainId", &self.chain_id)?,
