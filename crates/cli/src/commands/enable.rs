@@ -174,12 +174,14 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
             None
         }
         (_, Some(validator)) => Some(validator),
-        (_, None) => return Err(usage(
-            format!(
+        (_, None) => {
+            return Err(usage(
+                format!(
                 "session grant --enable-in-first-op for a {kind} account needs --owner-validator"
             ),
-            "pass the account's owner validator (only an eip7702 account signs without one)",
-        )),
+                "pass the account's owner validator (only an eip7702 account signs without one)",
+            ))
+        }
     };
     let signed = kind.erc1271_hash(record.account, record.chain_id, digest);
     let owner_signature = sign_digest(&owner_key, &signed)?;
