@@ -22,7 +22,9 @@ pub(crate) fn parse(text: &str) -> Result<AccountKind, String> {
 }
 
 /// `explicit`, else the kind `account`'s `accountId()` names on `node` (OpenZeppelin's layout,
-/// with a note, when the account has no code yet and so answers nothing).
+/// with a note, when the account has no code yet and so answers nothing). An OpenZeppelin
+/// account whose code is an EIP-7702 designator (`0xef0100 ‖ delegate`) is an EOA delegated to
+/// it: `eip7702`.
 ///
 /// # Errors
 ///
@@ -43,7 +45,7 @@ pub(crate) async fn resolve(
         .map_err(|error| {
             usage(
                 format!("{account} did not answer ERC-7579 accountId() ({error})"),
-                "pass --account-kind openzeppelin|msa|nexus|safe7579|kernel (an account not deployed yet has no accountId)",
+                "pass --account-kind openzeppelin|msa|nexus|safe7579|kernel|eip7702 (an account not deployed yet has no accountId)",
             )
         })?;
     if output.is_empty() {
@@ -56,11 +58,16 @@ pub(crate) async fn resolve(
     let id = accountIdCall::abi_decode_returns(&output).map_err(|error| {
         usage(
             format!("{account}'s accountId() answer is not a string ({error})"),
-            "pass --account-kind openzeppelin|msa|nexus|safe7579|kernel",
+            "pass --account-kind openzeppelin|msa|nexus|safe7579|kernel|eip7702",
         )
     })?;
     let kind = AccountKind::from_account_id(&id)
         .map_err(|error| usage(error.to_string(), "pass --account-kind explicitly"))?;
+    let kind = if kind == AccountKind::OpenZeppelin {
+        kind.for_code(&node.get_code(account).await?)
+    } else {
+        kind
+    };
     ui.progress(&format!("account {account}: {id} → --account-kind {kind}"));
     Ok(kind)
 }

@@ -96,9 +96,11 @@ pub(crate) struct OwnerArgs {
     /// its root validator).
     #[arg(long, value_name = "ADDR")]
     pub(crate) owner_validator: Option<String>,
-    /// The account implementation: openzeppelin, msa, nexus, safe7579 or kernel (default: read
-    /// from the account's ERC-7579 accountId() at --rpc-url). Sets the nonce layout, the
-    /// install data and the ERC-1271 format of the owner's grant.
+    /// The account implementation: openzeppelin, msa, nexus, safe7579, kernel or eip7702 (an
+    /// EOA delegated to OpenZeppelin's ERC-7579 account; default: read from the account's
+    /// ERC-7579 accountId() and code at --rpc-url). Sets the nonce layout, the install data and
+    /// the ERC-1271 format of the owner's grant (eip7702: the EOA's own signature, no
+    /// --owner-validator).
     #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
     pub(crate) account_kind: Option<leash_userop::account::AccountKind>,
     /// Seconds to wait for a receipt.
@@ -365,9 +367,9 @@ pub(crate) struct OpArgs {
     /// and Safe7579, 2 on Kernel, none on Nexus).
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub(crate) nonce_key: u32,
-    /// The account implementation: openzeppelin, msa, nexus, safe7579 or kernel (default: read
-    /// from the account's ERC-7579 accountId() at --rpc-url, else openzeppelin). Sets where the
-    /// nonce names the module.
+    /// The account implementation: openzeppelin, msa, nexus, safe7579, kernel or eip7702
+    /// (default: read from the account's ERC-7579 accountId() and code at --rpc-url, else
+    /// openzeppelin). Sets where the nonce names the module.
     #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
     pub(crate) account_kind: Option<leash_userop::account::AccountKind>,
     /// The nonce sequence number (EntryPoint `getNonce`); read from --rpc-url when omitted.
@@ -403,6 +405,27 @@ pub(crate) struct OpArgs {
     /// Data for the paymaster (0x-hex).
     #[arg(long, value_name = "HEX", requires = "paymaster")]
     pub(crate) paymaster_data: Option<String>,
+    /// EIP-7702 (EntryPoint v0.8): the account is an EOA; sign an authorization delegating it
+    /// to this contract (with the EOA's key from --owner-key-env) and send it with the op. The
+    /// op's initCode becomes the bare 0x7702 marker.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        conflicts_with = "eip7702_auth",
+        requires = "owner_key_env"
+    )]
+    pub(crate) eip7702_delegate: Option<String>,
+    /// Environment variable holding the EOA's private key (hex), for --eip7702-delegate.
+    #[arg(long, value_name = "VAR", requires = "eip7702_delegate")]
+    pub(crate) owner_key_env: Option<String>,
+    /// The EOA's nonce the authorization is for (default: its transaction count at --rpc-url).
+    #[arg(long, value_name = "N", requires = "eip7702_delegate")]
+    pub(crate) eip7702_nonce: Option<u64>,
+    /// EIP-7702 (EntryPoint v0.8): send this signed authorization with the op (viem's
+    /// `eip7702Auth` JSON: address, chainId, nonce, r, s, yParity in hex). The op's initCode
+    /// becomes the bare 0x7702 marker.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) eip7702_auth: Option<PathBuf>,
 }
 
 /// How an op is signed.

@@ -6,6 +6,7 @@ mod calls;
 mod cli;
 mod commands;
 mod demo;
+mod eip7702;
 mod exit;
 mod module_error;
 mod onchain;

@@ -8,7 +8,7 @@ use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, Bytes, Log, TxKind, B256, U256},
 };
-use leash_userop::EntryPointVersion;
+use leash_userop::{eip7702::SignedAuthorization, EntryPointVersion};
 use revm::{
     context::{BlockEnv, CfgEnv, Context, TxEnv},
     context_interface::result::{ExecutionResult, Output},
@@ -127,6 +127,13 @@ impl Chain {
             chain.deploy_entry_point(version)?;
         }
         Ok(chain)
+    }
+
+    /// Switches the chain to the Prague rules (EIP-7702 set-code transactions and delegated
+    /// EOAs), for [`Chain::handle_ops_with_authorizations`]. The EntryPoints stay where they
+    /// are; everything sent afterwards runs under Prague.
+    pub fn activate_prague(&mut self) {
+        self.cfg.spec = SpecId::PRAGUE;
     }
 
     /// Raises the contract code size limits (EIP-170 runtime, EIP-3860 initcode) to `runtime`
@@ -259,6 +266,39 @@ impl Chain {
         })
     }
 
+    /// [`Chain::call`] as an EIP-7702 (type-4) transaction carrying `authorizations`: each valid
+    /// one (chain id 0 or this chain's, the authority's nonce at that point, low `s`) makes its
+    /// authority's code `0xef0100 ‖ delegate` before the call runs; an invalid one is skipped,
+    /// as on a real chain. `from` signing its own authorization must use its nonce + 1 (the
+    /// transaction bumps it first). Needs [`Chain::activate_prague`].
+    ///
+    /// # Errors
+    ///
+    /// [`EvmError::Rejected`] when revm refuses the transaction (not on Prague, empty list).
+    pub fn call_with_authorizations(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: Bytes,
+        authorizations: &[SignedAuthorization],
+    ) -> Result<CallOutcome, EvmError> {
+        let tx = self.tx_env(from, TxKind::Call(to), U256::ZERO, data);
+        let executed = self.execute_commit(with_authorizations(tx, authorizations)?)?;
+        Ok(CallOutcome {
+            success: executed.success,
+            gas_used: executed.gas_used,
+            output: executed.output,
+            logs: executed.logs,
+            revert: executed.revert,
+        })
+    }
+
+    /// The account nonce of `who` (its transaction count; what an EIP-7702 authorization of
+    /// `who` must carry).
+    pub fn account_nonce(&self, who: Address) -> u64 {
+        self.account_info(who).nonce
+    }
+
     /// `eth_call`: runs `data` against `to` from the zero address without committing.
     ///
     /// # Errors
@@ -318,7 +358,22 @@ impl Chain {
         }
         Ok(())
     }
+}
 
+/// `tx` as an EIP-7702 transaction (type 4, an EIP-1559 transaction with fees still 0)
+/// carrying `authorizations`.
+pub(crate) fn with_authorizations(
+    mut tx: TxEnv,
+    authorizations: &[SignedAuthorization],
+) -> Result<TxEnv, EvmError> {
+    tx.set_signed_authorization(authorizations.to_vec());
+    tx.gas_priority_fee = Some(0);
+    tx.derive_tx_type()
+        .map_err(|error| EvmError::Rejected(error.to_string()))?;
+    Ok(tx)
+}
+
+impl Chain {
     pub(crate) fn tx_env(&self, from: Address, kind: TxKind, value: U256, data: Bytes) -> TxEnv {
         TxEnv {
             caller: from,

@@ -10,7 +10,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use leash_contracts::bindings::entry_point::IEntryPoint;
-use leash_userop::{EntryPointVersion, PackedUserOperation};
+use leash_userop::{eip7702::SignedAuthorization, EntryPointVersion, PackedUserOperation};
 
 /// The EOA that sends `handleOps` (a bundler stand-in; `tx.origin == msg.sender`, as v0.8
 /// requires).
@@ -112,6 +112,34 @@ impl Chain {
     {
         let tx = self.handle_ops_tx(version, ops, beneficiary);
         let executed = self.execute_commit_inspected(tx, inspector)?;
+        Ok(HandleOpsOutcome::from_executed(
+            executed,
+            version.canonical_address(),
+            self,
+        ))
+    }
+
+    /// [`Chain::handle_ops`] as an EIP-7702 (type-4) transaction whose authorization list is
+    /// `authorizations`: what a bundler sends for ops that carry `eip7702Auth`. revm applies
+    /// each valid authorization (right chain id or 0, the authority's current nonce, low `s`)
+    /// before `handleOps` runs, writing `0xef0100 ‖ delegate` as the authority's code and
+    /// bumping its nonce; an invalid one is skipped, as on a real chain. Needs
+    /// [`Chain::activate_prague`].
+    ///
+    /// # Errors
+    ///
+    /// [`EvmError::Rejected`] if revm refuses the transaction (e.g. the chain is not on Prague,
+    /// or the list is empty).
+    pub fn handle_ops_with_authorizations(
+        &mut self,
+        version: EntryPointVersion,
+        ops: &[PackedUserOperation],
+        beneficiary: Address,
+        authorizations: &[SignedAuthorization],
+    ) -> Result<HandleOpsOutcome, EvmError> {
+        let tx = self.handle_ops_tx(version, ops, beneficiary);
+        let tx = crate::chain::with_authorizations(tx, authorizations)?;
+        let executed = self.execute_commit(tx)?;
         Ok(HandleOpsOutcome::from_executed(
             executed,
             version.canonical_address(),

@@ -160,6 +160,7 @@ fn deploy(chain: &mut Chain, kind: AccountKind, validator: Address, owner: Addre
             Address::abi_decode(&out).unwrap()
         }
         AccountKind::Safe7579 => unreachable!("Safe7579 is set up by an op: see the forge matrix"),
+        AccountKind::Eip7702 => unreachable!("an EIP-7702 EOA is set up in tests/eip7702.rs"),
     }
 }
 

@@ -89,6 +89,7 @@ fn user_operation() -> impl Strategy<Value = UserOperation> {
                 paymaster_post_op_gas_limit: pm_post_op,
                 paymaster_data,
                 signature,
+                eip7702_auth: None,
             }
         },
     )

@@ -13,6 +13,7 @@
 //! | Biconomy Nexus 1.0.1 | `0(3) ‖ mode(1) ‖ validator(20)` | module data | `validator(20) ‖ sig` |
 //! | Safe 1.4.1 + Safe7579 | `validator(20) ‖ key(4)` | module data | `validator(20) ‖ sig` |
 //! | ZeroDev Kernel v3.1 | `mode(1) ‖ type(1) ‖ validator(20) ‖ key(2)` | `hook(20) ‖ abi.encode(data, hookData, selectorData)` | `type(1) ‖ [validator(20)] ‖ sig` over a wrapped hash |
+//! | EOA delegated (EIP-7702) to OpenZeppelin `AccountERC7579` + `SignerEIP7702` | `validator(20) ‖ key(4)` | module data | the EOA's own 65-byte `sig` |
 
 use std::fmt;
 use std::str::FromStr;
@@ -44,6 +45,10 @@ pub enum AccountKind {
     Safe7579,
     /// ZeroDev Kernel v3.1.
     Kernel,
+    /// An EOA delegated with EIP-7702 to OpenZeppelin's `AccountERC7579` with
+    /// `SignerEIP7702` (`tests/fixtures/Eip7702Account.sol`): OpenZeppelin's nonce layout; the
+    /// EOA's own key signs, so its ERC-1271 takes the EOA's raw 65-byte signature.
+    Eip7702,
 }
 
 /// An account-profile request that the account cannot express.
@@ -60,10 +65,12 @@ pub enum AccountProfileError {
         bits: u32,
     },
     /// `accountId()` named no implementation leash knows.
-    #[error("unknown ERC-7579 accountId {0:?}: pass --account-kind openzeppelin|msa|nexus|safe7579|kernel")]
+    #[error("unknown ERC-7579 accountId {0:?}: pass --account-kind openzeppelin|msa|nexus|safe7579|kernel|eip7702")]
     UnknownAccountId(String),
     /// A `--account-kind` value leash does not know.
-    #[error("unknown account kind {0:?}: one of openzeppelin, msa, nexus, safe7579, kernel")]
+    #[error(
+        "unknown account kind {0:?}: one of openzeppelin, msa, nexus, safe7579, kernel, eip7702"
+    )]
     UnknownKind(String),
     /// The module is not in the account's validator list (sentinel-list accounts).
     #[error("{module} is not in the account's validator list: nothing to uninstall")]
@@ -75,15 +82,20 @@ pub enum AccountProfileError {
 
 impl AccountKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [AccountKind; 5] = [
+    pub const ALL: [AccountKind; 6] = [
         AccountKind::OpenZeppelin,
         AccountKind::MsaAdvanced,
         AccountKind::Nexus,
         AccountKind::Safe7579,
         AccountKind::Kernel,
+        AccountKind::Eip7702,
     ];
 
     /// The kind an ERC-7579 `accountId()` names (`vendor.flavour.semver`), if leash knows it.
+    ///
+    /// An EIP-7702 delegate answers its implementation's id (OpenZeppelin's here): whether the
+    /// account is an EOA is in its code (`0xef0100 ‖ delegate`), not in `accountId()`; see
+    /// [`AccountKind::for_code`].
     pub fn from_account_id(id: &str) -> Result<Self, AccountProfileError> {
         let lower = id.to_ascii_lowercase();
         let kind = if lower.contains("openzeppelin") {
@@ -102,6 +114,15 @@ impl AccountKind {
         Ok(kind)
     }
 
+    /// `self`, or [`AccountKind::Eip7702`] when `code` is an EIP-7702 delegation designator
+    /// (`0xef0100 ‖ delegate`) and `self` is OpenZeppelin's layout (the delegate leash knows).
+    pub fn for_code(self, code: &[u8]) -> Self {
+        match self {
+            AccountKind::OpenZeppelin if eip7702_delegate(code).is_some() => AccountKind::Eip7702,
+            kind => kind,
+        }
+    }
+
     /// The name `--account-kind` takes.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -110,6 +131,7 @@ impl AccountKind {
             AccountKind::Nexus => "nexus",
             AccountKind::Safe7579 => "safe7579",
             AccountKind::Kernel => "kernel",
+            AccountKind::Eip7702 => "eip7702",
         }
     }
 
@@ -220,10 +242,12 @@ impl AccountKind {
     }
 
     /// The bytes the account's `isValidSignature` wants to route `signature` to `validator`
-    /// (Kernel: `root` selects its root validator with the type byte 0x00).
+    /// (Kernel: `root` selects its root validator with the type byte 0x00). An EIP-7702 EOA
+    /// checks its own key's signature itself: `signature` as is, `validator` unused.
     pub fn erc1271_signature(self, validator: Address, root: bool, signature: &[u8]) -> Bytes {
         let mut out = Vec::with_capacity(21 + signature.len());
         match self {
+            AccountKind::Eip7702 => {}
             AccountKind::Kernel if root => out.push(0x00),
             AccountKind::Kernel => {
                 out.push(0x01);
@@ -265,6 +289,17 @@ impl AccountKind {
     }
 }
 
+/// The delegate of an EIP-7702 delegated EOA's `code` (`0xef0100 ‖ delegate`), `None` for any
+/// other code.
+pub fn eip7702_delegate(code: &[u8]) -> Option<Address> {
+    match code {
+        [0xef, 0x01, 0x00, delegate @ ..] if delegate.len() == 20 => {
+            Some(Address::from_slice(delegate))
+        }
+        _ => None,
+    }
+}
+
 impl fmt::Display for AccountKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -281,6 +316,7 @@ impl FromStr for AccountKind {
             "nexus" => Ok(AccountKind::Nexus),
             "safe7579" | "safe" => Ok(AccountKind::Safe7579),
             "kernel" => Ok(AccountKind::Kernel),
+            "eip7702" | "7702" => Ok(AccountKind::Eip7702),
             _ => Err(AccountProfileError::UnknownKind(s.to_owned())),
         }
     }

@@ -1,5 +1,6 @@
 //! A builder that refuses to produce an inconsistent user operation.
 
+use crate::eip7702::SignedAuthorization;
 use crate::{UserOpError, UserOperation};
 use alloy::primitives::{ruint::UintTryFrom, Address, Bytes, U256};
 
@@ -45,6 +46,7 @@ pub struct UserOperationBuilder {
     paymaster_post_op_gas_limit: Number,
     paymaster_data: Bytes,
     signature: Bytes,
+    eip7702_auth: Option<SignedAuthorization>,
 }
 
 /// A numeric input kept until `build`, where a failed conversion becomes an error.
@@ -180,6 +182,13 @@ impl UserOperationBuilder {
         self
     }
 
+    /// The EIP-7702 authorization to send with the op (see
+    /// [`UserOperation::eip7702_auth`]); pair it with `factory(EIP7702_INIT_CODE_MARKER)`.
+    pub fn eip7702_auth(mut self, authorization: SignedAuthorization) -> Self {
+        self.eip7702_auth = Some(authorization);
+        self
+    }
+
     /// The checked operation.
     ///
     /// # Errors
@@ -225,6 +234,7 @@ impl UserOperationBuilder {
                 .u128("paymasterPostOpGasLimit")?,
             paymaster_data: self.paymaster_data,
             signature: self.signature,
+            eip7702_auth: self.eip7702_auth,
         })
     }
 }

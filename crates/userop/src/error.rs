@@ -75,4 +75,21 @@ pub enum UserOpError {
     /// The signature does not recover to any public key.
     #[error("signature does not recover to a public key: {0}")]
     SignatureRecovery(String),
+    /// Signing an EIP-7702 authorization failed.
+    #[error("signing the EIP-7702 authorization failed: {0}")]
+    Eip7702Signing(String),
+    /// An EIP-7702 authorization does not recover to the account it should delegate.
+    #[error("EIP-7702 authorization: {0}")]
+    Eip7702Authority(String),
+    /// An EIP-7702 authorization is bound to another chain.
+    #[error(
+        "EIP-7702 authorization is signed for chain {signed}, not {expected}: \
+         sign it for chain {expected} (or 0 for any chain)"
+    )]
+    Eip7702ChainId {
+        /// The chain id in the authorization.
+        signed: alloy::primitives::U256,
+        /// The chain the operation is for.
+        expected: u64,
+    },
 }

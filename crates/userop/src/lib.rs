@@ -2,6 +2,7 @@
 
 pub mod account;
 mod builder;
+pub mod eip7702;
 pub mod erc7579;
 mod error;
 pub mod hash;
@@ -18,7 +19,7 @@ pub use hash::{
     user_op_hash_v08_with_eip7702_delegate, EIP7702_INIT_CODE_MARKER,
 };
 pub use packed::{pack_u128_pair, unpack_u128_pair, PackedUserOperation};
-pub use rpc::RpcUserOperation;
+pub use rpc::{RpcEip7702Auth, RpcUserOperation};
 pub use signing::{address_of, address_of_verifying_key, recover_signer, sign_hash, SIGNATURE_LEN};
 pub use user_operation::UserOperation;
 pub use version::{EntryPointVersion, UnknownEntryPointVersion, ENTRY_POINT_V07, ENTRY_POINT_V08};

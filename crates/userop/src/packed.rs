@@ -149,6 +149,7 @@ impl PackedUserOperation {
             paymaster_post_op_gas_limit,
             paymaster_data,
             signature: self.signature.clone(),
+            eip7702_auth: None,
         })
     }
 }

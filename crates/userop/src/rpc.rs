@@ -4,8 +4,17 @@
 //! zero), byte strings are `0x`-prefixed with an even number of digits. Factory and paymaster
 //! fields are omitted when there is no factory or paymaster. Parsing is strict: anything
 //! else is a [`UserOpError`] that names the field.
+//!
+//! EIP-7702: an op of a delegated EOA has `factory` = the marker `0x7702` (leash writes the
+//! full 20-byte `0x7702000000000000000000000000000000000000`, and reads that or viem's short
+//! `0x7702`) and may carry `eip7702Auth`, the signed authorization the bundler puts in its
+//! type-4 transaction ([`RpcEip7702Auth`], viem's shape).
 
-use crate::{UserOpError, UserOperation};
+mod auth;
+
+pub use auth::RpcEip7702Auth;
+
+use crate::{UserOpError, UserOperation, EIP7702_INIT_CODE_MARKER};
 use alloy::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +61,9 @@ pub struct RpcUserOperation {
     pub paymaster_data: Option<String>,
     /// Signature bytes.
     pub signature: String,
+    /// The EIP-7702 authorization to send with the op, absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eip7702_auth: Option<RpcEip7702Auth>,
 }
 
 impl RpcUserOperation {
@@ -100,6 +112,7 @@ impl From<&UserOperation> for RpcUserOperation {
                 .then(|| quantity(U256::from(op.paymaster_post_op_gas_limit))),
             paymaster_data: has_paymaster.then(|| op.paymaster_data.to_string()),
             signature: op.signature.to_string(),
+            eip7702_auth: op.eip7702_auth.as_ref().map(RpcEip7702Auth::from),
         }
     }
 }
@@ -119,11 +132,7 @@ impl TryFrom<&RpcUserOperation> for UserOperation {
     /// paymaster, its two gas limits and data are required. Without them, those fields must
     /// be absent, empty (`0x`) or zero.
     fn try_from(rpc: &RpcUserOperation) -> Result<Self, Self::Error> {
-        let factory = rpc
-            .factory
-            .as_deref()
-            .map(|text| parse_address("factory", text))
-            .transpose()?;
+        let factory = rpc.factory.as_deref().map(parse_factory).transpose()?;
         let factory_data = optional_bytes("factoryData", rpc.factory_data.as_deref())?;
         let factory_data = match (factory, factory_data) {
             (Some(_), None) => return Err(UserOpError::MissingField("factoryData")),
@@ -187,6 +196,11 @@ impl TryFrom<&RpcUserOperation> for UserOperation {
             paymaster_post_op_gas_limit,
             paymaster_data,
             signature: parse_bytes("signature", &rpc.signature)?,
+            eip7702_auth: rpc
+                .eip7702_auth
+                .as_ref()
+                .map(RpcEip7702Auth::to_signed)
+                .transpose()?,
         })
     }
 }
@@ -260,6 +274,14 @@ fn parse_bytes(field: &'static str, text: &str) -> Result<Bytes, UserOpError> {
 
 fn optional_bytes(field: &'static str, text: Option<&str>) -> Result<Option<Bytes>, UserOpError> {
     text.map(|text| parse_bytes(field, text)).transpose()
+}
+
+/// `factory`: an address, or viem's short EIP-7702 marker `0x7702` (any case).
+fn parse_factory(text: &str) -> Result<Address, UserOpError> {
+    if text.eq_ignore_ascii_case("0x7702") {
+        return Ok(EIP7702_INIT_CODE_MARKER);
+    }
+    parse_address("factory", text)
 }
 
 /// Address: `0x` and 40 hex digits; mixed case must be a valid EIP-55 checksum.

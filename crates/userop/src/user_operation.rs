@@ -1,5 +1,6 @@
 //! The unpacked user operation: one field per value, as wallets and bundler RPCs see it.
 
+use crate::eip7702::SignedAuthorization;
 use crate::hash::{user_op_hash_v07, user_op_hash_v08, user_op_hash_v08_with_eip7702_delegate};
 use crate::packed::{pack_init_code, pack_paymaster_and_data, pack_u128_pair};
 use crate::rpc::RpcUserOperation;
@@ -51,6 +52,18 @@ pub struct UserOperation {
     pub paymaster_data: Bytes,
     /// Account-specific signature over the userOpHash.
     pub signature: Bytes,
+    /// The EIP-7702 authorization a bundler sends with the op (`eip7702Auth` in bundler JSON),
+    /// `None` for an op of an ordinary smart account.
+    ///
+    /// It lives here, beside the packed fields, because it travels with the op everywhere the
+    /// op goes off-chain (`eth_sendUserOperation`, `eth_estimateUserOperationGas`, files) and
+    /// must survive a JSON round trip; yet it is no field of the on-chain op: [`pack`] leaves it
+    /// out, the EntryPoint never sees it, and the userOpHash covers it only through the
+    /// delegate it installs (see [`UserOperation::hash`]). The bundler puts it in the
+    /// authorization list of its type-4 `handleOps` transaction.
+    ///
+    /// [`pack`]: UserOperation::pack
+    pub eip7702_auth: Option<SignedAuthorization>,
 }
 
 impl UserOperation {
@@ -105,9 +118,20 @@ impl UserOperation {
 
     /// The userOpHash the given EntryPoint computes for this operation on `chain_id`.
     ///
-    /// For v0.8 with an EIP-7702 `initCode` use [`UserOperation::hash_with_eip7702_delegate`]
-    /// (see [`user_op_hash_v08`]).
+    /// With an [`eip7702_auth`](UserOperation::eip7702_auth) on v0.8, the delegate it names is
+    /// the one the EntryPoint will read (the bundler's type-4 transaction installs it first),
+    /// so this is [`UserOperation::hash_with_eip7702_delegate`] with that delegate. Without one,
+    /// an EIP-7702 `initCode` is hashed literally (see [`user_op_hash_v08`]): use
+    /// [`UserOperation::hash_with_eip7702_delegate`] for an EOA already delegated.
     pub fn hash(&self, version: EntryPointVersion, entry_point: Address, chain_id: u64) -> B256 {
+        if let Some(authorization) = &self.eip7702_auth {
+            return self.hash_with_eip7702_delegate(
+                version,
+                entry_point,
+                chain_id,
+                authorization.address,
+            );
+        }
         let packed = self.pack();
         match version {
             EntryPointVersion::V07 => user_op_hash_v07(&packed, entry_point, chain_id),

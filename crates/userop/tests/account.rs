@@ -83,6 +83,39 @@ fn account_ids_and_names_parse() {
 }
 
 #[test]
+fn eip7702_designator_selects_the_eip7702_profile() {
+    let delegate = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
+    let mut designator = vec![0xef, 0x01, 0x00];
+    designator.extend_from_slice(delegate.as_slice());
+    assert_eq!(
+        leash_userop::account::eip7702_delegate(&designator),
+        Some(delegate)
+    );
+    assert_eq!(
+        AccountKind::OpenZeppelin.for_code(&designator),
+        AccountKind::Eip7702
+    );
+    // Contract code, a short designator, or another kind: unchanged.
+    assert_eq!(
+        AccountKind::OpenZeppelin.for_code(&[0x60, 0x80]),
+        AccountKind::OpenZeppelin
+    );
+    assert_eq!(
+        leash_userop::account::eip7702_delegate(&designator[..22]),
+        None
+    );
+    assert_eq!(
+        AccountKind::Kernel.for_code(&designator),
+        AccountKind::Kernel
+    );
+    // The nonce layout is OpenZeppelin's.
+    assert_eq!(
+        AccountKind::Eip7702.nonce(MODULE, 7, false, 9),
+        AccountKind::OpenZeppelin.nonce(MODULE, 7, false, 9)
+    );
+}
+
+#[test]
 fn install_and_uninstall_data() {
     let data = Bytes::from_static(b"\x01\x02");
     for kind in AccountKind::ALL {
@@ -141,6 +174,11 @@ fn erc1271_wrapping() {
                     kind.erc1271_hash(account, 2, hash),
                     "bound to the chain"
                 );
+            }
+            AccountKind::Eip7702 => {
+                // The EOA's own signature, unwrapped, over the hash itself.
+                assert_eq!(wrapped, Bytes::copy_from_slice(&sig));
+                assert_eq!(kind.erc1271_hash(account, 1, hash), hash);
             }
             _ => {
                 assert_eq!(&wrapped[..20], MODULE.as_slice());

@@ -118,10 +118,15 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
         ));
     }
     let owner = &args.owner;
+    // An EIP-7702 EOA checks its own key's signature: it has no owner validator.
+    let eip7702 = owner.account_kind == Some(AccountKind::Eip7702);
     let missing: Vec<&str> = [
         ("--rpc-url", owner.rpc_url.is_none()),
         ("--owner-key-env", owner.owner_key_env.is_none()),
-        ("--owner-validator", owner.owner_validator.is_none()),
+        (
+            "--owner-validator",
+            owner.owner_validator.is_none() && !eip7702,
+        ),
     ]
     .into_iter()
     .filter_map(|(flag, absent)| absent.then_some(flag))
@@ -129,17 +134,18 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     if !missing.is_empty() {
         return Err(usage(
             format!("session grant --enable-in-first-op needs {}", missing.join(", ")),
-            "the grant needs the node (chain id, module state), the owner's key (in an environment variable) and the account's owner validator",
+            "the grant needs the node (chain id, module state), the owner's key (in an environment variable) and the account's owner validator (none with --account-kind eip7702)",
         ));
     }
     let owner_key = key_from_env(
         "--owner-key-env",
         owner.owner_key_env.as_deref().unwrap_or_default(),
     )?;
-    let validator = parse_address(
-        "--owner-validator",
-        owner.owner_validator.as_deref().unwrap_or_default(),
-    )?;
+    let validator = owner
+        .owner_validator
+        .as_deref()
+        .map(|text| parse_address("--owner-validator", text))
+        .transpose()?;
     let asked_nonce = args.enable_nonce.as_deref().map(parse_nonce).transpose()?;
     let rpc_url = owner.rpc_url.clone().unwrap_or_default();
     ui.progress(&format!("reading the module's state from {rpc_url}…"));
@@ -153,9 +159,34 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     // The module asks the account's ERC-1271 about `digest`; each account routes it to the
     // owner validator its own way (OpenZeppelin, MSAAdvanced, Nexus, Safe7579: the first 20
     // bytes name the validator; Kernel: type byte 0x00 = root, over its EIP-712-wrapped hash).
+    let validator = match (kind, validator) {
+        (AccountKind::Eip7702, _) => {
+            if owner_key.address() != record.account {
+                return Err(usage(
+                    format!(
+                        "--owner-key-env holds the key of {}, not of the EIP-7702 account {}",
+                        owner_key.address(),
+                        record.account
+                    ),
+                    "an EIP-7702 account's ERC-1271 accepts only the EOA's own signature: give its key",
+                ));
+            }
+            None
+        }
+        (_, Some(validator)) => Some(validator),
+        (_, None) => {
+            return Err(usage(
+                format!(
+                "session grant --enable-in-first-op for a {kind} account needs --owner-validator"
+            ),
+                "pass the account's owner validator (only an eip7702 account signs without one)",
+            ))
+        }
+    };
     let signed = kind.erc1271_hash(record.account, record.chain_id, digest);
     let owner_signature = sign_digest(&owner_key, &signed)?;
-    let signature = kind.erc1271_signature(validator, true, &owner_signature);
+    // eip7702: the EOA's raw 65-byte signature (the validator is not used).
+    let signature = kind.erc1271_signature(validator.unwrap_or_default(), true, &owner_signature);
     let pending = PendingEnable {
         session_id: record.session_id,
         account: record.account,
@@ -188,10 +219,16 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
                 "  digest:       {} (EIP-712 EnableSession, LeashSessionKeyValidator v1, chain {}, module {})",
                 pending.digest, record.chain_id, record.module
             ),
-            format!(
-                "  signed by:    owner {} through validator {validator}",
-                owner_key.address()
-            ),
+            match validator {
+                Some(validator) => format!(
+                    "  signed by:    owner {} through validator {validator}",
+                    owner_key.address()
+                ),
+                None => format!(
+                    "  signed by:    the EIP-7702 EOA {} itself (its own ERC-1271)",
+                    owner_key.address()
+                ),
+            },
             format!("  on-chain status now: {}", status_name(STATUS_NONE)),
         ]
         .join("\n")

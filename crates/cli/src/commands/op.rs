@@ -19,6 +19,7 @@ use crate::account_kind;
 use crate::bundle::{self, throwaway_signature, Endpoints, Fees};
 use crate::calls;
 use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
+use crate::eip7702;
 use crate::exit::usage;
 use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
@@ -164,7 +165,13 @@ async fn build(
         max_fee_per_gas: args.max_fee_per_gas.unwrap_or(DEFAULT_FEE),
         max_priority_fee_per_gas: args.max_priority_fee_per_gas.unwrap_or(DEFAULT_FEE),
     };
-    let op = onchain::session_user_op(record.account, nonce, call_data, gas, sponsor.as_ref())?;
+    let mut op = onchain::session_user_op(record.account, nonce, call_data, gas, sponsor.as_ref())?;
+    if let Some(authorization) =
+        eip7702::authorization(args, version, record.account, record.chain_id, ui).await?
+    {
+        eip7702::attach(&mut op, authorization);
+    }
+    eip7702::refuse_init_call(&op)?;
     let mut built = Built {
         record,
         version,
@@ -354,6 +361,11 @@ fn load_signed(store: &Store, args: &SendArgs, path: &Path) -> anyhow::Result<Bu
             "the op's sender {} is not session {}'s account {}",
             op.sender, record.local_id, record.account
         )));
+    }
+    eip7702::refuse_init_call(&op)?;
+    if let Some(authorization) = &op.eip7702_auth {
+        leash_userop::eip7702::check_authorization(authorization, record.account, record.chain_id)
+            .map_err(|error| bad(error.to_string()))?;
     }
     let mut built = Built {
         record,

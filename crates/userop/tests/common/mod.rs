@@ -88,6 +88,7 @@ pub fn user_operation() -> impl Strategy<Value = UserOperation> {
                 paymaster_post_op_gas_limit: pm_post_op,
                 paymaster_data,
                 signature,
+                eip7702_auth: None,
             }
         },
     )
