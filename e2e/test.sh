@@ -10,7 +10,8 @@
 # the bundler), the new key spends the 10 left, revoke on-chain, refused again; a second session enabled
 # in its first op by the owner's EIP-712 grant (no owner op), a replayed grant dropped. On EntryPoint v0.8:
 # grant, spend, refuse. Then every third-party account kind (e2e/accounts.sh: MSAAdvanced, Nexus, Safe7579,
-# Kernel from modulekit's bytecode): install, grant, spend, refuse with the module's reason. Every step checks receipts, balances (cast call balanceOf) and refusals
+# Kernel from modulekit's bytecode): install, grant, spend, refuse with the module's reason; and an EIP-7702 EOA on
+# v0.8 (e2e/eip7702.sh): delegated by a type-4 transaction, session ops carrying eip7702Auth through alto. Every step checks receipts, balances (cast call balanceOf) and refusals
 # (exit code 3 + decoded text). Services stop by themselves; at the end nothing they started runs.
 #
 # The binary: $LEASH_CLI, else $CARGO_TARGET_DIR/debug/leash (make e2e builds it).
@@ -163,7 +164,7 @@ leash_log "module at $MODULE"
 # ---------------------------------------------------------------- fixtures
 step "fixtures: OwnerValidator, TestAccountFactory, MockERC20 (compiled by forge into $WORK/out)"
 (cd "$ROOT" && "$LEASH_BIN/forge" build tests/fixtures/OwnerValidator.sol tests/fixtures/TestAccountFactory.sol \
-    tests/fixtures/MockERC20.sol --out "$WORK/out" --cache-path "$WORK/cache" >"$WORK/forge.log" 2>&1) ||
+    tests/fixtures/MockERC20.sol tests/fixtures/Eip7702Account.sol --out "$WORK/out" --cache-path "$WORK/cache" >"$WORK/forge.log" 2>&1) ||
     fail "forge build of the fixtures failed: $(tail -n 20 "$WORK/forge.log")"
 VALIDATOR="$(create_contract "$(creation_code OwnerValidator)")" || fail "deploying OwnerValidator"
 FACTORY="$(create_contract "$(creation_code TestAccountFactory)")" || fail "deploying TestAccountFactory"
@@ -370,6 +371,10 @@ expect_balance "$RECIPIENT_V08" "90$E18"
 # ---------------------------------------------------------------- every account kind (e2e/accounts.sh)
 # shellcheck source=e2e/accounts.sh
 source "$E2E_DIR/accounts.sh"
+
+# ---------------------------------------------------------------- EIP-7702 on v0.8 (e2e/eip7702.sh)
+# shellcheck source=e2e/eip7702.sh
+source "$E2E_DIR/eip7702.sh"
 
 step "the audit log of everything above verifies"
 run_leash "$WORK/audit" 0 audit verify

@@ -100,10 +100,7 @@ fn delegate_flag_signs_and_attaches_the_authorization() {
     run.expect_code(0);
     let json = run.json();
     let op_json = &json["userOperation"];
-    assert_eq!(
-        op_json["factory"],
-        "0x7702000000000000000000000000000000000000"
-    );
+    assert_eq!(op_json["factory"], "0x7702");
     assert_eq!(op_json["factoryData"], "0x");
     // OpenZeppelin's nonce layout: module, lane 0, sequence 3.
     assert_eq!(

@@ -5,9 +5,9 @@
 //! fields are omitted when there is no factory or paymaster. Parsing is strict: anything
 //! else is a [`UserOpError`] that names the field.
 //!
-//! EIP-7702: an op of a delegated EOA has `factory` = the marker `0x7702` (leash writes the
-//! full 20-byte `0x7702000000000000000000000000000000000000`, and reads that or viem's short
-//! `0x7702`) and may carry `eip7702Auth`, the signed authorization the bundler puts in its
+//! EIP-7702: an op of a delegated EOA has `factory` = the marker `0x7702` (leash writes viem's
+//! short `0x7702`, the form alto accepts — it refuses any other factory on an op with
+//! `eip7702Auth` — and reads that or the full 20-byte `0x7702000000000000000000000000000000000000`) and may carry `eip7702Auth`, the signed authorization the bundler puts in its
 //! type-4 transaction ([`RpcEip7702Auth`], viem's shape).
 
 mod auth;
@@ -97,7 +97,13 @@ impl From<&UserOperation> for RpcUserOperation {
         Self {
             sender: op.sender.to_checksum(None),
             nonce: quantity(op.nonce),
-            factory: op.factory.map(|factory| factory.to_checksum(None)),
+            factory: op.factory.map(|factory| {
+                if factory == EIP7702_INIT_CODE_MARKER {
+                    EIP7702_SHORT_MARKER.to_owned()
+                } else {
+                    factory.to_checksum(None)
+                }
+            }),
             factory_data: op.factory.map(|_| op.factory_data.to_string()),
             call_data: op.call_data.to_string(),
             call_gas_limit: quantity(U256::from(op.call_gas_limit)),
@@ -276,9 +282,12 @@ fn optional_bytes(field: &'static str, text: Option<&str>) -> Result<Option<Byte
     text.map(|text| parse_bytes(field, text)).transpose()
 }
 
+/// The EIP-7702 marker as viem writes `factory` (and alto requires it).
+const EIP7702_SHORT_MARKER: &str = "0x7702";
+
 /// `factory`: an address, or viem's short EIP-7702 marker `0x7702` (any case).
 fn parse_factory(text: &str) -> Result<Address, UserOpError> {
-    if text.eq_ignore_ascii_case("0x7702") {
+    if text.eq_ignore_ascii_case(EIP7702_SHORT_MARKER) {
         return Ok(EIP7702_INIT_CODE_MARKER);
     }
     parse_address("factory", text)
