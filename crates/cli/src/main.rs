@@ -5,6 +5,7 @@ mod bundle;
 mod calls;
 mod cli;
 mod commands;
+mod connection;
 mod demo;
 mod exit;
 mod module_error;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, ui: Ui) -> anyhow::Result<()> {
+    connection::init(cli.connection)?;
     match cli.command {
         Command::Demo => return demo::run(ui),
         Command::Deploy(args) => return commands::deploy::run(args, ui),
