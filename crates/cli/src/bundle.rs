@@ -64,7 +64,10 @@ impl Endpoints {
             fail(
                 Exit::Failure,
                 format!("--bundler-url {bundler_url}: the bundler does not answer: {error}"),
-                Some(crate::connection::hint(&error)),
+                Some(crate::connection::hint(
+                    &error,
+                    "check that the bundler is running and the URL is right",
+                )),
             )
         })?;
         if !served.contains(&entry_point) {

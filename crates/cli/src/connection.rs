@@ -129,13 +129,13 @@ fn endpoint(
     headers: &[String],
     url: &str,
 ) -> anyhow::Result<Endpoint> {
+    let example = if flag.contains("bundler") {
+        "give the bundler's JSON-RPC endpoint, e.g. http://127.0.0.1:4337"
+    } else {
+        "give the node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545"
+    };
     let mut endpoint = Endpoint::new(url)
-        .map_err(|error| {
-            usage(
-                format!("{flag}: {error}"),
-                "give the JSON-RPC endpoint as http://HOST:PORT or https://HOST/PATH",
-            )
-        })?
+        .map_err(|error| usage(format!("{flag}: {error}"), example))?
         .with_timeout(settings.timeout)
         .with_retries(settings.retries, DEFAULT_INITIAL_BACKOFF);
     for line in headers {
@@ -186,8 +186,9 @@ fn setup_failure(flag: &str, error: &RpcError) -> anyhow::Error {
     )
 }
 
-/// What to do about an endpoint that did not answer as it should.
-pub(crate) fn hint(error: &RpcError) -> &'static str {
+/// What to do about an endpoint that did not answer as it should; `otherwise` when the
+/// error says nothing more specific.
+pub(crate) fn hint(error: &RpcError, otherwise: &'static str) -> &'static str {
     match error {
         RpcError::UntrustedCertificate { .. } => {
             "trust the endpoint's CA with --rpc-ca-cert FILE (or LEASH_RPC_CA_CERT), or use an \
@@ -204,6 +205,6 @@ pub(crate) fn hint(error: &RpcError) -> &'static str {
         RpcError::Http {
             status: 401 | 403, ..
         } => "the endpoint wants credentials: pass them with --rpc-header/--bundler-header \"Name: value\"",
-        _ => "check that the endpoint is running and the URL is right",
+        _ => otherwise,
     }
 }

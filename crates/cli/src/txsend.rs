@@ -142,7 +142,10 @@ pub(crate) async fn connect_node(flag: &str, url: &str) -> anyhow::Result<(NodeC
         Err(error) => Err(fail(
             Exit::Failure,
             format!("{flag} {url}: the node does not answer: {error}"),
-            Some(crate::connection::hint(&error)),
+            Some(crate::connection::hint(
+                &error,
+                "check that the node is running and the URL is right",
+            )),
         )),
     }
 }

@@ -23,6 +23,8 @@ pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_millis(250);
 /// [`Endpoint::ca_cert_pem`]).
 #[derive(Clone)]
 pub struct Endpoint {
+    /// The URL as given (what messages show).
+    given: String,
     url: reqwest::Url,
     timeout: Duration,
     headers: HeaderMap,
@@ -34,7 +36,7 @@ pub struct Endpoint {
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
-            .field("url", &self.url.as_str())
+            .field("url", &self.given)
             .field("timeout", &self.timeout)
             // Values are marked sensitive (API keys), so HeaderMap's Debug hides them.
             .field("headers", &self.headers)
@@ -53,6 +55,7 @@ impl Endpoint {
     /// [`RpcError::InvalidUrl`] unless `url` is an `http://` or `https://` URL with a host.
     pub fn new(url: &str) -> Result<Self, RpcError> {
         Ok(Self {
+            given: url.to_owned(),
             url: check_url(url)?,
             timeout: DEFAULT_REQUEST_TIMEOUT,
             headers: HeaderMap::new(),
@@ -62,9 +65,9 @@ impl Endpoint {
         })
     }
 
-    /// The URL as given (normalised by the URL parser).
+    /// The URL as given.
     pub fn url(&self) -> &str {
-        self.url.as_str()
+        &self.given
     }
 
     /// The per-request timeout.
@@ -201,7 +204,7 @@ impl Endpoint {
         let transport = Http::with_client(self.http_client()?, self.url.clone());
         Ok(ClientBuilder::default()
             .layer(RetryLayer::new(self.max_retries, self.initial_backoff))
-            .layer(TimeoutLayer::new(self.url.as_str(), self.timeout))
+            .layer(TimeoutLayer::new(self.given.as_str(), self.timeout))
             .transport(transport, guess_local_url(self.url.as_str())))
     }
 

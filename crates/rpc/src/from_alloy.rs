@@ -86,7 +86,7 @@ fn from_custom(method: String, custom: Box<dyn std::error::Error + Send + Sync>)
     let url = custom
         .downcast_ref::<reqwest::Error>()
         .and_then(reqwest::Error::url)
-        .map_or_else(|| UNKNOWN_ENDPOINT.to_owned(), ToString::to_string);
+        .map_or_else(|| UNKNOWN_ENDPOINT.to_owned(), shown);
     let reason = describe(custom.as_ref());
     if is_untrusted_certificate(&reason) {
         return RpcError::UntrustedCertificate {
@@ -99,6 +99,16 @@ fn from_custom(method: String, custom: Box<dyn std::error::Error + Send + Sync>)
         method,
         url,
         reason,
+    }
+}
+
+/// `url` as a user writes it: the parser's `/` after a bare host is left out.
+fn shown(url: &reqwest::Url) -> String {
+    let text = url.as_str();
+    if url.path() == "/" && url.query().is_none() && url.fragment().is_none() {
+        text.trim_end_matches('/').to_owned()
+    } else {
+        text.to_owned()
     }
 }
 
