@@ -11,7 +11,7 @@ use alloy::primitives::{aliases::U192, Address, Bytes, B256, U256};
 use alloy::sol_types::SolCall;
 use leash_contracts::bindings::entry_point::IEntryPoint;
 use leash_rpc::{
-    decode_revert, revert_data, BundlerClient, CallRequest, NodeClient, RpcError,
+    decode_revert, revert_data, BundlerApi, BundlerClient, CallRequest, NodeClient, RpcError,
     UserOperationReceipt,
 };
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
@@ -59,17 +59,15 @@ impl Endpoints {
         entry_point: Address,
     ) -> anyhow::Result<Self> {
         let (node, chain_id) = connect_node("--rpc-url", rpc_url).await?;
-        let bundler = BundlerClient::new(bundler_url).map_err(|error| {
-            usage(
-                format!("--bundler-url: {error}"),
-                "give the bundler's JSON-RPC endpoint, e.g. http://127.0.0.1:4337",
-            )
-        })?;
+        let bundler = crate::connection::bundler("--bundler-url", bundler_url)?;
         let served = bundler.supported_entry_points().await.map_err(|error| {
             fail(
                 Exit::Failure,
                 format!("--bundler-url {bundler_url}: the bundler does not answer: {error}"),
-                Some("check that the bundler is running and the URL is right"),
+                Some(crate::connection::hint(
+                    &error,
+                    "check that the bundler is running and the URL is right",
+                )),
             )
         })?;
         if !served.contains(&entry_point) {
@@ -78,7 +76,7 @@ impl Endpoints {
                 "use a bundler for the account's EntryPoint",
             ));
         }
-        let bundler_chain = bundler.chain_id().await?;
+        let bundler_chain = bundler.bundler_chain_id().await?;
         if bundler_chain != chain_id {
             return Err(usage(
                 format!("the node is chain {chain_id} but the bundler is chain {bundler_chain}"),

@@ -28,6 +28,9 @@ pub(crate) struct Cli {
     /// No progress messages on stderr.
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
+    /// How nodes and bundlers are reached (headers, timeout, CA certificates, retries).
+    #[command(flatten)]
+    pub(crate) connection: crate::connection::ConnectionArgs,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -66,8 +69,8 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "unlocked"])))]
 pub(crate) struct DeployArgs {
-    /// The node's JSON-RPC endpoint.
-    #[arg(long, value_name = "URL")]
+    /// The node's JSON-RPC endpoint (http or https).
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
     pub(crate) rpc_url: String,
     /// Sign the deployment with the private key (hex) held in this environment variable.
     #[arg(long, value_name = "VAR")]
@@ -83,8 +86,8 @@ pub(crate) struct DeployArgs {
 /// What an owner op needs: the chain, a bundler, the account owner's key and validator.
 #[derive(Debug, Args, Clone)]
 pub(crate) struct OwnerArgs {
-    /// The node's JSON-RPC endpoint.
-    #[arg(long, value_name = "URL")]
+    /// The node's JSON-RPC endpoint (http or https).
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
     pub(crate) rpc_url: Option<String>,
     /// The bundler's JSON-RPC endpoint (owner ops go through it).
     #[arg(long, value_name = "URL")]
@@ -241,7 +244,7 @@ pub(crate) struct ShowArgs {
     /// The session's local id.
     pub(crate) id: String,
     /// A node to read what is left from (`remainingOf` of the module).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
     pub(crate) rpc_url: Option<String>,
 }
 
@@ -376,7 +379,7 @@ pub(crate) struct OpArgs {
     #[arg(long, value_name = "N")]
     pub(crate) nonce_seq: Option<u64>,
     /// A node to read the nonce from.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
     pub(crate) rpc_url: Option<String>,
     /// `callGasLimit` (replaced by the bundler's estimate with --bundler-url and --rpc-url).
     #[arg(long, value_name = "GAS", default_value_t = 200_000)]

@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use alloy::primitives::{Address, Bytes};
-use leash_rpc::NodeClient;
 use leash_userop::eip7702::{check_authorization, sign_authorization, SignedAuthorization};
 use leash_userop::{
     is_eip7702_init_code, EntryPointVersion, RpcEip7702Auth, UserOperation,
@@ -89,7 +88,9 @@ async fn sign(
             (Some(nonce), _) => nonce,
             (None, Some(url)) => {
                 ui.progress("reading the EOA's nonce for the EIP-7702 authorization…");
-                NodeClient::new(url)?.get_transaction_count(account).await?
+                crate::connection::node("--rpc-url", url)?
+                    .get_transaction_count(account)
+                    .await?
             }
             (None, None) => return Err(usage(
                 "the EIP-7702 authorization's nonce is unknown",

@@ -5,6 +5,7 @@ mod bundle;
 mod calls;
 mod cli;
 mod commands;
+mod connection;
 mod demo;
 mod eip7702;
 mod exit;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, ui: Ui) -> anyhow::Result<()> {
+    connection::init(cli.connection)?;
     match cli.command {
         Command::Demo => return demo::run(ui),
         Command::Deploy(args) => return commands::deploy::run(args, ui),

@@ -136,18 +136,16 @@ pub(crate) fn key_from_env(flag: &str, name: &str) -> anyhow::Result<PrivateKeyS
 /// The node at `url`, checked to answer: a malformed URL is bad input (exit 2), an
 /// unreachable node a failure (exit 1) with a hint.
 pub(crate) async fn connect_node(flag: &str, url: &str) -> anyhow::Result<(NodeClient, u64)> {
-    let node = NodeClient::new(url).map_err(|error| {
-        usage(
-            format!("{flag}: {error}"),
-            "give the node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545",
-        )
-    })?;
+    let node = crate::connection::node(flag, url)?;
     match node.chain_id().await {
         Ok(chain_id) => Ok((node, chain_id)),
         Err(error) => Err(fail(
             Exit::Failure,
             format!("{flag} {url}: the node does not answer: {error}"),
-            Some("check that the node is running and the URL is right"),
+            Some(crate::connection::hint(
+                &error,
+                "check that the node is running and the URL is right",
+            )),
         )),
     }
 }

@@ -88,8 +88,8 @@ struct BlockingRpc {
 }
 
 impl BlockingRpc {
-    fn start(url: &str) -> Result<Self, ForkError> {
-        let transport = JsonRpcTransport::new(url)?;
+    fn start(transport: JsonRpcTransport) -> Result<Self, ForkError> {
+        let url = transport.url().to_owned();
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready, started) = mpsc::channel::<Result<(), String>>();
         thread::Builder::new()
@@ -100,10 +100,7 @@ impl BlockingRpc {
             .recv()
             .map_err(|_| ForkError::Client("it exited while starting".to_owned()))?
             .map_err(ForkError::Client)?;
-        Ok(Self {
-            url: url.to_owned(),
-            jobs,
-        })
+        Ok(Self { url, jobs })
     }
 
     fn request<R: DeserializeOwned>(
@@ -199,7 +196,20 @@ impl ForkDb {
     /// [`ForkError::Rpc`] when the URL is invalid or the node does not answer,
     /// [`ForkError::UnknownBlock`] when `block` is beyond the node's head.
     pub fn connect(rpc_url: &str, block: Option<u64>) -> Result<Self, ForkError> {
-        let rpc = BlockingRpc::start(rpc_url)?;
+        Self::connect_with(JsonRpcTransport::new(rpc_url)?, block)
+    }
+
+    /// [`ForkDb::connect`] over a configured transport (headers, CA certificates, timeout
+    /// and retries of a [`leash_rpc::Endpoint`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`ForkDb::connect`].
+    pub fn connect_with(
+        transport: JsonRpcTransport,
+        block: Option<u64>,
+    ) -> Result<Self, ForkError> {
+        let rpc = BlockingRpc::start(transport)?;
         let head: U64 = rpc.request("eth_blockNumber", json!([]))?;
         let head = head.to::<u64>();
         let block = block.unwrap_or(head);
@@ -336,7 +346,19 @@ impl ForkedChain {
     /// As [`ForkDb::connect`]; [`ForkError::Evm`] if a compiled artifact (for the revert
     /// decoder) is missing.
     pub fn connect(rpc_url: &str, block: Option<u64>) -> Result<Self, ForkError> {
-        let db = ForkDb::connect(rpc_url, block)?;
+        Self::connect_with(JsonRpcTransport::new(rpc_url)?, block)
+    }
+
+    /// [`ForkedChain::connect`] over a configured transport (see [`ForkDb::connect_with`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`ForkedChain::connect`].
+    pub fn connect_with(
+        transport: JsonRpcTransport,
+        block: Option<u64>,
+    ) -> Result<Self, ForkError> {
+        let db = ForkDb::connect_with(transport, block)?;
         let chain_id: U64 = db.rpc.request("eth_chainId", json!([]))?;
         let pinned = db.block_number();
         let header = db.header(pinned)?.ok_or(ForkError::UnknownBlock(pinned))?;

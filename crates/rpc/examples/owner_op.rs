@@ -22,7 +22,7 @@ use alloy::{
 use k256::ecdsa::SigningKey;
 use leash_contracts::{artifact, bindings::account::TestAccountFactory, entry_point_abi};
 use leash_rpc::{
-    decode_revert, revert_data, BundlerClient, CallRequest, NodeClient, RpcError,
+    decode_revert, revert_data, BundlerApi, BundlerClient, CallRequest, NodeClient, RpcError,
     UserOperationReceipt,
 };
 use leash_userop::{

@@ -1,14 +1,27 @@
-//! Client of an ERC-4337 bundler (`eth_*UserOperation*` methods, EntryPoint v0.7/v0.8 shape).
+//! The ERC-4337 bundler API (`eth_*UserOperation*` methods, EntryPoint v0.7/v0.8 shape) as
+//! an extension of alloy's `Provider`: [`BundlerApi`] works on any `P: Provider`, the
+//! provider a Rust user already holds, with whatever layers it has.
+//!
+//! alloy ships an `Erc4337Api` too; leash does not build on it because its
+//! `eth_getUserOperationReceipt` returns a receipt, not an `Option` (a pending op, answered
+//! with `null`, is then an error instead of "not yet", which [`BundlerApi::wait_for_receipt`]
+//! needs), it types the userOpHash as `Bytes`, it lacks `eth_getUserOperationByHash` and
+//! `pimlico_getUserOperationGasPrice`, and its `PackedUserOperation` would be a second copy
+//! of the op leash already holds in its own strict [`RpcUserOperation`] (the one leash signs
+//! and hashes).
 
 use crate::poll::poll_until;
-use crate::{JsonRpcTransport, Log, RpcError, TransactionReceipt};
+use crate::{Endpoint, JsonRpcTransport, Log, RpcError, TransactionReceipt};
+use alloy::network::Network;
 use alloy::primitives::{Address, Bytes, B256, U256, U64};
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::json_rpc::{RpcRecv, RpcSend};
 use leash_userop::RpcUserOperation;
 use serde::Deserialize;
-use serde_json::json;
+use std::future::Future;
 use std::time::Duration;
 
-/// How often [`BundlerClient::wait_for_receipt`] asks for the receipt.
+/// How often [`BundlerApi::wait_for_receipt`] asks for the receipt.
 const RECEIPT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Gas limits a bundler estimated for a user operation (`eth_estimateUserOperationGas`).
@@ -100,14 +113,133 @@ pub struct BundlerGasPrice {
     pub fast: FeeLevel,
 }
 
-/// An ERC-4337 bundler's JSON-RPC API.
-#[derive(Debug)]
+/// The ERC-4337 bundler methods, for any alloy `Provider` connected to a bundler.
+///
+/// Errors are [`RpcError`]s: a bundler's refusal is [`RpcError::JsonRpc`] with its code and
+/// message (see [`crate::revert_data`] for the revert bytes in it).
+pub trait BundlerApi<N: Network = alloy::network::Ethereum>: Provider<N> {
+    /// `eth_chainId` as the bundler reports it.
+    fn bundler_chain_id(&self) -> impl Future<Output = Result<u64, RpcError>> + Send {
+        async move {
+            let id: U64 = bundler_request(self, "eth_chainId", ()).await?;
+            Ok(id.to())
+        }
+    }
+
+    /// `eth_supportedEntryPoints`.
+    fn supported_entry_points(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Address>, RpcError>> + Send {
+        bundler_request(self, "eth_supportedEntryPoints", ())
+    }
+
+    /// `eth_sendUserOperation`: returns the userOpHash the bundler computed.
+    ///
+    /// With leash's endpoints this is sent again only when the bundler refused it unprocessed
+    /// (HTTP 429 or a rate-limit error), never after a gateway error or a timeout: the op may
+    /// have been accepted then (see [`crate::layers`]).
+    ///
+    /// # Errors
+    ///
+    /// [`RpcError::JsonRpc`] when the bundler refuses the op; for a revert during validation
+    /// its `data` or message carries the revert bytes (see [`crate::revert_data`]).
+    fn send_user_operation(
+        &self,
+        op: &RpcUserOperation,
+        entry_point: Address,
+    ) -> impl Future<Output = Result<B256, RpcError>> + Send {
+        bundler_request(self, "eth_sendUserOperation", (op.clone(), entry_point))
+    }
+
+    /// `eth_estimateUserOperationGas`. The op's signature must have the final length and
+    /// pass the account's checks up to the signature itself (a dummy signature that fails
+    /// only the ECDSA check is fine on EntryPoint v0.7/v0.8).
+    fn estimate_user_operation_gas(
+        &self,
+        op: &RpcUserOperation,
+        entry_point: Address,
+    ) -> impl Future<Output = Result<UserOperationGasEstimate, RpcError>> + Send {
+        bundler_request(
+            self,
+            "eth_estimateUserOperationGas",
+            (op.clone(), entry_point),
+        )
+    }
+
+    /// `eth_getUserOperationReceipt`: `None` while the op is not included.
+    fn get_user_operation_receipt(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<UserOperationReceipt>, RpcError>> + Send {
+        bundler_request(self, "eth_getUserOperationReceipt", (hash,))
+    }
+
+    /// `eth_getUserOperationByHash`: `None` for an unknown op.
+    fn get_user_operation_by_hash(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<UserOperationLookup>, RpcError>> + Send {
+        bundler_request(self, "eth_getUserOperationByHash", (hash,))
+    }
+
+    /// `pimlico_getUserOperationGasPrice` (alto and other Pimlico-compatible bundlers).
+    fn pimlico_gas_price(&self) -> impl Future<Output = Result<BundlerGasPrice, RpcError>> + Send {
+        bundler_request(self, "pimlico_getUserOperationGasPrice", ())
+    }
+
+    /// Polls the receipt of the op `hash` until it is included or `timeout` passes.
+    ///
+    /// # Errors
+    ///
+    /// [`RpcError::Timeout`] when no receipt came in time. An included op whose execution
+    /// reverted has a receipt with `success == false`.
+    fn wait_for_receipt(
+        &self,
+        hash: B256,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<UserOperationReceipt, RpcError>> + Send
+    where
+        Self: Sized,
+    {
+        poll_until(
+            move || format!("the receipt of user operation {hash}"),
+            timeout,
+            RECEIPT_POLL_INTERVAL,
+            move || self.get_user_operation_receipt(hash),
+        )
+    }
+}
+
+impl<N: Network, P: Provider<N>> BundlerApi<N> for P {}
+
+/// One request of `method` through `provider`, its error as an [`RpcError`].
+async fn bundler_request<N, P, Params, R>(
+    provider: &P,
+    method: &'static str,
+    params: Params,
+) -> Result<R, RpcError>
+where
+    N: Network,
+    P: Provider<N> + ?Sized,
+    Params: RpcSend,
+    R: RpcRecv,
+{
+    provider
+        .client()
+        .request(method, params)
+        .await
+        .map_err(|error| RpcError::from_transport(method, error))
+}
+
+/// A bundler endpoint: alloy's `RootProvider` built by [`Endpoint`] (timeout, bounded retries,
+/// headers such as an API key, https). It is a `Provider`, so [`BundlerApi`] applies.
+#[derive(Debug, Clone)]
 pub struct BundlerClient {
     transport: JsonRpcTransport,
 }
 
 impl BundlerClient {
-    /// A client of the bundler at `url`.
+    /// A client of the bundler at `url` with the [`Endpoint`] defaults.
     ///
     /// # Errors
     ///
@@ -118,7 +250,18 @@ impl BundlerClient {
         })
     }
 
-    /// A client over an existing transport (e.g. one with a custom timeout).
+    /// A client of a configured endpoint (headers, CA certificates, timeout, retries).
+    ///
+    /// # Errors
+    ///
+    /// [`RpcError::InvalidSetting`] when the HTTP client cannot be built.
+    pub fn connect(endpoint: &Endpoint) -> Result<Self, RpcError> {
+        Ok(Self {
+            transport: JsonRpcTransport::connect(endpoint)?,
+        })
+    }
+
+    /// A client over an existing transport.
     pub fn with_transport(transport: JsonRpcTransport) -> Self {
         Self { transport }
     }
@@ -127,93 +270,10 @@ impl BundlerClient {
     pub fn url(&self) -> &str {
         self.transport.url()
     }
+}
 
-    /// `eth_chainId` as the bundler reports it.
-    pub async fn chain_id(&self) -> Result<u64, RpcError> {
-        let id: U64 = self.transport.request("eth_chainId", json!([])).await?;
-        Ok(id.to())
-    }
-
-    /// `eth_supportedEntryPoints`.
-    pub async fn supported_entry_points(&self) -> Result<Vec<Address>, RpcError> {
-        self.transport
-            .request("eth_supportedEntryPoints", json!([]))
-            .await
-    }
-
-    /// `eth_sendUserOperation`: returns the userOpHash the bundler computed.
-    ///
-    /// # Errors
-    ///
-    /// [`RpcError::JsonRpc`] when the bundler refuses the op; for a revert during validation
-    /// its `data` or message carries the revert bytes (see [`crate::revert_data`]).
-    pub async fn send_user_operation(
-        &self,
-        op: &RpcUserOperation,
-        entry_point: Address,
-    ) -> Result<B256, RpcError> {
-        self.transport
-            .request("eth_sendUserOperation", json!([op, entry_point]))
-            .await
-    }
-
-    /// `eth_estimateUserOperationGas`. The op's signature must have the final length and
-    /// pass the account's checks up to the signature itself (a dummy signature that fails
-    /// only the ECDSA check is fine on EntryPoint v0.7/v0.8).
-    pub async fn estimate_user_operation_gas(
-        &self,
-        op: &RpcUserOperation,
-        entry_point: Address,
-    ) -> Result<UserOperationGasEstimate, RpcError> {
-        self.transport
-            .request("eth_estimateUserOperationGas", json!([op, entry_point]))
-            .await
-    }
-
-    /// `eth_getUserOperationReceipt`: `None` while the op is not included.
-    pub async fn get_user_operation_receipt(
-        &self,
-        hash: B256,
-    ) -> Result<Option<UserOperationReceipt>, RpcError> {
-        self.transport
-            .request("eth_getUserOperationReceipt", json!([hash]))
-            .await
-    }
-
-    /// `eth_getUserOperationByHash`: `None` for an unknown op.
-    pub async fn get_user_operation_by_hash(
-        &self,
-        hash: B256,
-    ) -> Result<Option<UserOperationLookup>, RpcError> {
-        self.transport
-            .request("eth_getUserOperationByHash", json!([hash]))
-            .await
-    }
-
-    /// `pimlico_getUserOperationGasPrice` (alto and other Pimlico-compatible bundlers).
-    pub async fn pimlico_gas_price(&self) -> Result<BundlerGasPrice, RpcError> {
-        self.transport
-            .request("pimlico_getUserOperationGasPrice", json!([]))
-            .await
-    }
-
-    /// Polls the receipt of the op `hash` until it is included or `timeout` passes.
-    ///
-    /// # Errors
-    ///
-    /// [`RpcError::Timeout`] when no receipt came in time. An included op whose execution
-    /// reverted has a receipt with `success == false`.
-    pub async fn wait_for_receipt(
-        &self,
-        hash: B256,
-        timeout: Duration,
-    ) -> Result<UserOperationReceipt, RpcError> {
-        poll_until(
-            || format!("the receipt of user operation {hash}"),
-            timeout,
-            RECEIPT_POLL_INTERVAL,
-            || self.get_user_operation_receipt(hash),
-        )
-        .await
+impl Provider for BundlerClient {
+    fn root(&self) -> &RootProvider {
+        self.transport.provider()
     }
 }

@@ -7,7 +7,7 @@ use std::{fmt, time::Duration};
 /// What went wrong talking to a node or a bundler.
 #[derive(Debug, thiserror::Error)]
 pub enum RpcError {
-    /// The endpoint URL is not an `http://` (or, with the `tls` feature, `https://`) URL.
+    /// The endpoint URL is not an `http://` or `https://` URL.
     #[error("invalid endpoint URL `{url}`: {reason}")]
     InvalidUrl {
         /// The URL as given.
@@ -40,6 +40,49 @@ pub enum RpcError {
         url: String,
         /// The transport's description (connection refused, timed out, ...).
         reason: String,
+    },
+    /// An endpoint setting (header, CA certificate, TLS setup) is not usable.
+    #[error("invalid endpoint setting: {reason}")]
+    InvalidSetting {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The endpoint's TLS certificate does not chain to a trusted root.
+    #[error(
+        "the TLS certificate of {url} is not trusted ({reason}); if the endpoint uses a \
+         private CA, trust its PEM certificate (leash: --rpc-ca-cert FILE or \
+         LEASH_RPC_CA_CERT; SSL_CERT_FILE replaces the system roots)"
+    )]
+    UntrustedCertificate {
+        /// The JSON-RPC method.
+        method: String,
+        /// The endpoint.
+        url: String,
+        /// The TLS library's description.
+        reason: String,
+    },
+    /// No answer came within the per-request timeout.
+    #[error(
+        "`{method}` to {url} got no answer within {timeout:?} (the request timeout; \
+         leash: --rpc-timeout SECS or ETH_RPC_TIMEOUT)"
+    )]
+    RequestTimeout {
+        /// The JSON-RPC method.
+        method: String,
+        /// The endpoint.
+        url: String,
+        /// The timeout that ran out.
+        timeout: Duration,
+    },
+    /// A transient failure (rate limit, gateway error) lasted through every bounded retry.
+    #[error("`{method}` still failed after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// The JSON-RPC method.
+        method: String,
+        /// How many times the request was sent.
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<RpcError>,
     },
     /// The endpoint answered with an HTTP status other than 200 and no JSON-RPC error.
     #[error("`{method}` got HTTP {status}: {body}")]
@@ -79,9 +122,12 @@ pub enum RpcError {
 
 impl RpcError {
     /// The JSON-RPC error object when the endpoint answered with one.
+    ///
+    /// Looks through [`RpcError::RetriesExhausted`] at the last attempt's error.
     pub fn json_rpc(&self) -> Option<&JsonRpcError> {
         match self {
             Self::JsonRpc { error, .. } => Some(error),
+            Self::RetriesExhausted { last, .. } => last.json_rpc(),
             _ => None,
         }
     }

@@ -1,8 +1,18 @@
 //! Client of an Ethereum node: standard `eth_*` methods plus anvil's test methods.
+//!
+//! Methods whose answer is a plain value go through alloy's `Provider` (and `AnvilApi` for
+//! anvil's methods). Calls, gas estimates, sends, receipts and headers keep leash's own
+//! types ([`CallRequest`], [`TransactionReceipt`], [`BlockHeader`]) over raw requests: those
+//! serialise only the fields set (the node fills in the rest, as `eth_sendTransaction` from
+//! an unlocked account needs), and parse only what leash reads, the same way a bundler's
+//! `eth_getUserOperationReceipt` embeds them; alloy's network types require every field of
+//! a full Ethereum receipt and block.
 
 use crate::poll::poll_until;
-use crate::{BlockHeader, CallRequest, JsonRpcTransport, RpcError, TransactionReceipt};
+use crate::{BlockHeader, CallRequest, Endpoint, JsonRpcTransport, RpcError, TransactionReceipt};
 use alloy::primitives::{Address, Bytes, B256, U256, U64};
+use alloy::providers::{ext::AnvilApi, Provider, RootProvider};
+use alloy::transports::TransportError;
 use serde_json::json;
 use std::time::Duration;
 
@@ -11,14 +21,20 @@ const RECEIPT_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// An Ethereum node's JSON-RPC API (any node; the `anvil_*`/`evm_*` methods need anvil).
 ///
-/// State reads are at the `latest` block.
-#[derive(Debug)]
+/// State reads are at the `latest` block. [`NodeClient::provider`] gives alloy's provider
+/// for everything else.
+#[derive(Debug, Clone)]
 pub struct NodeClient {
     transport: JsonRpcTransport,
 }
 
+/// Maps an alloy error of `method` to [`RpcError`].
+fn named(method: &'static str) -> impl FnOnce(TransportError) -> RpcError {
+    move |error| RpcError::from_transport(method, error)
+}
+
 impl NodeClient {
-    /// A client of the node at `url`.
+    /// A client of the node at `url` with the [`Endpoint`] defaults.
     ///
     /// # Errors
     ///
@@ -26,6 +42,17 @@ impl NodeClient {
     pub fn new(url: &str) -> Result<Self, RpcError> {
         Ok(Self {
             transport: JsonRpcTransport::new(url)?,
+        })
+    }
+
+    /// A client of a configured endpoint (headers, CA certificates, timeout, retries).
+    ///
+    /// # Errors
+    ///
+    /// [`RpcError::InvalidSetting`] when the HTTP client cannot be built.
+    pub fn connect(endpoint: &Endpoint) -> Result<Self, RpcError> {
+        Ok(Self {
+            transport: JsonRpcTransport::connect(endpoint)?,
         })
     }
 
@@ -39,16 +66,25 @@ impl NodeClient {
         self.transport.url()
     }
 
+    /// alloy's provider for this node.
+    pub fn provider(&self) -> &RootProvider {
+        self.transport.provider()
+    }
+
     /// `eth_chainId`.
     pub async fn chain_id(&self) -> Result<u64, RpcError> {
-        let id: U64 = self.transport.request("eth_chainId", json!([])).await?;
-        Ok(id.to())
+        self.provider()
+            .get_chain_id()
+            .await
+            .map_err(named("eth_chainId"))
     }
 
     /// `eth_blockNumber`.
     pub async fn block_number(&self) -> Result<u64, RpcError> {
-        let number: U64 = self.transport.request("eth_blockNumber", json!([])).await?;
-        Ok(number.to())
+        self.provider()
+            .get_block_number()
+            .await
+            .map_err(named("eth_blockNumber"))
     }
 
     /// The latest block's header (`eth_getBlockByNumber("latest", false)`).
@@ -65,32 +101,40 @@ impl NodeClient {
 
     /// `eth_getCode` (empty for an account without code).
     pub async fn get_code(&self, address: Address) -> Result<Bytes, RpcError> {
-        self.transport
-            .request("eth_getCode", json!([address, "latest"]))
+        self.provider()
+            .get_code_at(address)
+            .latest()
             .await
+            .map_err(named("eth_getCode"))
     }
 
     /// `eth_getBalance` in wei.
     pub async fn get_balance(&self, address: Address) -> Result<U256, RpcError> {
-        self.transport
-            .request("eth_getBalance", json!([address, "latest"]))
+        self.provider()
+            .get_balance(address)
+            .latest()
             .await
+            .map_err(named("eth_getBalance"))
     }
 
     /// `eth_getTransactionCount` (the account's next transaction nonce).
     pub async fn get_transaction_count(&self, address: Address) -> Result<u64, RpcError> {
-        let count: U64 = self
-            .transport
-            .request("eth_getTransactionCount", json!([address, "latest"]))
-            .await?;
-        Ok(count.to())
+        self.provider()
+            .get_transaction_count(address)
+            .latest()
+            .await
+            .map_err(named("eth_getTransactionCount"))
     }
 
     /// `eth_getStorageAt`.
     pub async fn get_storage_at(&self, address: Address, slot: B256) -> Result<B256, RpcError> {
-        self.transport
-            .request("eth_getStorageAt", json!([address, slot, "latest"]))
+        let value = self
+            .provider()
+            .get_storage_at(address, slot.into())
+            .latest()
             .await
+            .map_err(named("eth_getStorageAt"))?;
+        Ok(value.into())
     }
 
     /// `eth_call`. A revert is an [`RpcError::JsonRpc`] whose `data` holds the revert bytes
@@ -112,17 +156,18 @@ impl NodeClient {
 
     /// `eth_gasPrice` in wei.
     pub async fn gas_price(&self) -> Result<u128, RpcError> {
-        let price: U256 = self.transport.request("eth_gasPrice", json!([])).await?;
-        to_u128("eth_gasPrice", price)
+        self.provider()
+            .get_gas_price()
+            .await
+            .map_err(named("eth_gasPrice"))
     }
 
     /// `eth_maxPriorityFeePerGas` in wei.
     pub async fn max_priority_fee_per_gas(&self) -> Result<u128, RpcError> {
-        let fee: U256 = self
-            .transport
-            .request("eth_maxPriorityFeePerGas", json!([]))
-            .await?;
-        to_u128("eth_maxPriorityFeePerGas", fee)
+        self.provider()
+            .get_max_priority_fee_per_gas()
+            .await
+            .map_err(named("eth_maxPriorityFeePerGas"))
     }
 
     /// `eth_sendTransaction`: the node signs with `request.from`, which must be one of its
@@ -142,9 +187,12 @@ impl NodeClient {
 
     /// `eth_sendRawTransaction` with a signed, EIP-2718-encoded transaction.
     pub async fn send_raw_transaction(&self, raw: &Bytes) -> Result<B256, RpcError> {
-        self.transport
-            .request("eth_sendRawTransaction", json!([raw]))
+        let pending = self
+            .provider()
+            .send_raw_transaction(raw)
             .await
+            .map_err(named("eth_sendRawTransaction"))?;
+        Ok(*pending.tx_hash())
     }
 
     /// `eth_getTransactionReceipt`: `None` while the transaction is not mined.
@@ -207,63 +255,64 @@ impl NodeClient {
             .await
     }
 
-    // ----- anvil test methods -----
+    // ----- anvil test methods (alloy's `AnvilApi`) -----
 
     /// `anvil_setCode`: replaces the runtime code at `address` (no constructor runs, so
     /// immutables stay as they are in `code`).
     pub async fn anvil_set_code(&self, address: Address, code: &Bytes) -> Result<(), RpcError> {
-        self.transport
-            .request::<_, serde_json::Value>("anvil_setCode", json!([address, code]))
-            .await?;
-        Ok(())
+        self.provider()
+            .anvil_set_code(address, code.clone())
+            .await
+            .map_err(named("anvil_setCode"))
     }
 
     /// `anvil_setBalance`.
     pub async fn anvil_set_balance(&self, address: Address, balance: U256) -> Result<(), RpcError> {
-        self.transport
-            .request::<_, serde_json::Value>("anvil_setBalance", json!([address, balance]))
-            .await?;
-        Ok(())
+        self.provider()
+            .anvil_set_balance(address, balance)
+            .await
+            .map_err(named("anvil_setBalance"))
     }
 
     /// `anvil_impersonateAccount`: `eth_sendTransaction` then accepts `address` as sender.
     pub async fn impersonate_account(&self, address: Address) -> Result<(), RpcError> {
-        self.transport
-            .request::<_, serde_json::Value>("anvil_impersonateAccount", json!([address]))
-            .await?;
-        Ok(())
+        self.provider()
+            .anvil_impersonate_account(address)
+            .await
+            .map_err(named("anvil_impersonateAccount"))
     }
 
     /// `evm_increaseTime`: moves the next block's timestamp forward by `seconds`.
     pub async fn increase_time(&self, seconds: u64) -> Result<(), RpcError> {
-        self.transport
-            .request::<_, serde_json::Value>("evm_increaseTime", json!([U64::from(seconds)]))
-            .await?;
+        self.provider()
+            .anvil_increase_time(seconds)
+            .await
+            .map_err(named("evm_increaseTime"))?;
         Ok(())
     }
 
     /// `evm_mine`: mines one block.
     pub async fn mine(&self) -> Result<(), RpcError> {
-        self.transport
-            .request::<_, serde_json::Value>("evm_mine", json!([]))
-            .await?;
+        self.provider()
+            .evm_mine(None)
+            .await
+            .map_err(named("evm_mine"))?;
         Ok(())
     }
 
     /// `evm_snapshot`: a snapshot id for [`NodeClient::revert_to_snapshot`].
     pub async fn snapshot(&self) -> Result<U256, RpcError> {
-        self.transport.request("evm_snapshot", json!([])).await
+        self.provider()
+            .anvil_snapshot()
+            .await
+            .map_err(named("evm_snapshot"))
     }
 
     /// `evm_revert`: restores a snapshot; `false` when the id is unknown.
     pub async fn revert_to_snapshot(&self, id: U256) -> Result<bool, RpcError> {
-        self.transport.request("evm_revert", json!([id])).await
+        self.provider()
+            .anvil_revert(id)
+            .await
+            .map_err(named("evm_revert"))
     }
-}
-
-fn to_u128(method: &str, value: U256) -> Result<u128, RpcError> {
-    u128::try_from(value).map_err(|_| RpcError::InvalidResponse {
-        method: method.to_owned(),
-        reason: format!("{value} does not fit in 128 bits"),
-    })
 }

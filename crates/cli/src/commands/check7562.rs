@@ -36,7 +36,7 @@ pub(crate) struct Check7562Args {
     pub(crate) entry_point: String,
     /// A node whose state the op is checked on (forked locally, nothing is sent). Without
     /// it, the in-process chain (only the canonical EntryPoints are deployed there).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
     pub(crate) rpc_url: Option<String>,
     /// The block whose state is used (default: the node's latest).
     #[arg(long, value_name = "N", requires = "rpc_url")]
@@ -92,7 +92,8 @@ fn on_node(
             Some("check --rpc-url (is the node running?) and --block"),
         )
     };
-    let mut chain = ForkedChain::connect(url, block).map_err(unreachable)?;
+    let transport = crate::connection::transport("--rpc-url", url)?;
+    let mut chain = ForkedChain::connect_with(transport, block).map_err(unreachable)?;
     if block.is_none() {
         chain.timestamp_at_least_now();
     }

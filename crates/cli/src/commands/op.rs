@@ -8,7 +8,6 @@ use leash_keys::enable::PendingEnable;
 use leash_keys::envelope::{encode_v1, op_digest};
 use leash_keys::registry::check_usable;
 use leash_keys::{SessionRecord, Store};
-use leash_rpc::NodeClient;
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
 use serde_json::{json, Value};
 
@@ -19,6 +18,7 @@ use crate::account_kind;
 use crate::bundle::{self, throwaway_signature, Endpoints, Fees};
 use crate::calls;
 use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
+use crate::connection;
 use crate::eip7702;
 use crate::exit::usage;
 use crate::onchain::{self, OpGas, Sponsor};
@@ -95,7 +95,11 @@ fn session_record(
 /// --rpc-url, else OpenZeppelin's layout) puts the module and `--nonce-key` in the key; the
 /// sequence is `--nonce-seq`, else `getNonce` from the EntryPoint at --rpc-url.
 async fn op_nonce(args: &OpArgs, record: &SessionRecord, ui: Ui) -> anyhow::Result<U256> {
-    let node = args.rpc_url.as_deref().map(NodeClient::new).transpose()?;
+    let node = args
+        .rpc_url
+        .as_deref()
+        .map(|url| connection::node("--rpc-url", url))
+        .transpose()?;
     let kind = match &node {
         Some(node) => account_kind::resolve(args.account_kind, node, record.account, ui).await?,
         None => account_kind::offline(args.account_kind),
@@ -278,7 +282,7 @@ fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()
             None => period_index(&built.record, args.signing.period_index)?,
         };
         let node = match &args.op.rpc_url {
-            Some(url) => Some(NodeClient::new(url)?),
+            Some(url) => Some(connection::node("--rpc-url", url)?),
             None => None,
         };
         let carry = enable::carry(store, &built.record, node.as_ref(), ui).await?;
@@ -428,7 +432,7 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
                     .await
             }
             None => {
-                let bundler = leash_rpc::BundlerClient::new(&args.bundler_url)?;
+                let bundler = connection::bundler("--bundler-url", &args.bundler_url)?;
                 bundle::submit(&bundler, &built.op, entry_point, timeout).await
             }
         }

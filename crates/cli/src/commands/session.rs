@@ -6,7 +6,7 @@ use std::str::FromStr;
 use alloy::primitives::Address;
 use leash_keys::permissions::erc7715;
 use leash_keys::{CreateRequest, Filter, SessionRecord, SessionSpec, Status, Store};
-use leash_rpc::{CallRequest, NodeClient};
+use leash_rpc::CallRequest;
 use serde_json::{json, Value};
 
 use super::grant::{create_call, op_json, op_lines, owner_calls_module, revoke_call};
@@ -337,7 +337,7 @@ pub(crate) async fn read_remaining(
     url: &str,
     record: &SessionRecord,
 ) -> anyhow::Result<onchain::Remaining> {
-    let node = NodeClient::new(url)?;
+    let node = crate::connection::node("--rpc-url", url)?;
     let chain_id = node.chain_id().await?;
     if chain_id != record.chain_id {
         return Err(usage(

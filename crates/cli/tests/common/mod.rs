@@ -97,6 +97,10 @@ impl Env {
     pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_leash"))
             .args(args)
+            // Connection settings of the machine running the tests must not leak in.
+            .env_remove("ETH_RPC_URL")
+            .env_remove("ETH_RPC_TIMEOUT")
+            .env_remove("LEASH_RPC_CA_CERT")
             .envs(vars.iter().copied())
             .env("LEASH_DATA_DIR", self.data_dir())
             .env("LEASH_TEST_PASSWORD", PASSWORD)
