@@ -44,8 +44,11 @@ test-forge: setup
 	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --no-match-path 'tests/gas/tx/*'
 	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --isolate --match-path 'tests/gas/tx/*'
 
+# The cargo workspace, with a throwaway PostgreSQL cluster when its binaries are installed
+# (scripts/postgres-test.sh exports LEASH_TEST_POSTGRES_URL; the store's and serve's tests then
+# run on both engines, and say in one line when PostgreSQL is absent).
 test-rust: setup
-	$(CARGO_TEST)
+	bash scripts/postgres-test.sh $(CARGO_TEST)
 
 build-cli: setup ## the leash binary (debug), used by make e2e
 	cargo build --locked -p leash-cli

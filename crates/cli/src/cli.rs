@@ -63,6 +63,123 @@ pub(crate) enum Command {
     /// Check a user operation against the ERC-7562 validation rules (simulated, nothing sent).
     #[command(name = "check-7562")]
     Check7562(crate::commands::check7562::Check7562Args),
+    /// Serve session keys over JSON-RPC (ERC-7715, EIP-5792) to apps holding API keys.
+    Serve(ServeArgs),
+    /// API keys of `leash serve`, on its store directly (also to make the first admin key).
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+/// Where `leash serve` keeps its state.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct DatabaseArgs {
+    /// `postgres://…` (PostgreSQL), `sqlite://PATH` or a file path; default: serve.db in the
+    /// data directory.
+    #[arg(long, value_name = "URL", env = "LEASH_DATABASE_URL")]
+    pub(crate) database: Option<String>,
+}
+
+/// `leash serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (loopback by default; put TLS in front for anything else).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8547")]
+    pub(crate) listen: String,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+    /// The node (reads nonces, what is left, the module's state; enables grants in the first op).
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
+    pub(crate) rpc_url: Option<String>,
+    /// The bundler ops are sent through (needs --rpc-url).
+    #[arg(long, value_name = "URL")]
+    pub(crate) bundler_url: Option<String>,
+    /// The chain id, when serving without a node.
+    #[arg(long, value_name = "N")]
+    pub(crate) chain_id: Option<u64>,
+    /// The session module (default: the deterministic address `leash deploy` uses).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) module: Option<String>,
+    /// The EntryPoint of the served accounts: v0.7, v0.8 or its canonical address.
+    #[arg(long, value_name = "EP", default_value = "v0.7")]
+    pub(crate) entry_point: String,
+    /// The kind of every served account (default: read from the account through the node;
+    /// openzeppelin without one).
+    #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
+    pub(crate) account_kind: Option<leash_userop::AccountKind>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub(crate) max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub(crate) request_timeout: u64,
+}
+
+/// `leash apikey …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApikeyCommand {
+    /// Create a key; its secret is shown once.
+    Create(ApikeyCreateArgs),
+    /// Every key (secrets masked).
+    List(DatabaseArgs),
+    /// One key.
+    Show(ApikeyIdArgs),
+    /// Accept a disabled key again.
+    Enable(ApikeyIdArgs),
+    /// Refuse a key until it is enabled again.
+    Disable(ApikeyIdArgs),
+    /// Give a key a new secret (shown once); the old one fails at once.
+    Rotate(ApikeyIdArgs),
+    /// Refuse a key for good.
+    Revoke(ApikeyRevokeArgs),
+    /// Delete a key.
+    Delete(ApikeyIdArgs),
+}
+
+/// `leash apikey create`.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyCreateArgs {
+    /// A name for people.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// `app` (its accounts only) or `admin` (manages keys, every account).
+    #[arg(long, default_value = "app", value_parser = ["app", "admin"])]
+    pub(crate) role: String,
+    /// An account the app key may use (repeat for more).
+    #[arg(long = "account", value_name = "ADDR")]
+    pub(crate) accounts: Vec<String>,
+    /// A method the app key may call (repeat; default: every app method).
+    #[arg(long = "method", value_name = "NAME")]
+    pub(crate) methods: Vec<String>,
+    /// Requests per minute.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::DEFAULT_RATE_LIMIT)]
+    pub(crate) rate_limit: u32,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+}
+
+/// A command on one key.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyIdArgs {
+    /// The key's id.
+    pub(crate) id: String,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+}
+
+/// `leash apikey revoke`.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyRevokeArgs {
+    /// The key's id.
+    pub(crate) id: String,
+    /// Why (kept in the key and the audit log).
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
 }
 
 /// `leash deploy`.

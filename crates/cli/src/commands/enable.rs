@@ -43,7 +43,7 @@ pub(crate) async fn session_status(
 }
 
 /// The module's `enableNonceUsed(account, nonce)`.
-async fn nonce_used(
+pub(crate) async fn nonce_used(
     node: &NodeClient,
     module: Address,
     account: Address,
@@ -58,7 +58,7 @@ async fn nonce_used(
 }
 
 /// The module's `installGeneration(account)`: an enable nonce must carry it in its top 32 bits.
-async fn install_generation(
+pub(crate) async fn install_generation(
     node: &NodeClient,
     module: Address,
     account: Address,
@@ -72,7 +72,7 @@ async fn install_generation(
 }
 
 /// The module's own `enableDigest(account, id, nonce)`.
-async fn module_digest(
+pub(crate) async fn module_digest(
     node: &NodeClient,
     module: Address,
     account: Address,
@@ -294,7 +294,7 @@ async fn check_on_chain(
             }
             nonce
         }
-        None => fresh_nonce(&node, record, generation).await?,
+        None => fresh_nonce(&node, record.module, record.account, generation).await?,
     };
     let digest = enable_digest(
         chain_id,
@@ -327,23 +327,23 @@ async fn check_on_chain(
 
 /// A random unused enable nonce of install `generation`: the generation in the top 32 bits,
 /// 224 random bits below.
-async fn fresh_nonce(
+pub(crate) async fn fresh_nonce(
     node: &NodeClient,
-    record: &SessionRecord,
+    module: Address,
+    account: Address,
     generation: u32,
 ) -> anyhow::Result<U256> {
     for _ in 0..NONCE_ATTEMPTS {
         let random = U256::from_be_bytes(rand::random::<[u8; 32]>()) >> 32;
         let nonce = (U256::from(generation) << 224) | random;
-        if !nonce_used(node, record.module, record.account, nonce).await? {
+        if !nonce_used(node, module, account, nonce).await? {
             return Ok(nonce);
         }
     }
     Err(fail(
         Exit::Failure,
         format!(
-            "{NONCE_ATTEMPTS} random enable nonces were all reported used for {}",
-            record.account
+            "{NONCE_ATTEMPTS} random enable nonces were all reported used for {account}"
         ),
         Some("the module's answers are not plausible; check the node and the module address"),
     ))
