@@ -1,10 +1,48 @@
 #![doc = include_str!("../README.md")]
 
+mod audit_hash;
+mod clock;
 mod error;
+mod logic;
+mod migrations;
 mod model;
+mod pool;
+mod postgres;
+mod sql;
+mod sqlite;
 
+use std::path::Path;
+
+pub use audit_hash::{audit_hash, GENESIS_HASH};
+pub use clock::{system_clock, Clock};
 pub use error::StoreError;
+pub use migrations::SCHEMA_VERSION;
 pub use model::*;
+pub use postgres::{PostgresStore, DEFAULT_POOL_SIZE};
+pub use sqlite::SqliteStore;
+
+/// Opens the store named by `url_or_path`: `postgres://…` or `postgresql://…` connects to
+/// PostgreSQL ([`PostgresStore::connect`]); `sqlite://PATH`, `sqlite:PATH` or a plain path
+/// opens an SQLite file ([`SqliteStore::open`]). Either way the schema is migrated first.
+///
+/// The PostgreSQL store is blocking and must not be called on a Tokio runtime thread (use
+/// `spawn_blocking`). Share the result between threads with `Arc::from(store)`.
+pub fn open(url_or_path: &str) -> Result<Box<dyn Store>, StoreError> {
+    if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+        return Ok(Box::new(PostgresStore::connect(url_or_path)?));
+    }
+    let path = url_or_path
+        .strip_prefix("sqlite://")
+        .or_else(|| url_or_path.strip_prefix("sqlite:"))
+        .unwrap_or(url_or_path);
+    if path.is_empty() {
+        return Err(StoreError::Backend {
+            engine: "sqlite",
+            message: "no database path given; pass a file path, sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB".into(),
+        });
+    }
+    Ok(Box::new(SqliteStore::open(Path::new(path))?))
+}
 
 /// The store of `leash serve`, one interface over SQLite and PostgreSQL.
 ///
@@ -31,36 +69,55 @@ pub trait Store: Send + Sync {
     fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// Enables or disables a key (audited `apikey.enable` / `apikey.disable`). A revoked key
     /// stays revoked: [`StoreError::Conflict`].
-    fn set_api_key_enabled(&self, id: &str, enabled: bool, actor: &str)
-        -> Result<ApiKey, StoreError>;
+    fn set_api_key_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        actor: &str,
+    ) -> Result<ApiKey, StoreError>;
     /// Revokes a key for good with a reason (audited `apikey.revoke`, reason in details).
     fn revoke_api_key(&self, id: &str, reason: &str, actor: &str) -> Result<ApiKey, StoreError>;
     /// Replaces the secret's hash (audited `apikey.rotate`): the old secret fails at once.
     /// A revoked key cannot be rotated ([`StoreError::Conflict`]).
-    fn rotate_api_key(&self, id: &str, secret: SecretDigest, actor: &str)
-        -> Result<ApiKey, StoreError>;
+    fn rotate_api_key(
+        &self,
+        id: &str,
+        secret: SecretDigest,
+        actor: &str,
+    ) -> Result<ApiKey, StoreError>;
     /// Deletes a key (audited `apikey.delete`); afterwards [`Store::api_key`] says NotFound.
     fn delete_api_key(&self, id: &str, actor: &str) -> Result<ApiKey, StoreError>;
 
     // ------------------------------------------------------------------ sessions
     /// Inserts a served session (audited `session.grant`, with the session id and account).
-    fn insert_session(&self, session: NewServedSession, actor: &str)
-        -> Result<ServedSession, StoreError>;
+    fn insert_session(
+        &self,
+        session: NewServedSession,
+        actor: &str,
+    ) -> Result<ServedSession, StoreError>;
     /// One session by its permission context.
     fn session(&self, context: &str) -> Result<ServedSession, StoreError>;
     /// The sessions of one account on one chain (`account` lower-case 0x hex), oldest first.
     fn sessions_of(&self, account: &str, chain_id: u64) -> Result<Vec<ServedSession>, StoreError>;
     /// Stores the owner's signed enable grant (JSON, opaque here) for the session's first op
     /// (audited `session.enable-grant`).
-    fn set_enable_grant(&self, context: &str, grant: &str, actor: &str)
-        -> Result<ServedSession, StoreError>;
+    fn set_enable_grant(
+        &self,
+        context: &str,
+        grant: &str,
+        actor: &str,
+    ) -> Result<ServedSession, StoreError>;
     /// Drops the enable grant once an op carrying it landed (audited `session.enabled`).
     /// Returns whether one was there.
     fn clear_enable_grant(&self, context: &str, actor: &str) -> Result<bool, StoreError>;
     /// Revokes a session with a reason (audited `session.revoke`); a revoked session stays
     /// revoked ([`StoreError::Conflict`] when already revoked).
-    fn revoke_session(&self, context: &str, reason: &str, actor: &str)
-        -> Result<ServedSession, StoreError>;
+    fn revoke_session(
+        &self,
+        context: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<ServedSession, StoreError>;
 
     // ------------------------------------------------------------------ nonces and signatures
     /// Takes the next nonce sequence number of a session for one op, atomically across
@@ -68,8 +125,13 @@ pub trait Store: Send + Sync {
     /// is the EntryPoint's current sequence when the caller read it. In the same transaction
     /// appends the audit entry `op.sign` with `details` and the sequence taken. Refuses a
     /// session that is not active ([`StoreError::Conflict`]).
-    fn take_nonce(&self, context: &str, floor: Option<u64>, details: serde_json::Value, actor: &str)
-        -> Result<NonceTaken, StoreError>;
+    fn take_nonce(
+        &self,
+        context: &str,
+        floor: Option<u64>,
+        details: serde_json::Value,
+        actor: &str,
+    ) -> Result<NonceTaken, StoreError>;
     /// Gives back a sequence that was never sent, if it is still the last one taken (compare-
     /// and-swap: next == seq + 1 → next = seq). Returns whether it was given back. Audited
     /// `op.release` when it was.
@@ -81,8 +143,12 @@ pub trait Store: Send + Sync {
     /// One batch by id.
     fn call(&self, id: &str) -> Result<CallRecord, StoreError>;
     /// Sets a batch's status and receipt JSON (not audited: it is what the chain said).
-    fn set_call_outcome(&self, id: &str, status: CallStatus, receipt: Option<&str>)
-        -> Result<CallRecord, StoreError>;
+    fn set_call_outcome(
+        &self,
+        id: &str,
+        status: CallStatus,
+        receipt: Option<&str>,
+    ) -> Result<CallRecord, StoreError>;
 
     // ------------------------------------------------------------------ audit log
     /// Appends an entry on its own (for events with no other write, e.g. a refused request).
