@@ -166,3 +166,18 @@ fn nonces_across_processes() {
         .collect();
     assert_eq!(seqs, (0..total).collect());
 }
+
+#[test]
+fn bad_postgres_url_hides_the_password() {
+    for url in [
+        "postgres://leash:hunter2@db:notaport/leash",
+        "postgresql://leash:hunter2@db:5432/leash?sslmode=bogus",
+    ] {
+        let err = leash_store::open(url).err().unwrap().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(
+            err.contains("postgres://USER:PASSWORD@HOST:PORT/DATABASE"),
+            "{err}"
+        );
+    }
+}
