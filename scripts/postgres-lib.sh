@@ -92,7 +92,8 @@ pg_stop() {
         if [ -f "$PG_DIR/data/postmaster.pid" ]; then
             pg__as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
         fi
-        rm -rf "$PG_DIR"
+        # A server process may still be exiting: retry once.
+        rm -rf "$PG_DIR" 2>/dev/null || { sleep 1; rm -rf "$PG_DIR"; }
     fi
     unset PG_DIR PG_PORT PG_URL LEASH_TEST_POSTGRES_URL
 }

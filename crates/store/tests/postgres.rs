@@ -49,8 +49,14 @@ fn with_schema(base: &str, schema: &str) -> String {
 }
 
 fn create_schema(admin: &mut postgres::Client) -> String {
-    let name = format!("leash_t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-    admin.batch_execute(&format!("CREATE SCHEMA {name}")).unwrap();
+    let name = format!(
+        "leash_t{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {name}"))
+        .unwrap();
     name
 }
 
@@ -58,7 +64,10 @@ impl Pg {
     fn new_schema(&self) -> String {
         let name = create_schema(&mut self.admin.lock().unwrap());
         let url = with_schema(&self.base, &name);
-        self.schemas.lock().unwrap().push(Schema { name, url: url.clone() });
+        self.schemas.lock().unwrap().push(Schema {
+            name,
+            url: url.clone(),
+        });
         url
     }
 
@@ -102,7 +111,11 @@ impl Harness for Pg {
     }
 
     fn with_fixed_clock(&self, t: u64) -> Box<dyn Store> {
-        Box::new(PostgresStore::connect(&self.url()).unwrap().with_clock(Arc::new(move || t)))
+        Box::new(
+            PostgresStore::connect(&self.url())
+                .unwrap()
+                .with_clock(Arc::new(move || t)),
+        )
     }
 
     fn empty_opener(&self) -> Opener {
@@ -112,7 +125,8 @@ impl Harness for Pg {
     }
 
     fn raw(&self, sql: &str) -> Result<(), String> {
-        let mut c = postgres::Client::connect(&self.url(), postgres::NoTls).map_err(|e| e.to_string())?;
+        let mut c =
+            postgres::Client::connect(&self.url(), postgres::NoTls).map_err(|e| e.to_string())?;
         c.batch_execute(sql).map_err(|e| match e.as_db_error() {
             Some(db) => db.message().to_owned(),
             None => e.to_string(),

@@ -79,7 +79,9 @@ fn migrate_locked(conn: &mut PgConn, now: i64) -> Result<(), StoreError> {
 
 /// The store on a PostgreSQL database; several replicas may share one database.
 ///
-/// Blocking: see the module docs about Tokio. Tables live in the connection's `search_path`
+/// Blocking, and **never to be called on a Tokio runtime thread**: the sync `postgres` client
+/// runs its own runtime and panics there. From async code call it inside
+/// `tokio::task::spawn_blocking`. Tables live in the connection's `search_path`
 /// (the `public` schema unless the URL says e.g. `?options=-csearch_path%3Dleash`).
 pub struct PostgresStore {
     core: Core<PgBackend>,

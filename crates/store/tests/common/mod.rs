@@ -70,7 +70,11 @@ pub fn new_key(id: &str) -> NewApiKey {
 }
 
 pub fn digest(n: &str) -> SecretDigest {
-    SecretDigest { sha256: n.repeat(64), prefix: format!("leash_{n}"), suffix: n.repeat(4) }
+    SecretDigest {
+        sha256: n.repeat(64),
+        prefix: format!("leash_{n}"),
+        suffix: n.repeat(4),
+    }
 }
 
 pub fn new_session(context: &str, account: &str, chain_id: u64) -> NewServedSession {
@@ -152,20 +156,38 @@ pub fn api_key_lifecycle(h: &dyn Harness) {
     admin.accounts = vec![];
     admin.methods = None;
     s.create_api_key(admin, "cli:root").unwrap();
-    let ids: Vec<_> = s.list_api_keys().unwrap().into_iter().map(|k| k.id).collect();
+    let ids: Vec<_> = s
+        .list_api_keys()
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
     assert_eq!(ids, ["app1", "admin1"]);
     assert!(conflict(s.create_api_key(new_key("app1"), "cli:root")).contains("app1"));
 
     let d = s.set_api_key_enabled("app1", false, "admin1").unwrap();
     assert_eq!(d.status, KeyStatus::Disabled);
-    assert_eq!(s.set_api_key_enabled("app1", true, "admin1").unwrap().status, KeyStatus::Enabled);
+    assert_eq!(
+        s.set_api_key_enabled("app1", true, "admin1")
+            .unwrap()
+            .status,
+        KeyStatus::Enabled
+    );
 
     let r = s.rotate_api_key("app1", digest("2"), "admin1").unwrap();
     assert_eq!(r.secret, digest("2"));
     assert!(r.rotated_at.is_some());
     let again = s.api_key("app1").unwrap();
-    assert_eq!(again.secret.sha256, "2".repeat(64), "the old digest must be gone");
-    assert!(s.list_api_keys().unwrap().iter().all(|k| k.secret.sha256 != "1".repeat(64) || k.id != "app1"));
+    assert_eq!(
+        again.secret.sha256,
+        "2".repeat(64),
+        "the old digest must be gone"
+    );
+    assert!(s
+        .list_api_keys()
+        .unwrap()
+        .iter()
+        .all(|k| k.secret.sha256 != "1".repeat(64) || k.id != "app1"));
 
     let v = s.revoke_api_key("app1", "leaked", "admin1").unwrap();
     assert_eq!(v.status, KeyStatus::Revoked);
@@ -201,7 +223,10 @@ pub fn api_key_lifecycle(h: &dyn Harness) {
     assert_eq!(log[5].entry.details["reason"], "leaked");
     for e in &log {
         let d = e.entry.details.to_string();
-        assert!(!d.contains(&"1".repeat(64)) && !d.contains(&"2".repeat(64)), "a digest leaked: {d}");
+        assert!(
+            !d.contains(&"1".repeat(64)) && !d.contains(&"2".repeat(64)),
+            "a digest leaked: {d}"
+        );
     }
     assert_intact(s);
 }
@@ -227,7 +252,9 @@ pub fn api_key_errors(h: &dyn Harness) {
 pub fn session_lifecycle(h: &dyn Harness) {
     let s = h.store();
     let acct = "0x00000000000000000000000000000000000000aa";
-    let a = s.insert_session(new_session("0xc1", acct, 1), "app1").unwrap();
+    let a = s
+        .insert_session(new_session("0xc1", acct, 1), "app1")
+        .unwrap();
     assert_eq!(a.new, new_session("0xc1", acct, 1));
     assert_eq!(a.state, SessionState::Active);
     assert_eq!(a.next_nonce, 0);
@@ -235,19 +262,30 @@ pub fn session_lifecycle(h: &dyn Harness) {
     let mut app_held = new_session("0xc2", acct, 1);
     app_held.sealed_key = None;
     s.insert_session(app_held.clone(), "app1").unwrap();
-    s.insert_session(new_session("0xc3", acct, 10), "app1").unwrap();
-    s.insert_session(new_session("0xc4", "0x00000000000000000000000000000000000000dd", 1), "app1")
+    s.insert_session(new_session("0xc3", acct, 10), "app1")
         .unwrap();
+    s.insert_session(
+        new_session("0xc4", "0x00000000000000000000000000000000000000dd", 1),
+        "app1",
+    )
+    .unwrap();
     conflict(s.insert_session(new_session("0xc1", acct, 1), "app1"));
     assert_eq!(s.session("0xc2").unwrap().new, app_held);
     not_found(s.session("0xzz"), "session");
 
-    let of: Vec<_> = s.sessions_of(acct, 1).unwrap().into_iter().map(|x| x.new.context).collect();
+    let of: Vec<_> = s
+        .sessions_of(acct, 1)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.new.context)
+        .collect();
     assert_eq!(of, ["0xc1", "0xc2"]);
     assert_eq!(s.sessions_of(acct, 10).unwrap().len(), 1);
     assert!(s.sessions_of(acct, 2).unwrap().is_empty());
 
-    let g = s.set_enable_grant("0xc1", r#"{"sig":"0x01"}"#, "app1").unwrap();
+    let g = s
+        .set_enable_grant("0xc1", r#"{"sig":"0x01"}"#, "app1")
+        .unwrap();
     assert_eq!(g.enable_grant.as_deref(), Some(r#"{"sig":"0x01"}"#));
     assert!(s.clear_enable_grant("0xc1", "app1").unwrap());
     assert!(!s.clear_enable_grant("0xc1", "app1").unwrap());
@@ -284,20 +322,38 @@ pub fn session_lifecycle(h: &dyn Harness) {
 
 pub fn nonce_take_and_release(h: &dyn Harness) {
     let s = h.store();
-    s.insert_session(new_session("0xc1", "0xaa", 1), "app1").unwrap();
-    let t0 = s.take_nonce("0xc1", None, json!({ "opHash": "0x01" }), "app1").unwrap();
+    s.insert_session(new_session("0xc1", "0xaa", 1), "app1")
+        .unwrap();
+    let t0 = s
+        .take_nonce("0xc1", None, json!({ "opHash": "0x01" }), "app1")
+        .unwrap();
     assert_eq!(t0.seq, 0);
     let e = last_entry(s);
     assert_eq!(e.seq, t0.audit_seq);
     assert_eq!(e.entry.action, "op.sign");
     assert_eq!(e.entry.subject.as_deref(), Some("0xc1"));
     assert_eq!(e.entry.details, json!({ "opHash": "0x01", "nonceSeq": 0 }));
-    assert_eq!(s.take_nonce("0xc1", Some(0), json!({}), "app1").unwrap().seq, 1);
+    assert_eq!(
+        s.take_nonce("0xc1", Some(0), json!({}), "app1")
+            .unwrap()
+            .seq,
+        1
+    );
     // The EntryPoint is ahead (ops sent elsewhere): the floor wins.
-    assert_eq!(s.take_nonce("0xc1", Some(7), json!({}), "app1").unwrap().seq, 7);
+    assert_eq!(
+        s.take_nonce("0xc1", Some(7), json!({}), "app1")
+            .unwrap()
+            .seq,
+        7
+    );
     assert_eq!(s.session("0xc1").unwrap().next_nonce, 8);
     // A floor behind the store changes nothing.
-    assert_eq!(s.take_nonce("0xc1", Some(3), json!(null), "app1").unwrap().seq, 8);
+    assert_eq!(
+        s.take_nonce("0xc1", Some(3), json!(null), "app1")
+            .unwrap()
+            .seq,
+        8
+    );
     assert_eq!(last_entry(s).entry.details, json!({ "nonceSeq": 8 }));
 
     // Compare-and-swap: only the last sequence taken goes back.
@@ -310,8 +366,15 @@ pub fn nonce_take_and_release(h: &dyn Harness) {
     assert_eq!(rel.entry.details["nonceSeq"], 8);
     assert_eq!(s.session("0xc1").unwrap().next_nonce, 8);
     assert!(!s.release_nonce("0xc1", 8, "app1").unwrap());
-    assert_eq!(all_entries(s).len(), before + 1, "a refused release is not audited");
-    assert_eq!(s.take_nonce("0xc1", None, json!({}), "app1").unwrap().seq, 8);
+    assert_eq!(
+        all_entries(s).len(),
+        before + 1,
+        "a refused release is not audited"
+    );
+    assert_eq!(
+        s.take_nonce("0xc1", None, json!({}), "app1").unwrap().seq,
+        8
+    );
     not_found(s.take_nonce("0xzz", None, json!({}), "app1"), "session");
     not_found(s.release_nonce("0xzz", 0, "app1"), "session");
 
@@ -326,23 +389,37 @@ pub fn nonce_take_and_release(h: &dyn Harness) {
 pub fn concurrent_nonces_across_instances(h: &dyn Harness) {
     const THREADS: usize = 8;
     const EACH: usize = 25;
-    h.store().insert_session(new_session("0xc1", "0xaa", 1), "app1").unwrap();
+    h.store()
+        .insert_session(new_session("0xc1", "0xaa", 1), "app1")
+        .unwrap();
     let other: Arc<dyn Store> = Arc::from(h.opener()().unwrap());
     let first: Arc<dyn Store> = Arc::from(h.opener()().unwrap());
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
-            let s = if t % 2 == 0 { first.clone() } else { other.clone() };
+            let s = if t % 2 == 0 {
+                first.clone()
+            } else {
+                other.clone()
+            };
             thread::spawn(move || {
                 (0..EACH)
                     .map(|i| {
-                        s.take_nonce("0xc1", None, json!({ "thread": t, "i": i }), &format!("app{t}"))
-                            .unwrap()
+                        s.take_nonce(
+                            "0xc1",
+                            None,
+                            json!({ "thread": t, "i": i }),
+                            &format!("app{t}"),
+                        )
+                        .unwrap()
                     })
                     .collect::<Vec<_>>()
             })
         })
         .collect();
-    let taken: Vec<NonceTaken> = handles.into_iter().flat_map(|j| j.join().unwrap()).collect();
+    let taken: Vec<NonceTaken> = handles
+        .into_iter()
+        .flat_map(|j| j.join().unwrap())
+        .collect();
     let total = THREADS * EACH;
     let seqs: BTreeSet<u64> = taken.iter().map(|t| t.seq).collect();
     assert_eq!(seqs.len(), total, "a sequence was handed out twice");
@@ -353,14 +430,23 @@ pub fn concurrent_nonces_across_instances(h: &dyn Harness) {
     assert_eq!(s.session("0xc1").unwrap().next_nonce, total as u64);
     let report = assert_intact(s);
     assert_eq!(report.entries, total as u64 + 1);
-    let signs: Vec<_> = all_entries(s).into_iter().filter(|e| e.entry.action == "op.sign").collect();
+    let signs: Vec<_> = all_entries(s)
+        .into_iter()
+        .filter(|e| e.entry.action == "op.sign")
+        .collect();
     assert_eq!(signs.len(), total);
-    let logged: BTreeSet<u64> =
-        signs.iter().map(|e| e.entry.details["nonceSeq"].as_u64().unwrap()).collect();
+    let logged: BTreeSet<u64> = signs
+        .iter()
+        .map(|e| e.entry.details["nonceSeq"].as_u64().unwrap())
+        .collect();
     assert_eq!(logged, seqs);
     for t in &taken {
         let e = &s.audit_entries(t.audit_seq - 1, 1).unwrap()[0];
-        assert_eq!(e.entry.details["nonceSeq"], t.seq, "audit entry {} logs another seq", e.seq);
+        assert_eq!(
+            e.entry.details["nonceSeq"], t.seq,
+            "audit entry {} logs another seq",
+            e.seq
+        );
     }
 }
 
@@ -368,25 +454,38 @@ pub fn concurrent_nonces_across_instances(h: &dyn Harness) {
 
 pub fn calls(h: &dyn Harness) {
     let s = h.store();
-    s.insert_session(new_session("0xc1", "0xaa", 1), "app1").unwrap();
+    s.insert_session(new_session("0xc1", "0xaa", 1), "app1")
+        .unwrap();
     let c = s.insert_call(new_call("0xop1", "0xc1"), "app1").unwrap();
     assert_eq!(c.new, new_call("0xop1", "0xc1"));
     assert_eq!(c.status, CallStatus::Pending);
     assert_eq!(c.receipt, None);
     conflict(s.insert_call(new_call("0xop1", "0xc1"), "app1"));
-    not_found(s.insert_call(new_call("0xop2", "0xnope"), "app1"), "session");
+    not_found(
+        s.insert_call(new_call("0xop2", "0xnope"), "app1"),
+        "session",
+    );
     assert_eq!(s.call("0xop1").unwrap(), c);
     not_found(s.call("0xop2"), "call");
     let n = all_entries(s).len();
-    let done = s.set_call_outcome("0xop1", CallStatus::Confirmed, Some(r#"{"success":true}"#)).unwrap();
+    let done = s
+        .set_call_outcome("0xop1", CallStatus::Confirmed, Some(r#"{"success":true}"#))
+        .unwrap();
     assert_eq!(done.status, CallStatus::Confirmed);
     assert_eq!(done.receipt.as_deref(), Some(r#"{"success":true}"#));
     assert_eq!(s.call("0xop1").unwrap(), done);
-    for st in [CallStatus::Reverted, CallStatus::Failed, CallStatus::Pending] {
+    for st in [
+        CallStatus::Reverted,
+        CallStatus::Failed,
+        CallStatus::Pending,
+    ] {
         assert_eq!(s.set_call_outcome("0xop1", st, None).unwrap().status, st);
     }
     assert_eq!(all_entries(s).len(), n, "outcomes are not audited");
-    not_found(s.set_call_outcome("0xop2", CallStatus::Failed, None), "call");
+    not_found(
+        s.set_call_outcome("0xop2", CallStatus::Failed, None),
+        "call",
+    );
     let send = &all_entries(s)[1];
     assert_eq!(send.entry.action, "op.send");
     assert_eq!(send.entry.subject.as_deref(), Some("0xop1"));
@@ -431,7 +530,12 @@ pub fn audit_chain_links_and_hashes(h: &dyn Harness) {
         assert_eq!(e.hash, want);
         prev = e.hash.clone();
     }
-    let page: Vec<_> = s.audit_entries(10, 5).unwrap().into_iter().map(|e| e.seq).collect();
+    let page: Vec<_> = s
+        .audit_entries(10, 5)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
     assert_eq!(page, [11, 12, 13, 14, 15]);
     assert!(s.audit_entries(25, 10).unwrap().is_empty());
     let r = assert_intact(s);
@@ -472,7 +576,8 @@ pub fn tampered_entry_is_detected(h: &dyn Harness) {
     let s = h.store();
     five_entries(s);
     h.raw(h.drop_guards_sql()).unwrap();
-    h.raw(r#"UPDATE audit_log SET details = '{"i":42}' WHERE seq = 3"#).unwrap();
+    h.raw(r#"UPDATE audit_log SET details = '{"i":42}' WHERE seq = 3"#)
+        .unwrap();
     assert_broken(s, "entry 3");
 }
 
@@ -505,7 +610,8 @@ pub fn gap_is_detected(h: &dyn Harness) {
 pub fn failed_audit_rolls_back_the_mutation(h: &dyn Harness) {
     let s = h.store();
     s.create_api_key(new_key("k1"), "a").unwrap();
-    s.insert_session(new_session("0xc1", "0xaa", 1), "a").unwrap();
+    s.insert_session(new_session("0xc1", "0xaa", 1), "a")
+        .unwrap();
     // Without its head the audit log cannot take entries: every mutation must fail whole.
     h.raw(h.drop_guards_sql()).unwrap();
     h.raw("DELETE FROM audit_head").unwrap();
@@ -524,7 +630,8 @@ pub fn refused_mutation_writes_no_audit(h: &dyn Harness) {
     let s = h.store();
     s.create_api_key(new_key("k1"), "a").unwrap();
     s.revoke_api_key("k1", "r", "a").unwrap();
-    s.insert_session(new_session("0xc1", "0xaa", 1), "a").unwrap();
+    s.insert_session(new_session("0xc1", "0xaa", 1), "a")
+        .unwrap();
     let n = all_entries(s).len();
     conflict(s.create_api_key(new_key("k1"), "a"));
     conflict(s.rotate_api_key("k1", digest("9"), "a"));
@@ -549,8 +656,14 @@ pub fn migrations_rerun_and_newer_schema_refused(h: &dyn Harness) {
         SCHEMA_VERSION + 1
     ))
     .unwrap();
-    let err = h.opener()().err().expect("a newer schema must be refused").to_string();
-    assert!(err.contains("newer") && err.contains("upgrade leash"), "{err}");
+    let err = h.opener()()
+        .err()
+        .expect("a newer schema must be refused")
+        .to_string();
+    assert!(
+        err.contains("newer") && err.contains("upgrade leash"),
+        "{err}"
+    );
     let err = s.health().unwrap_err().to_string();
     assert!(err.contains("upgrade leash"), "{err}");
 }
