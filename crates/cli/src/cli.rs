@@ -106,7 +106,7 @@ pub(crate) struct ServeArgs {
     /// The kind of every served account (default: read from the account through the node;
     /// openzeppelin without one).
     #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
-    pub(crate) account_kind: Option<leash_userop::AccountKind>,
+    pub(crate) account_kind: Option<leash_userop::account::AccountKind>,
     /// Largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     pub(crate) max_body_bytes: usize,

@@ -101,9 +101,9 @@ pub(crate) fn wrap_session(
     period: impl FnOnce() -> anyhow::Result<u32>,
 ) -> anyhow::Result<Vec<Execution>> {
     let session = of.spec.to_sol()?;
-    let begins_with_settle = calls.first().is_some_and(|c| {
-        c.target == of.module && c.call_data.get(..4) == Some(SETTLE.as_slice())
-    });
+    let begins_with_settle = calls
+        .first()
+        .is_some_and(|c| c.target == of.module && c.call_data.get(..4) == Some(SETTLE.as_slice()));
     if begins_with_settle || !needed(&session, of.account, &calls) {
         return Ok(calls);
     }

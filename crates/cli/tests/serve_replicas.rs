@@ -23,11 +23,20 @@ async fn two_replicas_share_one_store(database: Option<&str>) {
     let one = std::sync::Arc::new(Server::start(dir.path(), Some(&database), &[]));
     let two = std::sync::Arc::new(Server::start(dir.path(), Some(&database), &[]));
     let admin = admin_secret(dir.path(), Some(&database));
-    let (id, app) = app_key(&one, &admin, &[ACCOUNT], json!({"rateLimitPerMinute": 100000})).await;
+    let (id, app) = app_key(
+        &one,
+        &admin,
+        &[ACCOUNT],
+        json!({"rateLimitPerMinute": 100000}),
+    )
+    .await;
 
-    let granted = one.ok(&app, "wallet_grantPermissions", json!([request(ACCOUNT)])).await;
+    let granted = one
+        .ok(&app, "wallet_grantPermissions", json!([request(ACCOUNT)]))
+        .await;
     let context = granted["context"].as_str().unwrap().to_owned();
-    two.ok(&app, "leash_listPermissions", json!([{"address": ACCOUNT}])).await;
+    two.ok(&app, "leash_listPermissions", json!([{"address": ACCOUNT}]))
+        .await;
 
     const PER_REPLICA: usize = 15;
     let mut tasks = Vec::new();
@@ -35,7 +44,9 @@ async fn two_replicas_share_one_store(database: Option<&str>) {
         for _ in 0..PER_REPLICA {
             let (server, app, context) = (server.clone(), app.clone(), context.clone());
             tasks.push(tokio::spawn(async move {
-                server.ok(&app, "leash_signCalls", transfer(ACCOUNT, &context, 1)).await["nonceSeq"]
+                server
+                    .ok(&app, "leash_signCalls", transfer(ACCOUNT, &context, 1))
+                    .await["nonceSeq"]
                     .as_u64()
                     .unwrap()
             }));
@@ -46,16 +57,46 @@ async fn two_replicas_share_one_store(database: Option<&str>) {
         seqs.push(task.await.unwrap());
     }
     seqs.sort_unstable();
-    assert_eq!(seqs, (0..(2 * PER_REPLICA) as u64).collect::<Vec<_>>(), "no nonce twice, none lost");
+    assert_eq!(
+        seqs,
+        (0..(2 * PER_REPLICA) as u64).collect::<Vec<_>>(),
+        "no nonce twice, none lost"
+    );
 
-    two.ok(&app, "wallet_revokePermissions", json!([{"permissionContext": context}])).await;
-    let (_, error) = one.err(Some(&app), "leash_signCalls", transfer(ACCOUNT, &context, 1)).await;
-    assert_eq!(error["data"]["reason"], "PermissionRevoked", "a revoke through one replica holds on the other");
+    two.ok(
+        &app,
+        "wallet_revokePermissions",
+        json!([{"permissionContext": context}]),
+    )
+    .await;
+    let (_, error) = one
+        .err(
+            Some(&app),
+            "leash_signCalls",
+            transfer(ACCOUNT, &context, 1),
+        )
+        .await;
+    assert_eq!(
+        error["data"]["reason"], "PermissionRevoked",
+        "a revoke through one replica holds on the other"
+    );
 
-    let rotated = two.ok(&admin, "leash_rotateApiKey", json!([{"id": id}])).await;
-    let (status, _) = one.err(Some(&app), "leash_listPermissions", json!([{}])).await;
-    assert_eq!(status, 401, "a rotation through one replica holds on the other");
-    one.ok(rotated["secret"].as_str().unwrap(), "leash_listPermissions", json!([{}])).await;
+    let rotated = two
+        .ok(&admin, "leash_rotateApiKey", json!([{"id": id}]))
+        .await;
+    let (status, _) = one
+        .err(Some(&app), "leash_listPermissions", json!([{}]))
+        .await;
+    assert_eq!(
+        status, 401,
+        "a rotation through one replica holds on the other"
+    );
+    one.ok(
+        rotated["secret"].as_str().unwrap(),
+        "leash_listPermissions",
+        json!([{}]),
+    )
+    .await;
 
     let audit = one.ok(&admin, "leash_verifyAudit", json!([])).await;
     assert_eq!(audit["intact"], true, "{audit}");

@@ -67,7 +67,8 @@ pub(crate) fn run(command: ApikeyCommand, dir: &Path, ui: Ui) -> anyhow::Result<
         }
         ApikeyCommand::Rotate(args) => {
             let store = open(&args.database)?;
-            let (key, secret) = apikeys::rotate(store.as_ref(), &args.id, &actor).map_err(failure)?;
+            let (key, secret) =
+                apikeys::rotate(store.as_ref(), &args.id, &actor).map_err(failure)?;
             ui.result(&apikeys::key_json_with_secret(&key, &secret), || {
                 format!(
                     "API key {} rotated: the old secret fails from now on; the new one, shown only now:\n  {secret}",
@@ -95,7 +96,11 @@ fn create_request(args: &ApikeyCreateArgs) -> anyhow::Result<KeyRequest> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let request = KeyRequest {
         name: args.name.clone(),
-        role: if args.role == "admin" { Role::Admin } else { Role::App },
+        role: if args.role == "admin" {
+            Role::Admin
+        } else {
+            Role::App
+        },
         accounts,
         methods: (!args.methods.is_empty()).then(|| args.methods.clone()),
         rate_limit_per_minute: args.rate_limit,

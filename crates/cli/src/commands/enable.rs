@@ -342,9 +342,7 @@ pub(crate) async fn fresh_nonce(
     }
     Err(fail(
         Exit::Failure,
-        format!(
-            "{NONCE_ATTEMPTS} random enable nonces were all reported used for {account}"
-        ),
+        format!("{NONCE_ATTEMPTS} random enable nonces were all reported used for {account}"),
         Some("the module's answers are not plausible; check the node and the module address"),
     ))
 }

@@ -33,7 +33,9 @@ impl KeyRequest {
     /// Checks the request makes a usable key.
     pub(crate) fn check(&self) -> Result<(), Failure> {
         if self.name.trim().is_empty() {
-            return Err(Failure::params("an API key needs a name (--name / \"name\")"));
+            return Err(Failure::params(
+                "an API key needs a name (--name / \"name\")",
+            ));
         }
         if self.rate_limit_per_minute == 0 {
             return Err(Failure::params(
@@ -67,21 +69,33 @@ impl KeyRequest {
 
     /// Reads the params of `leash_createApiKey`.
     pub(crate) fn from_json(value: &Value) -> Result<Self, Failure> {
-        let object = value
-            .as_object()
-            .ok_or_else(|| Failure::params("leash_createApiKey takes [{name, role, accounts, methods?, rateLimitPerMinute?}]"))?;
+        let object = value.as_object().ok_or_else(|| {
+            Failure::params(
+                "leash_createApiKey takes [{name, role, accounts, methods?, rateLimitPerMinute?}]",
+            )
+        })?;
         for field in object.keys() {
-            if !["name", "role", "accounts", "methods", "rateLimitPerMinute"].contains(&field.as_str()) {
+            if !["name", "role", "accounts", "methods", "rateLimitPerMinute"]
+                .contains(&field.as_str())
+            {
                 return Err(Failure::params(format!(
                     "leash_createApiKey: unknown field {field:?} (known: name, role, accounts, methods, rateLimitPerMinute)"
                 )));
             }
         }
-        let name = object.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name = object
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let role = match object.get("role").and_then(Value::as_str) {
             Some("app") | None => Role::App,
             Some("admin") => Role::Admin,
-            Some(other) => return Err(Failure::params(format!("role {other:?}: use \"app\" or \"admin\""))),
+            Some(other) => {
+                return Err(Failure::params(format!(
+                    "role {other:?}: use \"app\" or \"admin\""
+                )))
+            }
         };
         let accounts = match object.get("accounts") {
             None => Vec::new(),
@@ -90,27 +104,43 @@ impl KeyRequest {
                 .map(|item| {
                     item.as_str()
                         .and_then(|text| text.parse::<Address>().ok())
-                        .ok_or_else(|| Failure::params(format!("accounts: {item} is not an address")))
+                        .ok_or_else(|| {
+                            Failure::params(format!("accounts: {item} is not an address"))
+                        })
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => return Err(Failure::params(format!("accounts must be an array of addresses, not {other}"))),
+            Some(other) => {
+                return Err(Failure::params(format!(
+                    "accounts must be an array of addresses, not {other}"
+                )))
+            }
         };
         let methods = match object.get("methods") {
             None | Some(Value::Null) => None,
             Some(Value::Array(items)) => Some(
                 items
                     .iter()
-                    .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| Failure::params("methods must be strings")))
+                    .map(|item| {
+                        item.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| Failure::params("methods must be strings"))
+                    })
                     .collect::<Result<_, _>>()?,
             ),
-            Some(other) => return Err(Failure::params(format!("methods must be an array of method names, not {other}"))),
+            Some(other) => {
+                return Err(Failure::params(format!(
+                    "methods must be an array of method names, not {other}"
+                )))
+            }
         };
         let rate_limit_per_minute = match object.get("rateLimitPerMinute") {
             None => DEFAULT_RATE_LIMIT,
             Some(value) => value
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| Failure::params("rateLimitPerMinute must be a whole number of requests"))?,
+                .ok_or_else(|| {
+                    Failure::params("rateLimitPerMinute must be a whole number of requests")
+                })?,
         };
         Ok(Self {
             name,
@@ -157,7 +187,11 @@ pub(crate) fn create(
 }
 
 /// Gives a key a new secret; the old one fails from the next request on.
-pub(crate) fn rotate(store: &dyn Store, id: &str, actor: &str) -> Result<(ApiKey, String), Failure> {
+pub(crate) fn rotate(
+    store: &dyn Store,
+    id: &str,
+    actor: &str,
+) -> Result<(ApiKey, String), Failure> {
     let fresh = auth::new_secret(id);
     let key = store
         .rotate_api_key(id, auth::digest(&fresh.secret), actor)

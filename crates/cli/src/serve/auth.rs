@@ -72,7 +72,11 @@ fn id_of(secret: &str) -> Option<&str> {
 
 /// Equal without an early exit (the digest is public-length, its content is not).
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The key behind an `Authorization` header, read from the store on every request (so a
@@ -87,18 +91,25 @@ pub(crate) fn authenticate(store: &dyn Store, header: Option<&str>) -> Result<Ap
     let secret = header
         .strip_prefix("Bearer ")
         .map(str::trim)
-        .ok_or_else(|| Failure::unauthorized("the Authorization header must be `Bearer <API key>`"))?;
+        .ok_or_else(|| {
+            Failure::unauthorized("the Authorization header must be `Bearer <API key>`")
+        })?;
     let id = id_of(secret).ok_or_else(|| {
         Failure::unauthorized("malformed API key: expected leash_<12 hex>_<64 hex>")
     })?;
     let key = match store.api_key(id) {
         Ok(key) => key,
         Err(StoreError::NotFound { .. }) => {
-            return Err(Failure::unauthorized(format!("API key {id} does not exist")))
+            return Err(Failure::unauthorized(format!(
+                "API key {id} does not exist"
+            )))
         }
         Err(error) => return Err(Failure::internal(format!("reading API keys: {error}"))),
     };
-    if !same(&hex::encode(Sha256::digest(secret.as_bytes())), &key.secret.sha256) {
+    if !same(
+        &hex::encode(Sha256::digest(secret.as_bytes())),
+        &key.secret.sha256,
+    ) {
         return Err(Failure::unauthorized(format!(
             "wrong secret for API key {id} (rotated? the old secret stops working at once)"
         )));

@@ -7,8 +7,8 @@
 //! `op.sign` before any key is used); a sequence whose op never reached the bundler is given
 //! back when nothing was taken after it.
 
-use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy::dyn_abi::DynSolValue;
+use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 use leash_keys::enable::PendingEnable;
 use leash_keys::envelope::{encode_v1, op_digest, sign_digest};
 use leash_keys::permissions::SessionSpec;
@@ -38,7 +38,15 @@ const DEFAULT_GAS: OpGas = OpGas {
 };
 
 /// Fields of a `wallet_sendCalls`-shaped request.
-const CALL_FIELDS: &[&str] = &["version", "id", "chainId", "from", "calls", "capabilities", "atomicRequired"];
+const CALL_FIELDS: &[&str] = &[
+    "version",
+    "id",
+    "chainId",
+    "from",
+    "calls",
+    "capabilities",
+    "atomicRequired",
+];
 
 fn internal(error: impl std::fmt::Display) -> Failure {
     Failure::internal(error.to_string())
@@ -48,7 +56,6 @@ fn internal(error: impl std::fmt::Display) -> Failure {
 struct Built {
     session: ServedSession,
     spec: SessionSpec,
-    account: Address,
     module: Address,
     session_id: B256,
     op: UserOperation,
@@ -62,7 +69,9 @@ struct Built {
 impl Built {
     fn rehash(&mut self, service: &Service) {
         let chain = &service.chain;
-        self.hash = self.op.hash(chain.version, chain.entry_point, chain.chain_id);
+        self.hash = self
+            .op
+            .hash(chain.version, chain.entry_point, chain.chain_id);
     }
 
     fn digest(&self) -> B256 {
@@ -83,7 +92,10 @@ fn check_usable(session: &ServedSession, spec: &SessionSpec) -> Result<(), Failu
         return Err(Failure::rejected(format!(
             "permission {} is revoked ({}): grant a new one",
             session.new.context,
-            session.revoke_reason.as_deref().unwrap_or("no reason given")
+            session
+                .revoke_reason
+                .as_deref()
+                .unwrap_or("no reason given")
         ))
         .with_data(json!({"reason": "PermissionRevoked"})));
     }
@@ -108,16 +120,31 @@ fn check_usable(session: &ServedSession, spec: &SessionSpec) -> Result<(), Failu
 /// `capabilities.leash.gas`, over the defaults.
 fn gas_of(capabilities: Option<&Value>) -> Result<OpGas, Failure> {
     let mut gas = DEFAULT_GAS;
-    let Some(given) = capabilities.and_then(|c| c.get("leash")).and_then(|l| l.get("gas")) else {
+    let Some(given) = capabilities
+        .and_then(|c| c.get("leash"))
+        .and_then(|l| l.get("gas"))
+    else {
         return Ok(gas);
     };
-    let given = params::object(given, "capabilities.leash.gas", &["callGasLimit", "verificationGasLimit", "preVerificationGas", "maxFeePerGas", "maxPriorityFeePerGas"])?;
+    let given = params::object(
+        given,
+        "capabilities.leash.gas",
+        &[
+            "callGasLimit",
+            "verificationGasLimit",
+            "preVerificationGas",
+            "maxFeePerGas",
+            "maxPriorityFeePerGas",
+        ],
+    )?;
     let read = |field: &str| -> Result<Option<u128>, Failure> {
         given
             .get(field)
             .map(|v| {
                 let n = params::quantity(v, &format!("capabilities.leash.gas.{field}"))?;
-                u128::try_from(n).map_err(|_| Failure::params(format!("capabilities.leash.gas.{field} is too large")))
+                u128::try_from(n).map_err(|_| {
+                    Failure::params(format!("capabilities.leash.gas.{field} is too large"))
+                })
             })
             .transpose()
     };
@@ -128,7 +155,9 @@ fn gas_of(capabilities: Option<&Value>) -> Result<OpGas, Failure> {
         gas.verification_gas_limit = v;
     }
     if let Some(v) = read("preVerificationGas")? {
-        gas.pre_verification_gas = v;
+        gas.pre_verification_gas = u64::try_from(v).map_err(|_| {
+            Failure::params("capabilities.leash.gas.preVerificationGas is too large")
+        })?;
     }
     if let Some(v) = read("maxFeePerGas")? {
         gas.max_fee_per_gas = v;
@@ -181,7 +210,8 @@ async fn build(
         || Ok(period),
     )
     .map_err(|e| Failure::params(e.to_string()))?;
-    let call_data = onchain::execute_call_data(&executions).map_err(|e| Failure::params(e.to_string()))?;
+    let call_data =
+        onchain::execute_call_data(&executions).map_err(|e| Failure::params(e.to_string()))?;
     let nonce_key: U256 = session.new.nonce_key.parse().map_err(internal)?;
     let floor = match &chain.node {
         Some(node) => Some(
@@ -209,7 +239,6 @@ async fn build(
     let mut built = Built {
         session,
         spec,
-        account,
         module,
         session_id,
         op,
@@ -221,7 +250,8 @@ async fn build(
     };
     built.rehash(service);
     if let Some(endpoints) = &chain.endpoints {
-        let placeholder = built.envelope(&throwaway_signature(built.digest()).map_err(internal)?)?;
+        let placeholder =
+            built.envelope(&throwaway_signature(built.digest()).map_err(internal)?)?;
         let prepared = endpoints
             .prepare(&mut built.op, chain.entry_point, None, placeholder)
             .await;
@@ -240,7 +270,9 @@ async fn release(service: &Service, scope: &Scope<'_>, built: &Built) {
     let key = built.session.new.context.clone();
     let seq = built.seq;
     let actor = scope.actor();
-    let _ = service.db(move |store| store.release_nonce(&key, seq, &actor)).await;
+    let _ = service
+        .db(move |store| store.release_nonce(&key, seq, &actor))
+        .await;
 }
 
 /// The failure for an op the bundler refused: the module's named reason when it gives one.
@@ -319,12 +351,18 @@ async fn submit(service: &Service, scope: &Scope<'_>, built: &Built) -> Result<V
         user_op: serde_json::to_string(&RpcUserOperation::from(&built.op)).map_err(internal)?,
     };
     let actor = scope.actor();
-    service.db(move |store| store.insert_call(call, &actor)).await?;
+    service
+        .db(move |store| store.insert_call(call, &actor))
+        .await?;
     Ok(json!({ "id": hash }))
 }
 
 /// `wallet_sendCalls`.
-pub(crate) async fn send(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
+pub(crate) async fn send(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
     let object = params::object(param, "wallet_sendCalls", CALL_FIELDS)?;
     service.chain.endpoints("wallet_sendCalls")?;
     let mut built = build(service, scope, object, "wallet_sendCalls").await?;
@@ -336,7 +374,11 @@ pub(crate) async fn send(service: &Service, scope: &Scope<'_>, param: &Value) ->
 }
 
 /// `leash_signCalls`: built and signed with the server-held key, returned unsent.
-pub(crate) async fn sign(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
+pub(crate) async fn sign(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
     let object = params::object(param, "leash_signCalls", CALL_FIELDS)?;
     let mut built = build(service, scope, object, "leash_signCalls").await?;
     sign_with_server_key(service, &mut built)?;
@@ -351,11 +393,18 @@ pub(crate) async fn sign(service: &Service, scope: &Scope<'_>, param: &Value) ->
 }
 
 fn op_type(service: &Service) -> String {
-    format!("user-operation-{}", service.chain.version.as_str().replace('.', ""))
+    format!(
+        "user-operation-{}",
+        service.chain.version.as_str().replace('.', "")
+    )
 }
 
 /// `wallet_prepareCalls`: the op and the digest the app's session key signs.
-pub(crate) async fn prepare(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
+pub(crate) async fn prepare(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
     let object = params::object(param, "wallet_prepareCalls", CALL_FIELDS)?;
     let built = build(service, scope, object, "wallet_prepareCalls").await?;
     Ok(json!({
@@ -374,8 +423,16 @@ pub(crate) async fn prepare(service: &Service, scope: &Scope<'_>, param: &Value)
 }
 
 /// `wallet_sendPreparedCalls`: the op from `wallet_prepareCalls` with the app's signature.
-pub(crate) async fn send_prepared(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
-    let object = params::object(param, "wallet_sendPreparedCalls", &["type", "data", "chainId", "signature", "capabilities"])?;
+pub(crate) async fn send_prepared(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
+    let object = params::object(
+        param,
+        "wallet_sendPreparedCalls",
+        &["type", "data", "chainId", "signature", "capabilities"],
+    )?;
     let chain = &service.chain;
     if let Some(chain_id) = object.get("chainId") {
         chain.check_chain(Some(params::small(chain_id, "chainId")?))?;
@@ -384,12 +441,21 @@ pub(crate) async fn send_prepared(service: &Service, scope: &Scope<'_>, param: &
     let session = session_in_scope(service, scope, &context).await?;
     let spec = spec_of(&session)?;
     check_usable(&session, &spec)?;
-    let rpc_op: RpcUserOperation = serde_json::from_value(object.get("data").cloned().unwrap_or(Value::Null))
-        .map_err(|e| Failure::params(format!("data: not the user operation wallet_prepareCalls returned: {e}")))?;
+    let rpc_op: RpcUserOperation = serde_json::from_value(
+        object.get("data").cloned().unwrap_or(Value::Null),
+    )
+    .map_err(|e| {
+        Failure::params(format!(
+            "data: not the user operation wallet_prepareCalls returned: {e}"
+        ))
+    })?;
     let op = UserOperation::try_from(rpc_op).map_err(|e| Failure::params(format!("data: {e}")))?;
     let account: Address = session.new.account.parse().map_err(internal)?;
     if op.sender != account {
-        return Err(Failure::params(format!("data.sender {} is not the permission's account {account}", op.sender)));
+        return Err(Failure::params(format!(
+            "data.sender {} is not the permission's account {account}",
+            op.sender
+        )));
     }
     let nonce_key: U256 = session.new.nonce_key.parse().map_err(internal)?;
     if op.nonce >> 64 != nonce_key {
@@ -398,18 +464,26 @@ pub(crate) async fn send_prepared(service: &Service, scope: &Scope<'_>, param: &
     let signature = object
         .get("signature")
         .map(|s| s.get("data").unwrap_or(s))
-        .ok_or_else(|| Failure::params("signature is required: {\"type\": \"secp256k1\", \"data\": \"0x…65 bytes\"}"))?;
+        .ok_or_else(|| {
+            Failure::params(
+                "signature is required: {\"type\": \"secp256k1\", \"data\": \"0x…65 bytes\"}",
+            )
+        })?;
     let raw = params::bytes(signature, "signature.data")?;
     let raw: [u8; 65] = raw.as_ref().try_into().map_err(|_| {
-        Failure::params(format!("signature.data: {} bytes, a session key's signature is 65 (r ‖ s ‖ v)", raw.len()))
+        Failure::params(format!(
+            "signature.data: {} bytes, a session key's signature is 65 (r ‖ s ‖ v)",
+            raw.len()
+        ))
     })?;
     let seq: u64 = (op.nonce & U256::from(u64::MAX)).to::<u64>();
     let mut built = Built {
-        period: spec.period_index_at(now()).map_err(|e| Failure::rejected(e.to_string()))?,
+        period: spec
+            .period_index_at(now())
+            .map_err(|e| Failure::rejected(e.to_string()))?,
         grant: signed_grant(&session)?,
         session_id: session.new.session_id.parse().map_err(internal)?,
         module: session.new.module.parse().map_err(internal)?,
-        account,
         session,
         spec,
         op,
@@ -433,21 +507,33 @@ pub(crate) async fn send_prepared(service: &Service, scope: &Scope<'_>, param: &
 }
 
 /// `wallet_getCallsStatus`.
-pub(crate) async fn status(service: &Service, scope: &Scope<'_>, params_value: &Value) -> Result<Value, Failure> {
+pub(crate) async fn status(
+    service: &Service,
+    scope: &Scope<'_>,
+    params_value: &Value,
+) -> Result<Value, Failure> {
     let first = first_param(params_value, "wallet_getCallsStatus")?;
     let id = first
         .as_str()
         .or_else(|| first.get("id").and_then(Value::as_str))
-        .ok_or_else(|| Failure::params("wallet_getCallsStatus takes [\"<id from wallet_sendCalls>\"]"))?
+        .ok_or_else(|| {
+            Failure::params("wallet_getCallsStatus takes [\"<id from wallet_sendCalls>\"]")
+        })?
         .to_lowercase();
     let key = id.clone();
-    let call = service.db(move |store| store.call(&key)).await.map_err(|f| {
-        if f.code == rpc::NOT_FOUND {
-            Failure::new(rpc::UNKNOWN_BUNDLE, format!("no batch {id} was sent through this server"))
-        } else {
-            f
-        }
-    })?;
+    let call = service
+        .db(move |store| store.call(&key))
+        .await
+        .map_err(|f| {
+            if f.code == rpc::NOT_FOUND {
+                Failure::new(
+                    rpc::UNKNOWN_BUNDLE,
+                    format!("no batch {id} was sent through this server"),
+                )
+            } else {
+                f
+            }
+        })?;
     let session = session_in_scope(service, scope, &call.new.context).await?;
     let call = refresh(service, scope, call, &session).await?;
     let code = match call.status {
@@ -473,7 +559,12 @@ pub(crate) async fn status(service: &Service, scope: &Scope<'_>, params_value: &
 }
 
 /// Asks the bundler about a pending batch and stores what it says.
-async fn refresh(service: &Service, scope: &Scope<'_>, call: CallRecord, session: &ServedSession) -> Result<CallRecord, Failure> {
+async fn refresh(
+    service: &Service,
+    scope: &Scope<'_>,
+    call: CallRecord,
+    session: &ServedSession,
+) -> Result<CallRecord, Failure> {
     if call.status != CallStatus::Pending {
         return Ok(call);
     }
@@ -489,7 +580,11 @@ async fn refresh(service: &Service, scope: &Scope<'_>, call: CallRecord, session
     let Some(receipt) = receipt else {
         return Ok(call);
     };
-    let status = if receipt.success { CallStatus::Confirmed } else { CallStatus::Reverted };
+    let status = if receipt.success {
+        CallStatus::Confirmed
+    } else {
+        CallStatus::Reverted
+    };
     let json_receipt = json!({
         "logs": receipt.logs.iter().map(|l| json!({"address": l.address, "data": l.data, "topics": l.topics})).collect::<Vec<_>>(),
         "status": if receipt.success { "0x1" } else { "0x0" },
@@ -508,14 +603,24 @@ async fn refresh(service: &Service, scope: &Scope<'_>, call: CallRecord, session
         // later ops must not carry it again.
         let key = session.new.context.clone();
         let actor = scope.actor();
-        service.db(move |store| store.clear_enable_grant(&key, &actor)).await?;
+        service
+            .db(move |store| store.clear_enable_grant(&key, &actor))
+            .await?;
     }
     Ok(updated)
 }
 
 /// `wallet_getCapabilities`: what this server supports for the asked account.
-pub(crate) fn capabilities(service: &Service, scope: &Scope<'_>, params_value: &Value) -> Result<Value, Failure> {
-    if let Some(account) = params_value.as_array().and_then(|a| a.first()).filter(|v| v.is_string()) {
+pub(crate) fn capabilities(
+    service: &Service,
+    scope: &Scope<'_>,
+    params_value: &Value,
+) -> Result<Value, Failure> {
+    if let Some(account) = params_value
+        .as_array()
+        .and_then(|a| a.first())
+        .filter(|v| v.is_string())
+    {
         scope.account(params::address(account, "params[0]")?)?;
     }
     let chain = format!("{:#x}", service.chain.chain_id);

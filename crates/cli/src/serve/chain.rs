@@ -4,7 +4,8 @@
 
 use alloy::primitives::Address;
 use leash_rpc::NodeClient;
-use leash_userop::{AccountKind, EntryPointVersion};
+use leash_userop::account::AccountKind;
+use leash_userop::EntryPointVersion;
 
 use super::rpc::Failure;
 use crate::bundle::Endpoints;
@@ -47,12 +48,13 @@ pub(crate) struct Chain {
 impl Chain {
     /// Connects to what `config` names and checks they agree.
     pub(crate) async fn connect(config: ChainConfig<'_>) -> anyhow::Result<Self> {
-        let version = EntryPointVersion::from_canonical_address(config.entry_point).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--entry-point {}: not a canonical EntryPoint v0.7 or v0.8 address",
-                config.entry_point
-            )
-        })?;
+        let version =
+            EntryPointVersion::from_canonical_address(config.entry_point).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--entry-point {}: not a canonical EntryPoint v0.7 or v0.8 address",
+                    config.entry_point
+                )
+            })?;
         let (node, chain_id) = match config.rpc_url {
             Some(url) => {
                 let (node, chain_id) = connect_node("--rpc-url", url).await?;
@@ -71,7 +73,9 @@ impl Chain {
         let endpoints = match config.bundler_url {
             Some(bundler_url) => {
                 let rpc_url = config.rpc_url.ok_or_else(|| {
-                    anyhow::anyhow!("--bundler-url needs --rpc-url (the node the bundler works against)")
+                    anyhow::anyhow!(
+                        "--bundler-url needs --rpc-url (the node the bundler works against)"
+                    )
                 })?;
                 Some(Endpoints::connect(rpc_url, bundler_url, config.entry_point).await?)
             }
@@ -93,7 +97,10 @@ impl Chain {
         match asked {
             Some(id) if id != self.chain_id => Err(Failure::new(
                 super::rpc::UNSUPPORTED_CHAIN,
-                format!("this server serves chain {} only, not chain {id}", self.chain_id),
+                format!(
+                    "this server serves chain {} only, not chain {id}",
+                    self.chain_id
+                ),
             )),
             _ => Ok(()),
         }
@@ -102,7 +109,9 @@ impl Chain {
     /// The node, or the error saying the server runs without one.
     pub(crate) fn node(&self, what: &str) -> Result<&NodeClient, Failure> {
         self.node.as_ref().ok_or_else(|| {
-            Failure::internal(format!("{what} needs the chain: this server runs without --rpc-url"))
+            Failure::internal(format!(
+                "{what} needs the chain: this server runs without --rpc-url"
+            ))
         })
     }
 

@@ -13,7 +13,7 @@ use leash_keys::permissions::erc7715::{self, ImportContext};
 use leash_keys::permissions::SessionSpec;
 use leash_rpc::CallRequest;
 use leash_store::{NewServedSession, ServedSession, SessionState};
-use leash_userop::AccountKind;
+use leash_userop::account::AccountKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -55,8 +55,12 @@ fn internal(error: impl std::fmt::Display) -> Failure {
 
 /// The permission spec stored with a session.
 pub(crate) fn spec_of(session: &ServedSession) -> Result<SessionSpec, Failure> {
-    SessionSpec::from_json_str(&session.new.spec)
-        .map_err(|e| internal(format!("stored permission of {} unreadable: {e}", session.new.context)))
+    SessionSpec::from_json_str(&session.new.spec).map_err(|e| {
+        internal(format!(
+            "stored permission of {} unreadable: {e}",
+            session.new.context
+        ))
+    })
 }
 
 /// The signed enable grant a session's next op carries, if any.
@@ -72,14 +76,25 @@ pub(crate) fn signed_grant(session: &ServedSession) -> Result<Option<PendingEnab
 
 /// The account kind of `account`: `--account-kind`, else read through the node, else
 /// OpenZeppelin's layout.
-pub(crate) async fn account_kind(service: &Service, account: Address) -> Result<AccountKind, Failure> {
+pub(crate) async fn account_kind(
+    service: &Service,
+    account: Address,
+) -> Result<AccountKind, Failure> {
     if let Some(kind) = service.chain.account_kind {
         return Ok(kind);
     }
     match &service.chain.node {
-        Some(node) => crate::account_kind::resolve(None, node, account, Ui { json: true, quiet: true })
-            .await
-            .map_err(|e| Failure::params(format!("account {account}: {e}"))),
+        Some(node) => crate::account_kind::resolve(
+            None,
+            node,
+            account,
+            Ui {
+                json: true,
+                quiet: true,
+            },
+        )
+        .await
+        .map_err(|e| Failure::params(format!("account {account}: {e}"))),
         None => Ok(crate::account_kind::offline(None)),
     }
 }
@@ -99,7 +114,11 @@ fn nonce_key(kind: AccountKind, module: Address, session_id: B256) -> Result<U25
 }
 
 /// `wallet_grantPermissions`.
-pub(crate) async fn grant(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
+pub(crate) async fn grant(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
     let chain = &service.chain;
     let now = now();
     let imported = erc7715::import_value_in(
@@ -257,7 +276,13 @@ async fn enable_offer(
 }
 
 /// The EIP-712 typed data of an enable grant, as `eth_signTypedData_v4` takes it.
-fn typed_data(chain_id: u64, module: Address, account: Address, session_id: B256, nonce: U256) -> Value {
+fn typed_data(
+    chain_id: u64,
+    module: Address,
+    account: Address,
+    session_id: B256,
+    nonce: U256,
+) -> Value {
     json!({
         "types": {
             "EIP712Domain": [
@@ -302,10 +327,17 @@ pub(crate) async fn submit_signature(
     scope: &Scope<'_>,
     param: &Value,
 ) -> Result<Value, Failure> {
-    let object = params::object(param, "leash_submitGrantSignature", &["context", "signature", "ownerValidator"])?;
+    let object = params::object(
+        param,
+        "leash_submitGrantSignature",
+        &["context", "signature", "ownerValidator"],
+    )?;
     let session = session_in_scope(service, scope, params::string(object, "context")?).await?;
     if session.state != SessionState::Active {
-        return Err(Failure::rejected(format!("permission {} is revoked", session.new.context)));
+        return Err(Failure::rejected(format!(
+            "permission {} is revoked",
+            session.new.context
+        )));
     }
     let offer = match session.enable_grant.as_deref().map(serde_json::from_str::<EnableState>) {
         Some(Ok(EnableState::Offered(offer))) => offer,
@@ -375,7 +407,9 @@ pub(crate) async fn submit_signature(
     service
         .db(move |store| store.set_enable_grant(&context, &text, &actor))
         .await?;
-    Ok(json!({ "context": session.new.context, "status": "enable-in-first-op", "enableNonce": offer.nonce }))
+    Ok(
+        json!({ "context": session.new.context, "status": "enable-in-first-op", "enableNonce": offer.nonce }),
+    )
 }
 
 alloy::sol! {
@@ -384,8 +418,21 @@ alloy::sol! {
 }
 
 /// `wallet_revokePermissions`.
-pub(crate) async fn revoke(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
-    let object = params::object(param, "wallet_revokePermissions", &["permissionContext", "permissionsContext", "context", "reason"])?;
+pub(crate) async fn revoke(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
+    let object = params::object(
+        param,
+        "wallet_revokePermissions",
+        &[
+            "permissionContext",
+            "permissionsContext",
+            "context",
+            "reason",
+        ],
+    )?;
     let context = ["permissionContext", "permissionsContext", "context"]
         .iter()
         .find_map(|field| object.get(*field).and_then(Value::as_str))
@@ -398,7 +445,9 @@ pub(crate) async fn revoke(service: &Service, scope: &Scope<'_>, param: &Value) 
         .unwrap_or_else(|| format!("wallet_revokePermissions by API key {}", scope.key.id));
     let key = session.new.context.clone();
     let actor = scope.actor();
-    let revoked = service.db(move |store| store.revoke_session(&key, &reason, &actor)).await?;
+    let revoked = service
+        .db(move |store| store.revoke_session(&key, &reason, &actor))
+        .await?;
     let session_id: B256 = revoked.new.session_id.parse().map_err(internal)?;
     let call = Bytes::from(ISessionKeyValidator::revokeSessionCall { id: session_id }.abi_encode());
     Ok(json!({
@@ -410,19 +459,29 @@ pub(crate) async fn revoke(service: &Service, scope: &Scope<'_>, param: &Value) 
 }
 
 /// `leash_listPermissions`.
-pub(crate) async fn list(service: &Service, scope: &Scope<'_>, param: &Value) -> Result<Value, Failure> {
+pub(crate) async fn list(
+    service: &Service,
+    scope: &Scope<'_>,
+    param: &Value,
+) -> Result<Value, Failure> {
     let object = params::object(param, "leash_listPermissions", &["address", "chainId"])?;
     let account = match object.get("address") {
         Some(value) => params::address(value, "address")?,
-        None => scope.only_account().ok_or_else(|| Failure::params("leash_listPermissions needs \"address\""))?,
+        None => scope
+            .only_account()
+            .ok_or_else(|| Failure::params("leash_listPermissions needs \"address\""))?,
     };
     scope.account(account)?;
     if let Some(chain_id) = object.get("chainId") {
-        service.chain.check_chain(Some(params::small(chain_id, "chainId")?))?;
+        service
+            .chain
+            .check_chain(Some(params::small(chain_id, "chainId")?))?;
     }
     let chain_id = service.chain.chain_id;
     let key = format!("{account:#x}");
-    let sessions = service.db(move |store| store.sessions_of(&key, chain_id)).await?;
+    let sessions = service
+        .db(move |store| store.sessions_of(&key, chain_id))
+        .await?;
     let mut out = Vec::with_capacity(sessions.len());
     for session in &sessions {
         let spec = spec_of(session)?;
@@ -448,7 +507,12 @@ pub(crate) async fn list(service: &Service, scope: &Scope<'_>, param: &Value) ->
 }
 
 /// What `remainingOf` says for the current period (null when the node cannot say).
-async fn remaining(node: &leash_rpc::NodeClient, module: Address, account: Address, spec: &SessionSpec) -> Value {
+async fn remaining(
+    node: &leash_rpc::NodeClient,
+    module: Address,
+    account: Address,
+    spec: &SessionSpec,
+) -> Value {
     let period = spec.period_index_at(now()).unwrap_or(0);
     let Ok(data) = onchain::remaining_call(account, spec, period) else {
         return Value::Null;

@@ -108,7 +108,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn rpc_endpoint(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -49,7 +49,12 @@ impl Scope<'_> {
             return Ok(());
         }
         let wanted = format!("{account:#x}");
-        if self.key.accounts.iter().any(|a| a.eq_ignore_ascii_case(&wanted)) {
+        if self
+            .key
+            .accounts
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&wanted))
+        {
             return Ok(());
         }
         Err(Failure::forbidden(format!(
@@ -116,7 +121,9 @@ pub(crate) async fn dispatch(
             let param = first_param(params, method)?;
             match method {
                 "wallet_grantPermissions" => grant::grant(service, &scope, param).await,
-                "leash_submitGrantSignature" => grant::submit_signature(service, &scope, param).await,
+                "leash_submitGrantSignature" => {
+                    grant::submit_signature(service, &scope, param).await
+                }
                 "wallet_revokePermissions" => grant::revoke(service, &scope, param).await,
                 "leash_listPermissions" => grant::list(service, &scope, param).await,
                 "wallet_sendCalls" => calls::send(service, &scope, param).await,
@@ -168,11 +175,16 @@ async fn admin(
         }
         "leash_listApiKeys" => {
             let keys = service.db(|store| store.list_api_keys()).await?;
-            Ok(json!(keys.iter().map(apikeys::key_json).collect::<Vec<_>>()))
+            Ok(json!(keys
+                .iter()
+                .map(apikeys::key_json)
+                .collect::<Vec<_>>()))
         }
         "leash_getApiKey" => {
             let id = id_param(params, method)?;
-            Ok(apikeys::key_json(&service.db(move |s| s.api_key(&id)).await?))
+            Ok(apikeys::key_json(
+                &service.db(move |s| s.api_key(&id)).await?,
+            ))
         }
         "leash_enableApiKey" | "leash_disableApiKey" => {
             let id = id_param(params, method)?;

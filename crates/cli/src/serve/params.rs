@@ -77,21 +77,30 @@ pub(crate) fn bytes(value: &Value, path: &str) -> Result<Bytes, Failure> {
 /// EIP-5792 `calls`: `[{to, data?, value?}]`.
 pub(crate) fn calls(value: Option<&Value>) -> Result<Vec<Execution>, Failure> {
     let items = value.and_then(Value::as_array).ok_or_else(|| {
-        Failure::params("\"calls\" is required: [{\"to\": \"0x…\", \"data\": \"0x…\", \"value\": \"0x0\"}]")
+        Failure::params(
+            "\"calls\" is required: [{\"to\": \"0x…\", \"data\": \"0x…\", \"value\": \"0x0\"}]",
+        )
     })?;
     if items.is_empty() {
-        return Err(Failure::params("\"calls\" is empty: give at least one call"));
+        return Err(Failure::params(
+            "\"calls\" is empty: give at least one call",
+        ));
     }
     items
         .iter()
         .enumerate()
         .map(|(index, item)| {
             let path = format!("calls[{index}]");
-            let object = item
-                .as_object()
-                .ok_or_else(|| Failure::params(format!("{path} must be an object {{to, data, value}}")))?;
-            if let Some(unknown) = object.keys().find(|k| !["to", "data", "value"].contains(&k.as_str())) {
-                return Err(Failure::params(format!("{path}: unknown field {unknown:?} (known: to, data, value)")));
+            let object = item.as_object().ok_or_else(|| {
+                Failure::params(format!("{path} must be an object {{to, data, value}}"))
+            })?;
+            if let Some(unknown) = object
+                .keys()
+                .find(|k| !["to", "data", "value"].contains(&k.as_str()))
+            {
+                return Err(Failure::params(format!(
+                    "{path}: unknown field {unknown:?} (known: to, data, value)"
+                )));
             }
             let target = address(
                 object.get("to").unwrap_or(&Value::Null),
@@ -140,16 +149,25 @@ mod tests {
         assert_eq!(quantity(&json!("30"), "v").unwrap(), U256::from(30));
         assert_eq!(quantity(&json!(30), "v").unwrap(), U256::from(30));
         assert!(quantity(&json!("0x"), "v").is_err());
-        assert!(quantity(&json!(-1), "v").unwrap_err().message.contains("v:"));
+        assert!(quantity(&json!(-1), "v")
+            .unwrap_err()
+            .message
+            .contains("v:"));
     }
 
     #[test]
     fn calls_name_the_bad_field() {
         let error = calls(Some(&json!([{"to": "0x12"}]))).unwrap_err();
         assert!(error.message.contains("calls[0].to"), "{}", error.message);
-        let error = calls(Some(&json!([{"to": format!("0x{}", "11".repeat(20)), "gas": 1}]))).unwrap_err();
+        let error = calls(Some(
+            &json!([{"to": format!("0x{}", "11".repeat(20)), "gas": 1}]),
+        ))
+        .unwrap_err();
         assert!(error.message.contains("gas"));
-        let ok = calls(Some(&json!([{"to": format!("0x{}", "11".repeat(20)), "value": "0x5"}]))).unwrap();
+        let ok = calls(Some(
+            &json!([{"to": format!("0x{}", "11".repeat(20)), "value": "0x5"}]),
+        ))
+        .unwrap();
         assert_eq!(ok[0].value, U256::from(5));
     }
 

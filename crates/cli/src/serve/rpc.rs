@@ -180,7 +180,10 @@ mod tests {
     fn failures_carry_their_http_status() {
         let failure = Failure::unauthorized("no key");
         assert_eq!(failure.http, StatusCode::UNAUTHORIZED);
-        assert_eq!(failure.to_json(), json!({"code": UNAUTHORIZED, "message": "no key"}));
+        assert_eq!(
+            failure.to_json(),
+            json!({"code": UNAUTHORIZED, "message": "no key"})
+        );
         let failure = Failure::rejected("over").with_data(json!({"reason": "X"}));
         assert_eq!(failure.to_json()["data"]["reason"], "X");
     }

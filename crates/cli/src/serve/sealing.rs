@@ -112,8 +112,8 @@ impl Sealer {
 
 fn parse_secret(text: &str) -> Result<[u8; 32], String> {
     let text = text.trim();
-    let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(text))
-        .map_err(|_| "not hex".to_owned())?;
+    let bytes =
+        hex::decode(text.strip_prefix("0x").unwrap_or(text)).map_err(|_| "not hex".to_owned())?;
     bytes
         .try_into()
         .map_err(|bytes: Vec<u8>| format!("{} bytes, expected 32", bytes.len()))

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
@@ -17,12 +17,18 @@ pub const CHAIN_ID: u64 = 31337;
 
 pub fn leash() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_leash"));
-    command.env("LEASH_SERVE_SECRET", SECRET).env_remove("ETH_RPC_URL").env_remove("LEASH_DATABASE_URL");
+    command
+        .env("LEASH_SERVE_SECRET", SECRET)
+        .env_remove("ETH_RPC_URL")
+        .env_remove("LEASH_DATABASE_URL");
     command
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// A running server.
@@ -39,7 +45,13 @@ impl Server {
         command
             .arg("--data-dir")
             .arg(dir)
-            .args(["serve", "--listen", "127.0.0.1:0", "--chain-id", &CHAIN_ID.to_string()])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--chain-id",
+                &CHAIN_ID.to_string(),
+            ])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -50,19 +62,29 @@ impl Server {
         let stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
         let url = loop {
-            let line = lines.next().expect("leash serve printed its ready line").unwrap();
+            let line = lines
+                .next()
+                .expect("leash serve printed its ready line")
+                .unwrap();
             if let Some(rest) = line.strip_prefix("leash serve: listening on ") {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
         // Keep draining the logs so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, url, dir: dir.to_path_buf() }
+        Self {
+            child,
+            url,
+            dir: dir.to_path_buf(),
+        }
     }
 
     /// Sends SIGTERM and waits: the exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         self.child.wait().unwrap()
     }
 
@@ -75,14 +97,20 @@ impl Server {
     /// A raw POST.
     pub async fn post(&self, secret: Option<&str>, body: String) -> (u16, Value) {
         let client = reqwest::Client::new();
-        let mut request = client.post(format!("{}/", self.url)).header("content-type", "application/json").body(body);
+        let mut request = client
+            .post(format!("{}/", self.url))
+            .header("content-type", "application/json")
+            .body(body);
         if let Some(secret) = secret {
             request = request.bearer_auth(secret);
         }
         let response = request.send().await.expect("the server answers");
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// The result of a call that must succeed.
@@ -111,29 +139,52 @@ impl Drop for Server {
 /// `leash --json apikey ARGS` on `dir`: its JSON output.
 pub fn apikey(dir: &Path, database: Option<&str>, args: &[&str]) -> Value {
     let mut command = leash();
-    command.arg("--json").arg("--data-dir").arg(dir).arg("apikey").args(args);
+    command
+        .arg("--json")
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("apikey")
+        .args(args);
     if let Some(url) = database {
         command.args(["--database", url]);
     }
     let out = command.output().unwrap();
-    assert!(out.status.success(), "apikey {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "apikey {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// A new admin key made with the CLI: its secret.
 pub fn admin_secret(dir: &Path, database: Option<&str>) -> String {
-    let key = apikey(dir, database, &["create", "--name", "admin", "--role", "admin"]);
+    let key = apikey(
+        dir,
+        database,
+        &["create", "--name", "admin", "--role", "admin"],
+    );
     key["secret"].as_str().unwrap().to_owned()
 }
 
 /// An app key for `accounts` made over HTTP by `admin`: (id, secret).
-pub async fn app_key(server: &Server, admin: &str, accounts: &[&str], extra: Value) -> (String, String) {
+pub async fn app_key(
+    server: &Server,
+    admin: &str,
+    accounts: &[&str],
+    extra: Value,
+) -> (String, String) {
     let mut params = json!({"name": "app", "role": "app", "accounts": accounts});
     if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
         params.extend(extra.clone());
     }
-    let key = server.ok(admin, "leash_createApiKey", json!([params])).await;
-    (key["id"].as_str().unwrap().to_owned(), key["secret"].as_str().unwrap().to_owned())
+    let key = server
+        .ok(admin, "leash_createApiKey", json!([params]))
+        .await;
+    (
+        key["id"].as_str().unwrap().to_owned(),
+        key["secret"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// The token the test permissions limit.
