@@ -496,3 +496,53 @@ async fn requests_that_could_not_be_enforced_are_refused_with_the_fix() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_only_a_data_dir_it_starts_on_the_embedded_store_and_makes_its_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    // No --chain-id, no node, no LEASH_SERVE_SECRET: the defaults (only --listen moves the port).
+    let mut command = leash();
+    command.env_remove("LEASH_SERVE_SECRET");
+    let server = Server::spawn(command, dir.path(), &["--listen", "127.0.0.1:0"]);
+    let secret_file = dir.path().join("serve-secret");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&secret_file).unwrap().permissions(),
+    );
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the generated service secret is private"
+    );
+    assert!(dir.path().join("serve.db").exists());
+    let admin = admin_secret(dir.path(), None);
+    let (_, app) = app_key(&server, &admin, &[ACCOUNT_A], json!({})).await;
+    let granted = server
+        .ok(&app, "wallet_grantPermissions", json!([request(ACCOUNT_A)]))
+        .await;
+    assert_eq!(
+        granted["chainId"],
+        format!("{CHAIN_ID:#x}"),
+        "the request names the chain"
+    );
+    let mut no_chain = request(ACCOUNT_A);
+    no_chain.as_object_mut().unwrap().remove("chainId");
+    let (_, error) = server
+        .err(Some(&app), "wallet_grantPermissions", json!([no_chain]))
+        .await;
+    assert!(
+        error["message"].as_str().unwrap().contains("chainId"),
+        "{error}"
+    );
+    let context = granted["context"].as_str().unwrap();
+    let signed = server
+        .ok(&app, "leash_signCalls", transfer(ACCOUNT_A, context, 5))
+        .await;
+    assert_eq!(signed["chainId"], format!("{CHAIN_ID:#x}"));
+    // The logs never carry a secret or a key.
+    let logs = server.logs();
+    assert!(logs.contains("leash_signCalls"), "{logs}");
+    for secret in [&admin, &app] {
+        assert!(!logs.contains(secret.as_str()), "a secret in the logs");
+    }
+    assert!(!logs.contains(&std::fs::read_to_string(&secret_file).unwrap()));
+}

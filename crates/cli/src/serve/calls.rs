@@ -71,7 +71,7 @@ impl Built {
         let chain = &service.chain;
         self.hash = self
             .op
-            .hash(chain.version, chain.entry_point, chain.chain_id);
+            .hash(chain.version, chain.entry_point, self.session.new.chain_id);
     }
 
     fn digest(&self) -> B256 {
@@ -191,7 +191,16 @@ async fn build(
         }
     }
     if let Some(chain_id) = object.get("chainId") {
-        chain.check_chain(Some(params::small(chain_id, "chainId")?))?;
+        let asked = params::small(chain_id, "chainId")?;
+        if asked != session.new.chain_id {
+            return Err(Failure::new(
+                rpc::UNSUPPORTED_CHAIN,
+                format!(
+                    "chainId {asked} is not the permission's chain {}",
+                    session.new.chain_id
+                ),
+            ));
+        }
     }
     let executions = params::calls(object.get("calls"))?;
     let now = now();
@@ -346,7 +355,7 @@ async fn submit(service: &Service, scope: &Scope<'_>, built: &Built) -> Result<V
     let call = NewCall {
         id: format!("{hash:#x}"),
         context: built.session.new.context.clone(),
-        chain_id: chain.chain_id,
+        chain_id: built.session.new.chain_id,
         nonce_seq: built.seq,
         user_op: serde_json::to_string(&RpcUserOperation::from(&built.op)).map_err(internal)?,
     };
@@ -386,7 +395,7 @@ pub(crate) async fn sign(
         "id": built.hash,
         "userOperation": RpcUserOperation::from(&built.op),
         "entryPoint": service.chain.entry_point,
-        "chainId": format!("{:#x}", service.chain.chain_id),
+        "chainId": format!("{:#x}", built.session.new.chain_id),
         "nonceSeq": built.seq,
         "auditSeq": built.audit_seq,
     }))
@@ -410,7 +419,7 @@ pub(crate) async fn prepare(
     Ok(json!({
         "type": op_type(service),
         "data": RpcUserOperation::from(&built.op),
-        "chainId": format!("{:#x}", service.chain.chain_id),
+        "chainId": format!("{:#x}", built.session.new.chain_id),
         "userOpHash": built.hash,
         "signatureRequest": {
             "type": "secp256k1-digest",
@@ -435,7 +444,7 @@ pub(crate) async fn send_prepared(
     )?;
     let chain = &service.chain;
     if let Some(chain_id) = object.get("chainId") {
-        chain.check_chain(Some(params::small(chain_id, "chainId")?))?;
+        chain.chain_for(Some(params::small(chain_id, "chainId")?))?;
     }
     let context = params::permission_context(object.get("capabilities"))?;
     let session = session_in_scope(service, scope, &context).await?;
@@ -623,16 +632,35 @@ pub(crate) fn capabilities(
     {
         scope.account(params::address(account, "params[0]")?)?;
     }
-    let chain = format!("{:#x}", service.chain.chain_id);
-    Ok(json!({
-        chain: {
-            "atomic": { "status": "supported" },
-            "permissions": { "supported": true },
-            "leash": {
-                "module": service.chain.module,
-                "entryPoint": service.chain.entry_point,
-                "sends": service.chain.endpoints.is_some(),
-            }
-        }
-    }))
+    let asked: Vec<u64> = params_value
+        .as_array()
+        .and_then(|a| a.get(1))
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .map(|id| params::small(id, "params[1]"))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let chains = match service.chain.chain_id {
+        Some(id) => vec![id],
+        None => asked,
+    };
+    let mut out = Map::new();
+    for id in chains {
+        out.insert(
+            format!("{id:#x}"),
+            json!({
+                "atomic": { "status": "supported" },
+                "permissions": { "supported": true },
+                "leash": {
+                    "module": service.chain.module,
+                    "entryPoint": service.chain.entry_point,
+                    "sends": service.chain.endpoints.is_some(),
+                }
+            }),
+        );
+    }
+    Ok(Value::Object(out))
 }

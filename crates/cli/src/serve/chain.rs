@@ -29,8 +29,9 @@ pub(crate) struct ChainConfig<'a> {
 
 /// The connected chain.
 pub(crate) struct Chain {
-    /// Chain id (the node's when there is one).
-    pub(crate) chain_id: u64,
+    /// Chain id (the node's when there is one); `None` without a node or `--chain-id`: each
+    /// request names its chain.
+    pub(crate) chain_id: Option<u64>,
     /// The session module.
     pub(crate) module: Address,
     /// The EntryPoint every served op goes to.
@@ -61,14 +62,9 @@ impl Chain {
                 if let Some(flag) = config.chain_id.filter(|flag| *flag != chain_id) {
                     anyhow::bail!("--chain-id {flag} but the node at {url} is chain {chain_id}: drop --chain-id or use that chain's node");
                 }
-                (Some(node), chain_id)
+                (Some(node), Some(chain_id))
             }
-            None => (
-                None,
-                config.chain_id.ok_or_else(|| {
-                    anyhow::anyhow!("leash serve needs the chain: pass --rpc-url URL (or --chain-id N to serve without a node)")
-                })?,
-            ),
+            None => (None, config.chain_id),
         };
         let endpoints = match config.bundler_url {
             Some(bundler_url) => {
@@ -92,18 +88,28 @@ impl Chain {
         })
     }
 
-    /// Refuses a chain id other than this server's.
-    pub(crate) fn check_chain(&self, asked: Option<u64>) -> Result<(), Failure> {
-        match asked {
-            Some(id) if id != self.chain_id => Err(Failure::new(
+    /// The chain a request works on: this server's (refusing another), or, on a server
+    /// started without a chain, the one the request names.
+    pub(crate) fn chain_for(&self, asked: Option<u64>) -> Result<u64, Failure> {
+        match (self.chain_id, asked) {
+            (Some(served), Some(id)) if id != served => Err(Failure::new(
                 super::rpc::UNSUPPORTED_CHAIN,
-                format!(
-                    "this server serves chain {} only, not chain {id}",
-                    self.chain_id
-                ),
+                format!("this server serves chain {served} only, not chain {id}"),
             )),
-            _ => Ok(()),
+            (Some(served), _) => Ok(served),
+            (None, Some(id)) => Ok(id),
+            (None, None) => Err(Failure::params(
+                "this server was started without a chain (no --rpc-url, no --chain-id): the request must name its chainId",
+            )),
         }
+    }
+
+    /// How the ready line and `/healthz` name the chain.
+    pub(crate) fn describe(&self) -> String {
+        self.chain_id.map_or_else(
+            || "any (named by each request)".to_owned(),
+            |id| id.to_string(),
+        )
     }
 
     /// The node, or the error saying the server runs without one.

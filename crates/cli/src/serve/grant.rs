@@ -125,11 +125,11 @@ pub(crate) async fn grant(
         param,
         ImportContext {
             now,
-            chain_id: Some(chain.chain_id),
+            chain_id: chain.chain_id,
         },
     )
     .map_err(|e| Failure::params(format!("permission request: {e}")))?;
-    chain.check_chain(Some(imported.chain_id))?;
+    let chain_id = chain.chain_for(Some(imported.chain_id))?;
     let account = imported.account.or_else(|| scope.only_account()).ok_or_else(|| {
         Failure::params(
             "the request names no account (\"address\") and the API key may use several: add \"address\": \"0x…\"",
@@ -155,7 +155,7 @@ pub(crate) async fn grant(
         .map_err(|e| Failure::params(format!("the session would be unusable: {e}")))?;
     let session_id = spec.session_id().map_err(internal)?;
     let context = PermissionContext {
-        chain_id: chain.chain_id,
+        chain_id,
         account,
         session_id,
     }
@@ -167,7 +167,7 @@ pub(crate) async fn grant(
         .transpose()
         .map_err(internal)?;
     let offer = match &chain.node {
-        Some(node) => Some(enable_offer(service, node, account, session_id, kind).await?),
+        Some(node) => Some(enable_offer(service, node, chain_id, account, session_id, kind).await?),
         None => None,
     };
     let owner_call = onchain::create_session_call(&spec).map_err(internal)?;
@@ -175,7 +175,7 @@ pub(crate) async fn grant(
         context: context.clone(),
         session_id: format!("{session_id:#x}"),
         account: format!("{account:#x}"),
-        chain_id: chain.chain_id,
+        chain_id,
         entry_point: format!("{:#x}", chain.entry_point),
         module: format!("{:#x}", chain.module),
         signer: format!("{:#x}", spec.signer),
@@ -216,13 +216,13 @@ pub(crate) async fn grant(
         leash["enableGrant"] = json!({
             "enableNonce": offer.nonce,
             "digest": offer.digest,
-            "hashToSign": kind.erc1271_hash(account, chain.chain_id, offer.digest),
-            "typedData": typed_data(chain.chain_id, chain.module, account, session_id, offer.nonce),
+            "hashToSign": kind.erc1271_hash(account, chain_id, offer.digest),
+            "typedData": typed_data(chain_id, chain.module, account, session_id, offer.nonce),
         });
     }
     let permissions = param.get("permissions").cloned().unwrap_or(Value::Null);
     Ok(json!({
-        "chainId": format!("{:#x}", chain.chain_id),
+        "chainId": format!("{chain_id:#x}"),
         "address": account,
         "expiry": spec.valid_until,
         "signer": { "type": "account", "data": { "id": spec.signer } },
@@ -239,6 +239,7 @@ pub(crate) async fn grant(
 async fn enable_offer(
     service: &Service,
     node: &leash_rpc::NodeClient,
+    chain_id: u64,
     account: Address,
     session_id: B256,
     kind: AccountKind,
@@ -259,7 +260,7 @@ async fn enable_offer(
     let nonce = chain_enable::fresh_nonce(node, module, account, generation)
         .await
         .map_err(internal)?;
-    let digest = enable_digest(service.chain.chain_id, module, account, session_id, nonce);
+    let digest = enable_digest(chain_id, module, account, session_id, nonce);
     let on_chain = chain_enable::module_digest(node, module, account, session_id, nonce)
         .await
         .map_err(internal)?;
@@ -316,7 +317,7 @@ pub(crate) async fn session_in_scope(
 ) -> Result<ServedSession, Failure> {
     let context = PermissionContext::decode(context_text)?;
     scope.account(context.account)?;
-    service.chain.check_chain(Some(context.chain_id))?;
+    service.chain.chain_for(Some(context.chain_id))?;
     let key = context.encode();
     service.db(move |store| store.session(&key)).await
 }
@@ -472,12 +473,11 @@ pub(crate) async fn list(
             .ok_or_else(|| Failure::params("leash_listPermissions needs \"address\""))?,
     };
     scope.account(account)?;
-    if let Some(chain_id) = object.get("chainId") {
-        service
-            .chain
-            .check_chain(Some(params::small(chain_id, "chainId")?))?;
-    }
-    let chain_id = service.chain.chain_id;
+    let asked = object
+        .get("chainId")
+        .map(|value| params::small(value, "chainId"))
+        .transpose()?;
+    let chain_id = service.chain.chain_for(asked)?;
     let key = format!("{account:#x}");
     let sessions = service
         .db(move |store| store.sessions_of(&key, chain_id))

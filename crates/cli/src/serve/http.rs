@@ -50,7 +50,7 @@ pub(crate) async fn serve(service: Arc<Service>, limits: Limits, ui: Ui) -> anyh
         })?;
     let address = listener.local_addr()?;
     let engine = format!("{:?}", service.engine).to_lowercase();
-    let chain_id = service.chain.chain_id;
+    let chain = service.chain.describe();
     let state = AppState {
         service,
         timeout: limits.request_timeout,
@@ -61,7 +61,7 @@ pub(crate) async fn serve(service: Arc<Service>, limits: Limits, ui: Ui) -> anyh
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .with_state(state);
     // The one line scripts wait for (also with --json: it goes to stderr).
-    eprintln!("leash serve: listening on http://{address} (store {engine}, chain {chain_id})");
+    eprintln!("leash serve: listening on http://{address} (store {engine}, chain {chain})");
     let _ = ui;
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

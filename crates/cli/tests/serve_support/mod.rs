@@ -36,28 +36,30 @@ pub struct Server {
     child: Child,
     pub url: String,
     pub dir: PathBuf,
+    logs: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
     /// Starts `leash serve` on `dir` (and `database` when given) without a node.
     pub fn start(dir: &Path, database: Option<&str>, extra: &[&str]) -> Self {
-        let mut command = leash();
+        let chain = CHAIN_ID.to_string();
+        let mut args = vec!["--listen", "127.0.0.1:0", "--chain-id", &chain];
+        if let Some(url) = database {
+            args.extend(["--database", url]);
+        }
+        args.extend(extra);
+        Self::spawn(leash(), dir, &args)
+    }
+
+    /// Starts `command serve ARGS` on `dir` and waits for its ready line.
+    pub fn spawn(mut command: Command, dir: &Path, args: &[&str]) -> Self {
         command
             .arg("--data-dir")
             .arg(dir)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--chain-id",
-                &CHAIN_ID.to_string(),
-            ])
-            .args(extra)
+            .arg("serve")
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        if let Some(url) = database {
-            command.args(["--database", url]);
-        }
         let mut child = command.spawn().expect("leash serve starts");
         let stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
@@ -71,12 +73,27 @@ impl Server {
             }
         };
         // Keep draining the logs so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut logs = sink.lock().unwrap();
+                logs.push_str(&line);
+                logs.push('\n');
+            }
+        });
         Self {
             child,
             url,
             dir: dir.to_path_buf(),
+            logs,
         }
+    }
+
+    /// What the server logged so far.
+    pub fn logs(&self) -> String {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        self.logs.lock().unwrap().clone()
     }
 
     /// Sends SIGTERM and waits: the exit status.
