@@ -108,6 +108,8 @@ bench_store() {
         sleep 0.2
     done
     say "$label: $(grep -F 'listening on' "$log" | head -n 1)"
+    grep -qF "leash serve: listening on $URL (store $label)" "$log" ||
+        die "$label: the server does not say it runs on the $label store: $(grep -F 'listening on' "$log")"
 
     local admin app app_secret context app_context
     admin="$("$LEASH" --json --data-dir "$data" apikey create --name bench-admin --role admin "${db_flags[@]}" |
@@ -159,13 +161,19 @@ bench_store sqlite
 if [[ -f "$POSTGRES_LIB" ]]; then
     # shellcheck source=/dev/null
     source "$POSTGRES_LIB"
-    pg_start
     PG_STARTED=1
-    pg_url="${PG_URL:-${LEASH_PG_URL:-${DATABASE_URL:-}}}"
-    [[ -n "$pg_url" ]] || die "pg_start set none of PG_URL, LEASH_PG_URL, DATABASE_URL"
-    bench_store postgres "$pg_url"
-    pg_stop
-    PG_STARTED=0
+    pg_status=0
+    pg_start || pg_status=$?
+    if ((pg_status == 0)); then
+        [[ -n "${PG_URL:-}" ]] || die "pg_start did not set PG_URL"
+        bench_store postgres "$PG_URL"
+        pg_stop
+        PG_STARTED=0
+    elif ((pg_status == 2)); then
+        say "postgres: SKIPPED: PostgreSQL is not installed (pg_start found no initdb)"
+    else
+        die "postgres: pg_start failed (exit $pg_status)"
+    fi
 else
     say "postgres: SKIPPED: $POSTGRES_LIB is not there (no throwaway cluster to start)"
 fi
