@@ -32,7 +32,7 @@ leash_spawn "$SERVE_LOG" "$LEASH" --data-dir "$SERVE_DATA" serve --listen "127.0
     --module "$MODULE" --entry-point "$LEASH_ENTRYPOINT_V07"
 SERVE_PID="$LEASH_SPAWNED_PID"
 serve_deadline=$((SECONDS + 30))
-until grep -qF "leash serve: listening on $SERVE_URL (store sqlite)" "$SERVE_LOG" 2>/dev/null; do
+until grep -qF "leash serve: listening on $SERVE_URL (store sqlite" "$SERVE_LOG" 2>/dev/null; do
     kill -0 "$SERVE_PID" 2>/dev/null || fail "leash serve exited before listening; last lines of $SERVE_LOG:
 $(tail -n 30 "$SERVE_LOG")"
     ((SECONDS < serve_deadline)) || fail "leash serve did not print its listening line within 30s:

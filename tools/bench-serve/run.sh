@@ -108,14 +108,14 @@ bench_store() {
         sleep 0.2
     done
     say "$label: $(grep -F 'listening on' "$log" | head -n 1)"
-    grep -qF "leash serve: listening on $URL (store $label)" "$log" ||
+    grep -qF "leash serve: listening on $URL (store $label" "$log" ||
         die "$label: the server does not say it runs on the $label store: $(grep -F 'listening on' "$log")"
 
     local admin app app_secret context app_context
     admin="$("$LEASH" --json --data-dir "$data" apikey create --name bench-admin --role admin "${db_flags[@]}" |
         json_field secret)" || die "$label: leash apikey create --role admin failed"
     app="$(rpc "$admin" leash_createApiKey \
-        "[{\"name\":\"bench-app\",\"role\":\"app\",\"accounts\":[\"$ACCOUNT\"],\"rateLimit\":100000000}]")"
+        "[{\"name\":\"bench-app\",\"role\":\"app\",\"accounts\":[\"$ACCOUNT\"],\"rateLimitPerMinute\":100000000}]")"
     app_secret="$(printf '%s' "$app" | json_field secret)" || die "$label: no secret in $app"
     context="$(node "$LOAD" grant --url "$URL" --secret "$app_secret" --account "$ACCOUNT" --token "$TOKEN")" ||
         die "$label: wallet_grantPermissions failed"
