@@ -194,7 +194,9 @@ async function waitForCalls(client, id, what) {
 async function main() {
     step('leash serve: the admin key makes app keys over HTTP (leash_createApiKey); no key, a bad key, an app key on admin methods are refused');
     await refused(null, 'leash_listPermissions', [{ address: ACCOUNT }], { httpStatus: 401, code: -32001, what: 'no Authorization header' });
-    await refused('leash_nosuchkey_00', 'leash_listPermissions', [{ address: ACCOUNT }], { httpStatus: 401, code: -32001, what: 'unknown key' });
+    await refused('leash_nosuchkey_00', 'leash_listPermissions', [{ address: ACCOUNT }], { httpStatus: 401, code: -32001, what: 'malformed key' });
+    await refused(`leash_${'0'.repeat(12)}_${'0'.repeat(64)}`, 'leash_listPermissions', [{ address: ACCOUNT }],
+        { httpStatus: 401, code: -32001, what: 'well-formed unknown key' });
     const app = await call(ADMIN_SECRET, 'leash_createApiKey', [{ name: 'e2e-app', role: 'app', accounts: [ACCOUNT] }]);
     check(typeof app.id === 'string' && typeof app.secret === 'string' && app.secret.startsWith(`leash_${app.id}_`),
         'leash_createApiKey: expected {id, secret: "leash_<id>_<hex>"}', app);
@@ -260,6 +262,9 @@ async function main() {
     check(status.status === 'success' && status.statusCode === 200, 'getCallsStatus: expected status 200 (confirmed)', status);
     check(status.receipts.length >= 1 && status.receipts.every((r) => r.status === 'success'),
         'getCallsStatus: expected successful receipts', status);
+    const rawStatus = raw.wallet_getCallsStatus;
+    check(rawStatus.version === '2.0.0' && rawStatus.id === sent.id && rawStatus.atomic === true && rawStatus.status === 200,
+        'wallet_getCallsStatus: expected {version: "2.0.0", id, atomic: true, status: 200}', rawStatus);
     const after = await balanceOf(RECIPIENT);
     check(after - before === 30n * E18, `balanceOf(recipient) moved by ${after - before}, expected ${30n * E18}`);
     check(await sessionStatus(sessionId) === 1, 'the session is not active on-chain after its first op');
