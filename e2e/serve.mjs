@@ -11,9 +11,11 @@ import {
     createWalletClient,
     encodeFunctionData,
     http,
+    keccak256,
     numberToHex,
     parseAbi,
     parseEther,
+    toBytes,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { getCallsStatus, sendCalls } from 'viem/actions';
@@ -293,6 +295,53 @@ async function main() {
     check(holdsAmount(mine.remaining, 70n * E18), 'leash_listPermissions: expected 70 MOCK remaining', mine);
     log(`listed: state ${mine.state}, remaining ${show(mine.remaining).replace(/\s+/g, ' ')}`);
 
+    step('app-held key: grantPermissions to the app\'s own signer, enabled by the owner\'s grant; wallet_prepareCalls, the app signs, wallet_sendPreparedCalls');
+    const appKey = privateKeyToAccount(keccak256(toBytes('leash e2e app-held session key')));
+    const appGrant = await grantPermissions(appWallet, {
+        expiry,
+        signer: { type: 'account', data: { id: appKey.address } },
+        permissions: [
+            {
+                type: 'erc20-token-transfer',
+                data: { address: TOKEN, ticker: 'MOCK' },
+                policies: [{ type: 'token-allowance', data: { allowance: 50n * E18 } }],
+                required: true,
+            },
+            { type: 'gas-limit', data: { limit: numberToHex(parseEther('1')) }, policies: [], required: true },
+        ],
+    });
+    const appRaw = raw.wallet_grantPermissions;
+    const appContext = appGrant.permissionsContext;
+    check(appRaw.leash?.keyHolder === 'app', 'grantPermissions with a signer: expected leash.keyHolder "app"', appRaw);
+    check(show(appRaw.signer).toLowerCase().includes(appKey.address.toLowerCase()),
+        `grantPermissions with a signer: the signer is not ${appKey.address}`, appRaw);
+    const appSignature = await owner.sign({ hash: appRaw.leash.enableGrant.hashToSign });
+    await call(app.secret, 'leash_submitGrantSignature', [{ context: appContext, signature: appSignature, ownerValidator: VALIDATOR }]);
+    const prepared = await appWallet.request({
+        method: 'wallet_prepareCalls',
+        params: [{ chainId: numberToHex(CHAIN_ID), from: ACCOUNT, calls: [transferCall(20n * E18)], capabilities: { permissions: { context: appContext } } }],
+    });
+    check(prepared.signatureRequest && /^0x[0-9a-fA-F]{64}$/.test(prepared.signatureRequest.hash) && prepared.data,
+        'wallet_prepareCalls: expected {type, data, chainId, capabilities, signatureRequest: {hash}}', prepared);
+    const { type: preparedType, data: preparedData, chainId: preparedChain, capabilities: preparedCapabilities } = prepared;
+    const preparedSent = await appWallet.request({
+        method: 'wallet_sendPreparedCalls',
+        params: [{
+            type: preparedType,
+            data: preparedData,
+            chainId: preparedChain,
+            capabilities: preparedCapabilities,
+            signature: await appKey.sign({ hash: prepared.signatureRequest.hash }),
+        }],
+    });
+    const preparedId = typeof preparedSent === 'string' ? preparedSent : preparedSent?.id;
+    check(typeof preparedId === 'string' && /^0x[0-9a-fA-F]{64}$/.test(preparedId), 'wallet_sendPreparedCalls: expected an id', preparedSent);
+    const preparedStatus = await waitForCalls(appWallet, preparedId, 'the app-signed 20 MOCK transfer');
+    check(preparedStatus.status === 'success', 'getCallsStatus of the app-signed op: expected confirmed', preparedStatus);
+    const afterApp = await balanceOf(RECIPIENT);
+    check(afterApp - after === 20n * E18, `balanceOf(recipient) moved by ${afterApp - after}, expected ${20n * E18}`);
+    log(`app-signed op ${preparedId} confirmed; recipient holds ${afterApp}`);
+
     step('scope: an app key for another account cannot list or use this permission (4100); disabled by the CLI -> 401');
     await refused(other.secret, 'leash_listPermissions', [{ address: ACCOUNT }], { code: 4100, what: 'other account\'s key lists' });
     const otherWallet = walletOn(other.secret).client;
@@ -323,7 +372,7 @@ async function main() {
     const listAfter = await call(app.secret, 'leash_listPermissions', [{ address: ACCOUNT }]);
     const mineAfter = (listAfter.permissions || []).find((p) => p.context === context);
     check(mineAfter && /revoked/i.test(mineAfter.state), 'leash_listPermissions: expected the session revoked', listAfter);
-    check(await balanceOf(RECIPIENT) === after, 'a refused transfer moved tokens');
+    check(await balanceOf(RECIPIENT) === afterApp, 'a refused transfer moved tokens');
 
     step('key lifecycle: a rotated key\'s old secret is refused at once (401), the new one works; a revoked key is refused');
     const rotated = await call(ADMIN_SECRET, 'leash_rotateApiKey', [{ id: app.id }]);

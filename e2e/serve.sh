@@ -1,12 +1,13 @@
-# Sourced by e2e/test.sh (uses its helpers: step, fail, run_leash, json_field, setup_account; and LEASH,
+# Sourced by e2e/test.sh (uses its helpers: step, fail, run_leash, expect_in, json_field, setup_account; and LEASH,
 # MODULE, TOKEN, VALIDATOR, OWNER, WORK, E2E_DIR, STEP).
 #
 # `leash serve` driven by viem, through alto on EntryPoint v0.7: a fresh test account (1,000 MOCK, module
 # installed), the server on a free loopback port with its own SQLite store, an admin key made by the CLI,
 # then e2e/serve.mjs: app keys made by the admin key over HTTP, an ERC-7715 grant with a server-held key
 # enabled by the owner's signed grant in its first op, EIP-5792 sendCalls/getCallsStatus, an over-limit
-# batch refused with the module's TokenAllowanceExceeded, leash_listPermissions, revocation, key scope,
-# rotation, revocation, disabling and the rate limit. The server is stopped with SIGTERM and must exit 0;
+# batch refused with the module's TokenAllowanceExceeded, leash_listPermissions, an app-held key
+# (wallet_prepareCalls, signed by the app, wallet_sendPreparedCalls), key scope, session revocation, key
+# rotation, revocation, disabling and the rate limit, the server's audit log. The server is stopped with SIGTERM and must exit 0;
 # if anything fails first, the EXIT/INT/TERM trap stops it (lib.sh's leash_cleanup).
 
 SERVE_SALT=0x0000000000000000000000000000000000000000000000000000000000005e7e
