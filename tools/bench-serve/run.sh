@@ -16,7 +16,8 @@
 # file in the run's temp dir, which keeps the logs). Everything started here is stopped on exit (trap).
 #
 # Environment: LEASH_CLI (the binary; default $CARGO_TARGET_DIR/release/leash), BENCH_CONCURRENCY (32),
-# BENCH_REQUESTS (20000), BENCH_WARMUP (1000), BENCH_OUT, LEASH_POSTGRES_LIB (default scripts/postgres-lib.sh).
+# BENCH_REQUESTS (20000), BENCH_WARMUP (1000), BENCH_OUT, BENCH_STORES ("sqlite postgres"), LEASH_POSTGRES_LIB
+# (default scripts/postgres-lib.sh). On PostgreSQL, LEASH_SERVE_SECRET is a fresh random one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,6 +27,7 @@ CONCURRENCY="${BENCH_CONCURRENCY:-32}"
 REQUESTS="${BENCH_REQUESTS:-20000}"
 WARMUP="${BENCH_WARMUP:-1000}"
 POSTGRES_LIB="${LEASH_POSTGRES_LIB:-$ROOT/scripts/postgres-lib.sh}"
+STORES="${BENCH_STORES:-sqlite postgres}"
 # A fixed counterfactual account and token: nothing is on a chain, the server signs without reading one.
 ACCOUNT=0x00000000000000000000000000000000000acc01
 TOKEN=0x00000000000000000000000000000000000070c1
@@ -156,9 +158,13 @@ bench_store() {
 say "leash $("$LEASH" --version 2>/dev/null || echo '(version unknown)'), $(nproc) cores, node $(node --version)"
 say "C=$CONCURRENCY clients, N=$REQUESTS requests per run, $WARMUP warm-up requests"
 
-bench_store sqlite
+if [[ " $STORES " == *" sqlite "* ]]; then
+    bench_store sqlite
+fi
 
-if [[ -f "$POSTGRES_LIB" ]]; then
+if [[ " $STORES " != *" postgres "* ]]; then
+    :
+elif [[ -f "$POSTGRES_LIB" ]]; then
     # shellcheck source=/dev/null
     source "$POSTGRES_LIB"
     PG_STARTED=1
@@ -166,6 +172,9 @@ if [[ -f "$POSTGRES_LIB" ]]; then
     pg_start || pg_status=$?
     if ((pg_status == 0)); then
         [[ -n "${PG_URL:-}" ]] || die "pg_start did not set PG_URL"
+        # On PostgreSQL the server takes the secret sealing its session keys from the environment only.
+        LEASH_SERVE_SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+        export LEASH_SERVE_SECRET
         bench_store postgres "$PG_URL"
         pg_stop
         PG_STARTED=0
