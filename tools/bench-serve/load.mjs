@@ -190,8 +190,12 @@ async function load(options) {
     }
 
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     await Promise.all(Array.from({ length: concurrency }, client));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    // What the generator itself took of the machine's cores (it shares them with the server).
+    const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
     agent.destroy();
 
     const sorted = Array.from(latencies.subarray(0, done)).sort((a, b) => a - b);
@@ -208,6 +212,7 @@ async function load(options) {
         firstError,
         distinctNonceSeqs: method === 'leash_signCalls' ? nonces.size : undefined,
         seconds: round(seconds),
+        clientCpuSeconds: round(clientCpuSeconds),
         opsPerSecond: round(ok / seconds),
         latencyMs: {
             p50: round(percentile(sorted, 50)),
@@ -222,6 +227,7 @@ async function load(options) {
         + `with ${concurrency} clients: ${report.opsPerSecond} ops/s; latency p50 ${l.p50} ms, p90 ${l.p90} ms, `
         + `p99 ${l.p99} ms, max ${l.max} ms`
         + (report.distinctNonceSeqs !== undefined ? `; ${report.distinctNonceSeqs} distinct nonce sequences` : '')
+        + `; generator CPU ${report.clientCpuSeconds} s (${round(clientCpuSeconds / seconds)} cores)`
         + '\n',
     );
     if (firstError !== null) process.stderr.write(`bench-serve: first error: ${firstError}\n`);
