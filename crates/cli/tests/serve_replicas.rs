@@ -102,6 +102,12 @@ async fn two_replicas_share_one_store(database: Option<&str>) {
     assert_eq!(audit["intact"], true, "{audit}");
     // admin key, app key, grant, 30 signatures, revoke, rotate.
     assert!(audit["entries"].as_u64().unwrap() >= 35, "{audit}");
+    for server in [one, two] {
+        let server = std::sync::Arc::try_unwrap(server)
+            .ok()
+            .expect("no request in flight");
+        assert!(server.stop().success(), "SIGTERM stops a replica cleanly");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

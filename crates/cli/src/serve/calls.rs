@@ -440,7 +440,17 @@ pub(crate) async fn send_prepared(
     let object = params::object(
         param,
         "wallet_sendPreparedCalls",
-        &["type", "data", "chainId", "signature", "capabilities"],
+        &[
+            "type",
+            "data",
+            "chainId",
+            "signature",
+            "capabilities",
+            // What wallet_prepareCalls returned next to the op; sent back as is, ignored.
+            "userOpHash",
+            "signatureRequest",
+            "nonceSeq",
+        ],
     )?;
     let chain = &service.chain;
     if let Some(chain_id) = object.get("chainId") {

@@ -93,7 +93,10 @@ pub(crate) fn run(args: ServeArgs, dir: &Path, ui: Ui) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    // The store is dropped here, outside the runtime: PostgreSQL's blocking client panics when
+    // its connections are closed on a runtime thread.
+    let keep_store = Arc::clone(&store);
+    let served = runtime.block_on(async move {
         let chain = Chain::connect(ChainConfig {
             rpc_url: args.rpc_url.as_deref(),
             bundler_url: args.bundler_url.as_deref(),
@@ -120,5 +123,8 @@ pub(crate) fn run(args: ServeArgs, dir: &Path, ui: Ui) -> anyhow::Result<()> {
             ui,
         )
         .await
-    })
+    });
+    drop(runtime);
+    drop(keep_store);
+    served
 }

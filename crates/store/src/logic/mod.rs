@@ -4,7 +4,10 @@ mod api_keys;
 mod audit;
 mod calls;
 mod codec;
+mod group;
 mod sessions;
+
+pub(crate) use group::GroupCommit;
 
 use crate::sql::Backend;
 use crate::{
@@ -18,6 +21,8 @@ pub(crate) struct Core<B> {
     pub(crate) engine: Engine,
     pub(crate) backend: B,
     pub(crate) clock: Clock,
+    /// Batches concurrent signature writes into one commit.
+    pub(crate) group: GroupCommit,
 }
 
 impl<B: Backend> Core<B> {

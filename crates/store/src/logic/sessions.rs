@@ -217,7 +217,10 @@ impl<B: Backend> Core<B> {
         actor: &str,
     ) -> Result<NonceTaken, StoreError> {
         let now = self.now();
-        self.backend.write(|tx| {
+        let (context, actor) = (context.to_owned(), actor.to_owned());
+        self.group.write(&self.backend, move |tx| {
+            let context = context.as_str();
+            let actor = actor.as_str();
             let s = load(tx, context)?;
             refuse_revoked(&s, "used to sign")?;
             let seq = s.next_nonce.max(floor.unwrap_or(0));

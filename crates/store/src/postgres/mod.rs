@@ -12,7 +12,7 @@ mod conn;
 
 use postgres::IsolationLevel;
 
-use crate::logic::{forward_store, Core};
+use crate::logic::{forward_store, Core, GroupCommit};
 use crate::migrations::{migrate, Dialect};
 use crate::pool::Pool;
 use crate::sql::{Backend, Tx};
@@ -113,6 +113,7 @@ impl PostgresStore {
                 engine: Engine::Postgres,
                 backend: PgBackend { pool },
                 clock,
+                group: GroupCommit::default(),
             },
         })
     }

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::logic::{forward_store, Core};
+use crate::logic::{forward_store, Core, GroupCommit};
 use crate::migrations::{migrate, Dialect};
 use crate::pool::Pool;
 use crate::sql::{Backend, Tx};
@@ -91,6 +91,7 @@ impl SqliteStore {
                 engine: Engine::Sqlite,
                 backend,
                 clock,
+                group: GroupCommit::default(),
             },
             path: path.to_path_buf(),
         })

@@ -41,7 +41,7 @@ macro_rules! store_suite {
             audit_rows_are_append_only, tampered_entry_is_detected, truncated_log_is_detected,
             emptied_log_is_detected, gap_is_detected, failed_audit_rolls_back_the_mutation,
             refused_mutation_writes_no_audit, migrations_rerun_and_newer_schema_refused,
-            concurrent_first_open, injected_clock);
+            concurrent_first_open, injected_clock, a_refused_write_in_a_batch_fails_alone);
     };
     ($setup:path; $($name:ident),* $(,)?) => {
         $(
@@ -697,4 +697,60 @@ pub fn injected_clock(h: &dyn Harness) {
     assert_eq!(real.created_at, 1_700_000_000);
     let r = h.store().rotate_api_key("k1", digest("2"), "a").unwrap();
     assert!(r.updated_at > 1_700_000_000 && r.rotated_at == Some(r.updated_at));
+}
+
+/// Concurrent signature writes share commits (group commit); one refused write (a revoked
+/// session) in a batch fails alone, the others land, and the audit log has exactly one
+/// `op.sign` per nonce handed out.
+pub fn a_refused_write_in_a_batch_fails_alone(h: &dyn Harness) {
+    const THREADS: usize = 8;
+    const EACH: usize = 20;
+    let s = h.store();
+    s.insert_session(new_session("0xa1", "0xaa", 1), "app")
+        .unwrap();
+    s.insert_session(new_session("0xb2", "0xaa", 1), "app")
+        .unwrap();
+    s.revoke_session("0xb2", "test", "app").unwrap();
+    let store: Arc<dyn Store> = Arc::from(h.opener()().unwrap());
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let store = store.clone();
+            thread::spawn(move || {
+                let mut taken = Vec::new();
+                for i in 0..EACH {
+                    let context = if (t + i) % 2 == 0 { "0xa1" } else { "0xb2" };
+                    let outcome = store.take_nonce(context, None, json!({ "t": t, "i": i }), "app");
+                    taken.push((context, outcome));
+                }
+                taken
+            })
+        })
+        .collect();
+    let mut granted = BTreeSet::new();
+    let mut refused = 0;
+    for (context, outcome) in handles.into_iter().flat_map(|j| j.join().unwrap()) {
+        match (context, outcome) {
+            ("0xa1", Ok(taken)) => assert!(granted.insert(taken.seq), "seq {} twice", taken.seq),
+            ("0xb2", Err(StoreError::Conflict(_))) => refused += 1,
+            (context, outcome) => panic!("{context}: unexpected {outcome:?}"),
+        }
+    }
+    let half = (THREADS * EACH / 2) as u64;
+    assert_eq!(
+        granted,
+        (0..half).collect(),
+        "every take on the active session landed"
+    );
+    assert_eq!(refused, THREADS * EACH / 2);
+    let signs = s
+        .audit_entries(0, 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entry.action == "op.sign")
+        .count();
+    assert_eq!(
+        signs as u64, half,
+        "one op.sign per nonce handed out, none for refusals"
+    );
+    assert_intact(s);
 }
