@@ -516,6 +516,7 @@ pub(crate) enum OpCommand {
 
 /// What the op does and how it is paid for.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("eoa_key").multiple(false).args(["owner_key_env", "private_key", "keystore", "owner_account"])))]
 pub(crate) struct OpArgs {
     /// The session's local id.
     #[arg(long, value_name = "ID")]
@@ -576,18 +577,35 @@ pub(crate) struct OpArgs {
     #[arg(long, value_name = "HEX", requires = "paymaster")]
     pub(crate) paymaster_data: Option<String>,
     /// EIP-7702 (EntryPoint v0.8): the account is an EOA; sign an authorization delegating it
-    /// to this contract (with the EOA's key from --owner-key-env) and send it with the op. The
-    /// op's initCode becomes the bare 0x7702 marker.
+    /// to this contract (with the EOA's key: --owner-key-env, --private-key, --keystore or
+    /// --owner-account) and send it with the op. The op's initCode becomes the bare 0x7702
+    /// marker.
     #[arg(
         long,
         value_name = "ADDR",
         conflicts_with = "eip7702_auth",
-        requires = "owner_key_env"
+        requires = "eoa_key"
     )]
     pub(crate) eip7702_delegate: Option<String>,
     /// Environment variable holding the EOA's private key (hex), for --eip7702-delegate.
     #[arg(long, value_name = "VAR", requires = "eip7702_delegate")]
     pub(crate) owner_key_env: Option<String>,
+    /// The EOA's private key (hex) for --eip7702-delegate, as cast takes it (visible to other
+    /// users of the machine: prefer a keystore).
+    #[arg(long, value_name = "HEX", requires = "eip7702_delegate")]
+    pub(crate) private_key: Option<String>,
+    /// The EOA's key for --eip7702-delegate in a Web3 Secret Storage file (or a directory
+    /// holding exactly one).
+    #[arg(long, value_name = "PATH", requires = "eip7702_delegate")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// The EOA's key for --eip7702-delegate as an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores).
+    #[arg(long, value_name = "NAME", requires = "eip7702_delegate")]
+    pub(crate) owner_account: Option<String>,
+    /// The password of --keystore / --owner-account, from this file; default: $ETH_PASSWORD,
+    /// else a prompt on a terminal.
+    #[arg(long, value_name = "FILE", requires = "eip7702_delegate")]
+    pub(crate) owner_password_file: Option<PathBuf>,
     /// The EOA's nonce the authorization is for (default: its transaction count at --rpc-url).
     #[arg(long, value_name = "N", requires = "eip7702_delegate")]
     pub(crate) eip7702_nonce: Option<u64>,

@@ -14,7 +14,7 @@ use crate::bundle::{throwaway_signature, Endpoints};
 use crate::cli::OwnerArgs;
 use crate::exit::usage;
 use crate::output::Ui;
-use crate::signer_source::{KeySource, KeystorePassword};
+use crate::signer_source::{KeyFlags, KeySource, KeystorePassword};
 
 /// Gas of the op before the bundler's estimate replaces it.
 const PLACEHOLDER_CALL_GAS: u128 = 500_000;
@@ -58,28 +58,13 @@ impl OwnerArgs {
 
     /// Where the owner's key comes from, if a source was given (clap allows one at most).
     pub(crate) fn key_source(&self) -> Option<KeySource> {
-        if let Some(name) = &self.owner_key_env {
-            return Some(KeySource::Env {
-                flag: "--owner-key-env",
-                name: name.clone(),
-            });
+        KeyFlags {
+            env: ("--owner-key-env", self.owner_key_env.as_deref()),
+            private_key: self.private_key.as_deref(),
+            keystore: self.keystore.as_deref(),
+            account: ("--owner-account", self.owner_account.as_deref()),
         }
-        if let Some(text) = &self.private_key {
-            return Some(KeySource::Hex {
-                flag: "--private-key",
-                text: text.clone(),
-            });
-        }
-        if let Some(path) = &self.keystore {
-            return Some(KeySource::Keystore {
-                flag: "--keystore",
-                path: path.clone(),
-            });
-        }
-        self.owner_account.as_ref().map(|name| KeySource::Account {
-            flag: "--owner-account",
-            name: name.clone(),
-        })
+        .source()
     }
 
     /// The owner's key from its source (decrypting a keystore, asking its password if need

@@ -59,7 +59,59 @@ pub(crate) struct KeystorePassword<'a> {
     pub(crate) file: Option<&'a Path>,
 }
 
+/// The cast-style key flags of one command, as given (clap lets one of them at most be).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyFlags<'a> {
+    /// The environment-variable flag's name and value (`--owner-key-env VAR`).
+    pub(crate) env: (&'static str, Option<&'a str>),
+    /// `--private-key HEX`.
+    pub(crate) private_key: Option<&'a str>,
+    /// `--keystore PATH`.
+    pub(crate) keystore: Option<&'a Path>,
+    /// The foundry-account flag's name and value (`--account NAME`, `--owner-account NAME`).
+    pub(crate) account: (&'static str, Option<&'a str>),
+}
+
+impl KeyFlags<'_> {
+    /// The source they name, if any.
+    pub(crate) fn source(&self) -> Option<KeySource> {
+        if let (flag, Some(name)) = self.env {
+            return Some(KeySource::Env {
+                flag,
+                name: name.to_owned(),
+            });
+        }
+        if let Some(text) = self.private_key {
+            return Some(KeySource::Hex {
+                flag: "--private-key",
+                text: text.to_owned(),
+            });
+        }
+        if let Some(path) = self.keystore {
+            return Some(KeySource::Keystore {
+                flag: "--keystore",
+                path: path.to_path_buf(),
+            });
+        }
+        let (flag, name) = self.account;
+        name.map(|name| KeySource::Account {
+            flag,
+            name: name.to_owned(),
+        })
+    }
+}
+
 impl KeySource {
+    /// The flag and what it names, for errors (never the key itself).
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            KeySource::Env { flag, name } => format!("{flag} {name}"),
+            KeySource::Hex { flag, .. } => (*flag).to_owned(),
+            KeySource::Keystore { flag, path } => format!("{flag} {}", path.display()),
+            KeySource::Account { flag, name } => format!("{flag} {name}"),
+        }
+    }
+
     /// Reads (and for a keystore, decrypts) the key. `--private-key` warns on stderr that the
     /// command line is visible to other users.
     pub(crate) fn signer(

@@ -15,7 +15,7 @@ use crate::cli::DeployArgs;
 use crate::exit::{fail, Exit};
 use crate::module_error::MODULE_ARTIFACT;
 use crate::output::Ui;
-use crate::signer_source::{KeySource, KeystorePassword};
+use crate::signer_source::{KeyFlags, KeySource, KeystorePassword};
 use crate::txsend::{connect_node, TxSender};
 
 /// The text whose keccak256 is the module's CREATE2 salt (the forge script's `SALT`).
@@ -33,28 +33,13 @@ pub(crate) fn predicted_address(creation_code: &[u8]) -> Address {
 
 /// The deployer's key source, if one was given (clap allows one at most).
 fn deployer_key(args: &DeployArgs) -> Option<KeySource> {
-    if let Some(name) = &args.private_key_env {
-        return Some(KeySource::Env {
-            flag: "--private-key-env",
-            name: name.clone(),
-        });
+    KeyFlags {
+        env: ("--private-key-env", args.private_key_env.as_deref()),
+        private_key: args.private_key.as_deref(),
+        keystore: args.keystore.as_deref(),
+        account: ("--account", args.account.as_deref()),
     }
-    if let Some(text) = &args.private_key {
-        return Some(KeySource::Hex {
-            flag: "--private-key",
-            text: text.clone(),
-        });
-    }
-    if let Some(path) = &args.keystore {
-        return Some(KeySource::Keystore {
-            flag: "--keystore",
-            path: path.clone(),
-        });
-    }
-    args.account.as_ref().map(|name| KeySource::Account {
-        flag: "--account",
-        name: name.clone(),
-    })
+    .source()
 }
 
 /// Runs `leash deploy`.
