@@ -262,21 +262,22 @@ fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
 /// `--import-keystore` / `--import-account`: the key to use as the session key and where it
 /// came from (for the output), decrypted with its own password.
 fn imported_key(args: &CreateArgs, ui: Ui) -> anyhow::Result<Option<(PrivateKeySigner, String)>> {
-    let source = match (&args.import_keystore, &args.import_account) {
-        (Some(path), _) => KeySource::Keystore {
-            flag: "--import-keystore",
-            path: path.clone(),
-        },
-        (None, Some(name)) => KeySource::Account {
-            flag: "--import-account",
-            name: name.clone(),
-        },
+    let (source, from) = match (&args.import_keystore, &args.import_account) {
+        (Some(path), _) => (
+            KeySource::Keystore {
+                flag: "--import-keystore",
+                path: path.clone(),
+            },
+            path.display().to_string(),
+        ),
+        (None, Some(name)) => (
+            KeySource::Account {
+                flag: "--import-account",
+                name: name.clone(),
+            },
+            format!("foundry account {name}"),
+        ),
         (None, None) => return Ok(None),
-    };
-    let from = match &source {
-        KeySource::Keystore { path, .. } => path.display().to_string(),
-        KeySource::Account { name, .. } => format!("foundry account {name}"),
-        _ => String::new(),
     };
     let password = KeystorePassword {
         file_flag: "--import-password-file",
