@@ -184,7 +184,7 @@ pub(crate) struct ApikeyRevokeArgs {
 
 /// `leash deploy`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "unlocked"])))]
+#[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "private_key", "keystore", "account", "unlocked"])))]
 pub(crate) struct DeployArgs {
     /// The node's JSON-RPC endpoint (http or https).
     #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
@@ -192,6 +192,22 @@ pub(crate) struct DeployArgs {
     /// Sign the deployment with the private key (hex) held in this environment variable.
     #[arg(long, value_name = "VAR")]
     pub(crate) private_key_env: Option<String>,
+    /// Sign with this private key (hex), as cast takes it. Visible to other users of the
+    /// machine (ps, shell history): prefer --keystore or --account.
+    #[arg(long, value_name = "HEX")]
+    pub(crate) private_key: Option<String>,
+    /// Sign with the key of this Web3 Secret Storage file (`cast wallet import`, geth), or of
+    /// the only file of this directory.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// Sign with this account of foundry's keystore folder ($FOUNDRY_KEYSTORES_DIR, else
+    /// ~/.foundry/keystores), like cast's --account.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) account: Option<String>,
+    /// The password of --keystore / --account, from this file (one trailing newline ignored);
+    /// default: $ETH_PASSWORD, else a prompt on a terminal.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Let the node sign for this unlocked account (anvil's dev accounts).
     #[arg(long, value_name = "FROM")]
     pub(crate) unlocked: Option<String>,
@@ -202,6 +218,7 @@ pub(crate) struct DeployArgs {
 
 /// What an owner op needs: the chain, a bundler, the account owner's key and validator.
 #[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("owner_key").multiple(false).args(["owner_key_env", "private_key", "keystore", "owner_account"])))]
 pub(crate) struct OwnerArgs {
     /// The node's JSON-RPC endpoint (http or https).
     #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
@@ -209,9 +226,28 @@ pub(crate) struct OwnerArgs {
     /// The bundler's JSON-RPC endpoint (owner ops go through it).
     #[arg(long, value_name = "URL")]
     pub(crate) bundler_url: Option<String>,
-    /// Environment variable holding the account owner's private key (hex).
+    /// Environment variable holding the account owner's private key (hex). One owner key
+    /// source at most: this, --private-key, --keystore or --owner-account.
     #[arg(long, value_name = "VAR")]
     pub(crate) owner_key_env: Option<String>,
+    /// The account owner's private key (hex), as cast takes it. Visible to other users of the
+    /// machine (ps, shell history): prefer --keystore or --owner-account.
+    #[arg(long, value_name = "HEX")]
+    pub(crate) private_key: Option<String>,
+    /// The account owner's key in a Web3 Secret Storage file (`cast wallet import`, geth), or
+    /// a directory holding exactly one.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// The account owner's key as an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores): cast's --account (here `--account`
+    /// names the smart account).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) owner_account: Option<String>,
+    /// The password of --keystore / --owner-account, from this file (one trailing newline
+    /// ignored); default: $ETH_PASSWORD, else a prompt on a terminal. Not the session
+    /// keystore's password (--password-env / --password-file).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) owner_password_file: Option<PathBuf>,
     /// The account's owner validator (the module that checks the owner's signature; on Kernel
     /// its root validator).
     #[arg(long, value_name = "ADDR")]
@@ -336,6 +372,20 @@ pub(crate) struct CreateArgs {
     /// Free text for operators.
     #[arg(long, value_name = "L", default_value = "session")]
     pub(crate) label: String,
+    /// Use the key of this Web3 Secret Storage file (`cast wallet import`, geth; or the only
+    /// file of this directory) as the session key instead of generating one; leash stores it
+    /// re-encrypted under its own keystore password.
+    #[arg(long, value_name = "PATH", conflicts_with = "import_account")]
+    pub(crate) import_keystore: Option<PathBuf>,
+    /// Like --import-keystore, for an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores), as cast's --account names it.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) import_account: Option<String>,
+    /// The password of the imported keystore, from this file (one trailing newline ignored);
+    /// default: $ETH_PASSWORD, else a prompt on a terminal. leash's own keystore password
+    /// still comes from --password-env / --password-file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) import_password_file: Option<PathBuf>,
     /// Password source.
     #[command(flatten)]
     pub(crate) password: PasswordArgs,
@@ -375,7 +425,7 @@ pub(crate) struct GrantArgs {
     pub(crate) owner: OwnerArgs,
     /// Send no owner op: sign the owner's EIP-712 EnableSession grant and store it; the
     /// session's first `leash op send` carries it (envelope flag ENABLE) and creates the
-    /// session on-chain. Needs --rpc-url, --owner-key-env and --owner-validator.
+    /// session on-chain. Needs --rpc-url, an owner key and --owner-validator.
     #[arg(long)]
     pub(crate) enable_in_first_op: bool,
     /// The account's enable nonce for the grant (decimal or 0x hex; default: a fresh random
@@ -466,6 +516,7 @@ pub(crate) enum OpCommand {
 
 /// What the op does and how it is paid for.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("eoa_key").multiple(false).args(["owner_key_env", "private_key", "keystore", "owner_account"])))]
 pub(crate) struct OpArgs {
     /// The session's local id.
     #[arg(long, value_name = "ID")]
@@ -526,18 +577,35 @@ pub(crate) struct OpArgs {
     #[arg(long, value_name = "HEX", requires = "paymaster")]
     pub(crate) paymaster_data: Option<String>,
     /// EIP-7702 (EntryPoint v0.8): the account is an EOA; sign an authorization delegating it
-    /// to this contract (with the EOA's key from --owner-key-env) and send it with the op. The
-    /// op's initCode becomes the bare 0x7702 marker.
+    /// to this contract (with the EOA's key: --owner-key-env, --private-key, --keystore or
+    /// --owner-account) and send it with the op. The op's initCode becomes the bare 0x7702
+    /// marker.
     #[arg(
         long,
         value_name = "ADDR",
         conflicts_with = "eip7702_auth",
-        requires = "owner_key_env"
+        requires = "eoa_key"
     )]
     pub(crate) eip7702_delegate: Option<String>,
     /// Environment variable holding the EOA's private key (hex), for --eip7702-delegate.
     #[arg(long, value_name = "VAR", requires = "eip7702_delegate")]
     pub(crate) owner_key_env: Option<String>,
+    /// The EOA's private key (hex) for --eip7702-delegate, as cast takes it (visible to other
+    /// users of the machine: prefer a keystore).
+    #[arg(long, value_name = "HEX", requires = "eip7702_delegate")]
+    pub(crate) private_key: Option<String>,
+    /// The EOA's key for --eip7702-delegate in a Web3 Secret Storage file (or a directory
+    /// holding exactly one).
+    #[arg(long, value_name = "PATH", requires = "eip7702_delegate")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// The EOA's key for --eip7702-delegate as an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores).
+    #[arg(long, value_name = "NAME", requires = "eip7702_delegate")]
+    pub(crate) owner_account: Option<String>,
+    /// The password of --keystore / --owner-account, from this file; default: $ETH_PASSWORD,
+    /// else a prompt on a terminal.
+    #[arg(long, value_name = "FILE", requires = "eip7702_delegate")]
+    pub(crate) owner_password_file: Option<PathBuf>,
     /// The EOA's nonce the authorization is for (default: its transaction count at --rpc-url).
     #[arg(long, value_name = "N", requires = "eip7702_delegate")]
     pub(crate) eip7702_nonce: Option<u64>,
@@ -571,6 +639,16 @@ pub(crate) struct SignArgs {
     /// Take gas limits from this bundler's estimate and fees from it (needs --rpc-url).
     #[arg(long, value_name = "URL")]
     pub(crate) bundler_url: Option<String>,
+    /// Sign this op, built elsewhere (viem, a bundler SDK, `leash --json op build`): a
+    /// bundler-JSON user operation or `{"userOperation", "entryPoint"}`. Its sender must be
+    /// the session's account and its nonce key the module's; the op's own gas, fees and
+    /// paymaster are kept (the op flags that build one are not used).
+    #[arg(
+        long = "op",
+        value_name = "FILE",
+        conflicts_with_all = ["calls", "calls_file", "nonce_seq", "paymaster", "eip7702_delegate", "eip7702_auth"]
+    )]
+    pub(crate) op_file: Option<PathBuf>,
 }
 
 /// `leash op send`.

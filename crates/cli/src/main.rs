@@ -19,6 +19,7 @@ mod render;
 mod rotation;
 mod serve;
 mod settlement;
+mod signer_source;
 mod txsend;
 mod units;
 

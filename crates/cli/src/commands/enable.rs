@@ -18,7 +18,7 @@ use crate::exit::{fail, usage, Exit};
 use crate::onchain::status_name;
 use crate::output::Ui;
 use crate::render::record_json;
-use crate::txsend::{connect_node, key_from_env};
+use crate::txsend::connect_node;
 
 /// `statusOf` of a session the module has never seen.
 const STATUS_NONE: u8 = 0;
@@ -122,7 +122,7 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     let eip7702 = owner.account_kind == Some(AccountKind::Eip7702);
     let missing: Vec<&str> = [
         ("--rpc-url", owner.rpc_url.is_none()),
-        ("--owner-key-env", owner.owner_key_env.is_none()),
+        (crate::owner::OWNER_KEY_FLAGS, owner.key_source().is_none()),
         (
             "--owner-validator",
             owner.owner_validator.is_none() && !eip7702,
@@ -134,13 +134,12 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     if !missing.is_empty() {
         return Err(usage(
             format!("session grant --enable-in-first-op needs {}", missing.join(", ")),
-            "the grant needs the node (chain id, module state), the owner's key (in an environment variable) and the account's owner validator (none with --account-kind eip7702)",
+            "the grant needs the node (chain id, module state), the owner's key (an environment variable, a keystore or a foundry account) and the account's owner validator (none with --account-kind eip7702)",
         ));
     }
-    let owner_key = key_from_env(
-        "--owner-key-env",
-        owner.owner_key_env.as_deref().unwrap_or_default(),
-    )?;
+    let owner_key = owner
+        .signer(ui)?
+        .expect("a key source was checked to be given");
     let validator = owner
         .owner_validator
         .as_deref()
@@ -164,7 +163,7 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
             if owner_key.address() != record.account {
                 return Err(usage(
                     format!(
-                        "--owner-key-env holds the key of {}, not of the EIP-7702 account {}",
+                        "the owner's key is the key of {}, not of the EIP-7702 account {}",
                         owner_key.address(),
                         record.account
                     ),
