@@ -8,7 +8,7 @@ ANVIL := node_modules/.bin/anvil
 NPM_STAMP := node_modules/.leash-setup-stamp
 CARGO_TEST := cargo test --workspace --locked
 
-.PHONY: help setup build test test-forge test-rust test-solc-adapter test-account-fixtures account-fixtures demo bench gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
+.PHONY: help setup build test test-forge test-rust test-solc-adapter test-account-fixtures account-fixtures demo bench bench-serve gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -44,8 +44,11 @@ test-forge: setup
 	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --no-match-path 'tests/gas/tx/*'
 	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --isolate --match-path 'tests/gas/tx/*'
 
+# The cargo workspace, with a throwaway PostgreSQL cluster when its binaries are installed
+# (scripts/postgres-test.sh exports LEASH_TEST_POSTGRES_URL; the store's and serve's tests then
+# run on both engines, and say in one line when PostgreSQL is absent).
 test-rust: setup
-	$(CARGO_TEST)
+	bash scripts/postgres-test.sh $(CARGO_TEST)
 
 build-cli: setup ## the leash binary (debug), used by make e2e
 	cargo build --locked -p leash-cli
@@ -61,6 +64,11 @@ bench: setup ## benchmarks: forge gas snapshots, cargo bench, harness vs forge r
 	$(FORGE) test --isolate --match-path 'tests/gas/tx/*' -vv
 	cargo bench --workspace --locked
 	bash crates/audit/bench-ratio.sh
+
+# A release build: the figures of BENCHMARKS.md ("leash serve under load") are taken on it.
+bench-serve: setup ## leash serve under load on loopback: signed session ops/s and latency, SQLite then PostgreSQL
+	cargo build --locked --release -p leash-cli
+	LEASH_CLI=$(CARGO_TARGET_DIR)/release/leash bash tools/bench-serve/run.sh
 
 gas-snapshot: setup ## rewrite the forge gas snapshots in snapshots/ (cold-frame and transaction-level)
 	$(FORGE) test --match-path 'tests/gas/*.t.sol'

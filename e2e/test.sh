@@ -11,7 +11,12 @@
 # in its first op by the owner's EIP-712 grant (no owner op), a replayed grant dropped. On EntryPoint v0.8:
 # grant, spend, refuse. Then every third-party account kind (e2e/accounts.sh: MSAAdvanced, Nexus, Safe7579,
 # Kernel from modulekit's bytecode): install, grant, spend, refuse with the module's reason; and an EIP-7702 EOA on
-# v0.8 (e2e/eip7702.sh): delegated by a type-4 transaction, session ops carrying eip7702Auth through alto. Every step checks receipts, balances (cast call balanceOf) and refusals
+# v0.8 (e2e/eip7702.sh): delegated by a type-4 transaction, session ops carrying eip7702Auth through alto. Last, `leash serve`
+# driven by viem (e2e/serve.sh + e2e/serve.mjs): API keys (admin CLI, admin over HTTP, scope, rotation, revocation,
+# rate limit), an ERC-7715 grant with a server-held key enabled by the owner's signed grant in the first op, EIP-5792
+# sendCalls/getCallsStatus through alto, an over-limit batch refused with TokenAllowanceExceeded, an app-held key
+# (wallet_prepareCalls + wallet_sendPreparedCalls), revocation.
+# Every step checks receipts, balances (cast call balanceOf) and refusals
 # (exit code 3 + decoded text). Services stop by themselves; at the end nothing they started runs.
 #
 # The binary: $LEASH_CLI, else $CARGO_TARGET_DIR/debug/leash (make e2e builds it).
@@ -31,12 +36,13 @@ if [[ "${1:-}" != "--inside" ]]; then
     export LEASH_E2E_PORTS_FILE="$ports_dir/ports"
     status=0
     "$E2E_DIR/run.sh" --no-module "$E2E_DIR/test.sh" --inside || status=$?
-    # Nothing the run started may outlive it: anvil and alto are found by their ports.
+    # Nothing the run started may outlive it: anvil, alto and leash serve are found by their ports.
     leftover=""
     if [[ -f "$LEASH_E2E_PORTS_FILE" ]]; then
         while read -r port; do
-            if pgrep -f -- "--port $port( |\$)" >/dev/null; then
-                leftover+=" $(pgrep -f -- "--port $port( |\$)" | tr '\n' ' ')"
+            # anvil and alto take --port N, leash serve --listen 127.0.0.1:N.
+            if pgrep -f -- "(--port |--listen 127\.0\.0\.1:)$port( |\$)" >/dev/null; then
+                leftover+=" $(pgrep -f -- "(--port |--listen 127\.0\.0\.1:)$port( |\$)" | tr '\n' ' ')"
             fi
         done <"$LEASH_E2E_PORTS_FILE"
     fi
@@ -172,9 +178,10 @@ TOKEN="$(create_contract "$(creation_code MockERC20)" "constructor(string,string
     fail "deploying MockERC20"
 leash_log "OwnerValidator $VALIDATOR, TestAccountFactory $FACTORY, MockERC20 $TOKEN, owner $OWNER"
 
-# new_account ENTRYPOINT: deploys a TestAccount owned by OWNER for ENTRYPOINT, funds it; prints its address.
+# new_account ENTRYPOINT [SALT]: deploys a TestAccount owned by OWNER for ENTRYPOINT (salt 1 unless given),
+# funds it; prints its address.
 new_account() {
-    local entry_point="$1" install_data salt=0x0000000000000000000000000000000000000000000000000000000000000001 account
+    local entry_point="$1" install_data salt="${2:-0x0000000000000000000000000000000000000000000000000000000000000001}" account
     install_data="$("$CAST" abi-encode "f(address)" "$OWNER")"
     account="$("$CAST" call --rpc-url "$LEASH_RPC_URL" "$FACTORY" \
         "getAddress(address,address,bytes,bytes32)(address)" "$entry_point" "$VALIDATOR" "$install_data" "$salt")"
@@ -189,10 +196,10 @@ OWNER_FLAGS=(--rpc-url "$LEASH_RPC_URL" --bundler-url "$LEASH_BUNDLER_URL" --own
 NET=(--rpc-url "$LEASH_RPC_URL" --bundler-url "$LEASH_BUNDLER_URL")
 PW=(--password-env LEASH_PASSWORD)
 
-# setup_account ENTRYPOINT NAME: account + 1,000 MOCK + module installed through the bundler.
+# setup_account ENTRYPOINT NAME [SALT]: account + 1,000 MOCK + module installed through the bundler.
 setup_account() {
     local entry_point="$1" name="$2" account
-    account="$(new_account "$entry_point")" || fail "deploying the $name test account"
+    account="$(new_account "$entry_point" "${3:-}")" || fail "deploying the $name test account"
     send_tx "$TOKEN" "mint(address,uint256)" "$account" "1000$E18"
     [[ "$(balance_of "$account")" == "1000$E18" ]] || fail "mint to $account"
     run_leash "$WORK/install-$name" 0 account install-module --account "$account" --module "$MODULE" \
@@ -379,5 +386,9 @@ source "$E2E_DIR/eip7702.sh"
 step "the audit log of everything above verifies"
 run_leash "$WORK/audit" 0 audit verify
 cat "$WORK/audit" >&2
+
+# ---------------------------------------------------------------- leash serve through viem (e2e/serve.sh)
+# shellcheck source=e2e/serve.sh
+source "$E2E_DIR/serve.sh"
 
 leash_log "all steps passed"

@@ -63,11 +63,128 @@ pub(crate) enum Command {
     /// Check a user operation against the ERC-7562 validation rules (simulated, nothing sent).
     #[command(name = "check-7562")]
     Check7562(crate::commands::check7562::Check7562Args),
+    /// Serve session keys over JSON-RPC (ERC-7715, EIP-5792) to apps holding API keys.
+    Serve(ServeArgs),
+    /// API keys of `leash serve`, on its store directly (also to make the first admin key).
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+/// Where `leash serve` keeps its state.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct DatabaseArgs {
+    /// `postgres://…` (PostgreSQL), `sqlite://PATH` or a file path; default: serve.db in the
+    /// data directory.
+    #[arg(long, value_name = "URL", env = "LEASH_DATABASE_URL")]
+    pub(crate) database: Option<String>,
+}
+
+/// `leash serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (loopback by default; put TLS in front for anything else).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8547")]
+    pub(crate) listen: String,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+    /// The node (reads nonces, what is left, the module's state; enables grants in the first op).
+    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
+    pub(crate) rpc_url: Option<String>,
+    /// The bundler ops are sent through (needs --rpc-url).
+    #[arg(long, value_name = "URL")]
+    pub(crate) bundler_url: Option<String>,
+    /// The chain id, when serving without a node.
+    #[arg(long, value_name = "N")]
+    pub(crate) chain_id: Option<u64>,
+    /// The session module (default: the deterministic address `leash deploy` uses).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) module: Option<String>,
+    /// The EntryPoint of the served accounts: v0.7, v0.8 or its canonical address.
+    #[arg(long, value_name = "EP", default_value = "v0.7")]
+    pub(crate) entry_point: String,
+    /// The kind of every served account (default: read from the account through the node;
+    /// openzeppelin without one).
+    #[arg(long, value_name = "KIND", value_parser = crate::account_kind::parse)]
+    pub(crate) account_kind: Option<leash_userop::account::AccountKind>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub(crate) max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub(crate) request_timeout: u64,
+}
+
+/// `leash apikey …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApikeyCommand {
+    /// Create a key; its secret is shown once.
+    Create(ApikeyCreateArgs),
+    /// Every key (secrets masked).
+    List(DatabaseArgs),
+    /// One key.
+    Show(ApikeyIdArgs),
+    /// Accept a disabled key again.
+    Enable(ApikeyIdArgs),
+    /// Refuse a key until it is enabled again.
+    Disable(ApikeyIdArgs),
+    /// Give a key a new secret (shown once); the old one fails at once.
+    Rotate(ApikeyIdArgs),
+    /// Refuse a key for good.
+    Revoke(ApikeyRevokeArgs),
+    /// Delete a key.
+    Delete(ApikeyIdArgs),
+}
+
+/// `leash apikey create`.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyCreateArgs {
+    /// A name for people.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// `app` (its accounts only) or `admin` (manages keys, every account).
+    #[arg(long, default_value = "app", value_parser = ["app", "admin"])]
+    pub(crate) role: String,
+    /// An account the app key may use (repeat for more).
+    #[arg(long = "account", value_name = "ADDR")]
+    pub(crate) accounts: Vec<String>,
+    /// A method the app key may call (repeat; default: every app method).
+    #[arg(long = "method", value_name = "NAME")]
+    pub(crate) methods: Vec<String>,
+    /// Requests per minute.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::DEFAULT_RATE_LIMIT)]
+    pub(crate) rate_limit: u32,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+}
+
+/// A command on one key.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyIdArgs {
+    /// The key's id.
+    pub(crate) id: String,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+}
+
+/// `leash apikey revoke`.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyRevokeArgs {
+    /// The key's id.
+    pub(crate) id: String,
+    /// Why (kept in the key and the audit log).
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
 }
 
 /// `leash deploy`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "unlocked"])))]
+#[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "private_key", "keystore", "account", "unlocked"])))]
 pub(crate) struct DeployArgs {
     /// The node's JSON-RPC endpoint (http or https).
     #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
@@ -75,6 +192,22 @@ pub(crate) struct DeployArgs {
     /// Sign the deployment with the private key (hex) held in this environment variable.
     #[arg(long, value_name = "VAR")]
     pub(crate) private_key_env: Option<String>,
+    /// Sign with this private key (hex), as cast takes it. Visible to other users of the
+    /// machine (ps, shell history): prefer --keystore or --account.
+    #[arg(long, value_name = "HEX")]
+    pub(crate) private_key: Option<String>,
+    /// Sign with the key of this Web3 Secret Storage file (`cast wallet import`, geth), or of
+    /// the only file of this directory.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// Sign with this account of foundry's keystore folder ($FOUNDRY_KEYSTORES_DIR, else
+    /// ~/.foundry/keystores), like cast's --account.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) account: Option<String>,
+    /// The password of --keystore / --account, from this file (one trailing newline ignored);
+    /// default: $ETH_PASSWORD, else a prompt on a terminal.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Let the node sign for this unlocked account (anvil's dev accounts).
     #[arg(long, value_name = "FROM")]
     pub(crate) unlocked: Option<String>,
@@ -85,6 +218,7 @@ pub(crate) struct DeployArgs {
 
 /// What an owner op needs: the chain, a bundler, the account owner's key and validator.
 #[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("owner_key").multiple(false).args(["owner_key_env", "private_key", "keystore", "owner_account"])))]
 pub(crate) struct OwnerArgs {
     /// The node's JSON-RPC endpoint (http or https).
     #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
@@ -92,9 +226,28 @@ pub(crate) struct OwnerArgs {
     /// The bundler's JSON-RPC endpoint (owner ops go through it).
     #[arg(long, value_name = "URL")]
     pub(crate) bundler_url: Option<String>,
-    /// Environment variable holding the account owner's private key (hex).
+    /// Environment variable holding the account owner's private key (hex). One owner key
+    /// source at most: this, --private-key, --keystore or --owner-account.
     #[arg(long, value_name = "VAR")]
     pub(crate) owner_key_env: Option<String>,
+    /// The account owner's private key (hex), as cast takes it. Visible to other users of the
+    /// machine (ps, shell history): prefer --keystore or --owner-account.
+    #[arg(long, value_name = "HEX")]
+    pub(crate) private_key: Option<String>,
+    /// The account owner's key in a Web3 Secret Storage file (`cast wallet import`, geth), or
+    /// a directory holding exactly one.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// The account owner's key as an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores): cast's --account (here `--account`
+    /// names the smart account).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) owner_account: Option<String>,
+    /// The password of --keystore / --owner-account, from this file (one trailing newline
+    /// ignored); default: $ETH_PASSWORD, else a prompt on a terminal. Not the session
+    /// keystore's password (--password-env / --password-file).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) owner_password_file: Option<PathBuf>,
     /// The account's owner validator (the module that checks the owner's signature; on Kernel
     /// its root validator).
     #[arg(long, value_name = "ADDR")]
@@ -219,6 +372,20 @@ pub(crate) struct CreateArgs {
     /// Free text for operators.
     #[arg(long, value_name = "L", default_value = "session")]
     pub(crate) label: String,
+    /// Use the key of this Web3 Secret Storage file (`cast wallet import`, geth; or the only
+    /// file of this directory) as the session key instead of generating one; leash stores it
+    /// re-encrypted under its own keystore password.
+    #[arg(long, value_name = "PATH", conflicts_with = "import_account")]
+    pub(crate) import_keystore: Option<PathBuf>,
+    /// Like --import-keystore, for an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores), as cast's --account names it.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) import_account: Option<String>,
+    /// The password of the imported keystore, from this file (one trailing newline ignored);
+    /// default: $ETH_PASSWORD, else a prompt on a terminal. leash's own keystore password
+    /// still comes from --password-env / --password-file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) import_password_file: Option<PathBuf>,
     /// Password source.
     #[command(flatten)]
     pub(crate) password: PasswordArgs,
@@ -258,7 +425,7 @@ pub(crate) struct GrantArgs {
     pub(crate) owner: OwnerArgs,
     /// Send no owner op: sign the owner's EIP-712 EnableSession grant and store it; the
     /// session's first `leash op send` carries it (envelope flag ENABLE) and creates the
-    /// session on-chain. Needs --rpc-url, --owner-key-env and --owner-validator.
+    /// session on-chain. Needs --rpc-url, an owner key and --owner-validator.
     #[arg(long)]
     pub(crate) enable_in_first_op: bool,
     /// The account's enable nonce for the grant (decimal or 0x hex; default: a fresh random
@@ -349,6 +516,7 @@ pub(crate) enum OpCommand {
 
 /// What the op does and how it is paid for.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("eoa_key").multiple(false).args(["owner_key_env", "private_key", "keystore", "owner_account"])))]
 pub(crate) struct OpArgs {
     /// The session's local id.
     #[arg(long, value_name = "ID")]
@@ -409,18 +577,35 @@ pub(crate) struct OpArgs {
     #[arg(long, value_name = "HEX", requires = "paymaster")]
     pub(crate) paymaster_data: Option<String>,
     /// EIP-7702 (EntryPoint v0.8): the account is an EOA; sign an authorization delegating it
-    /// to this contract (with the EOA's key from --owner-key-env) and send it with the op. The
-    /// op's initCode becomes the bare 0x7702 marker.
+    /// to this contract (with the EOA's key: --owner-key-env, --private-key, --keystore or
+    /// --owner-account) and send it with the op. The op's initCode becomes the bare 0x7702
+    /// marker.
     #[arg(
         long,
         value_name = "ADDR",
         conflicts_with = "eip7702_auth",
-        requires = "owner_key_env"
+        requires = "eoa_key"
     )]
     pub(crate) eip7702_delegate: Option<String>,
     /// Environment variable holding the EOA's private key (hex), for --eip7702-delegate.
     #[arg(long, value_name = "VAR", requires = "eip7702_delegate")]
     pub(crate) owner_key_env: Option<String>,
+    /// The EOA's private key (hex) for --eip7702-delegate, as cast takes it (visible to other
+    /// users of the machine: prefer a keystore).
+    #[arg(long, value_name = "HEX", requires = "eip7702_delegate")]
+    pub(crate) private_key: Option<String>,
+    /// The EOA's key for --eip7702-delegate in a Web3 Secret Storage file (or a directory
+    /// holding exactly one).
+    #[arg(long, value_name = "PATH", requires = "eip7702_delegate")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// The EOA's key for --eip7702-delegate as an account of foundry's keystore folder
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores).
+    #[arg(long, value_name = "NAME", requires = "eip7702_delegate")]
+    pub(crate) owner_account: Option<String>,
+    /// The password of --keystore / --owner-account, from this file; default: $ETH_PASSWORD,
+    /// else a prompt on a terminal.
+    #[arg(long, value_name = "FILE", requires = "eip7702_delegate")]
+    pub(crate) owner_password_file: Option<PathBuf>,
     /// The EOA's nonce the authorization is for (default: its transaction count at --rpc-url).
     #[arg(long, value_name = "N", requires = "eip7702_delegate")]
     pub(crate) eip7702_nonce: Option<u64>,
@@ -454,6 +639,16 @@ pub(crate) struct SignArgs {
     /// Take gas limits from this bundler's estimate and fees from it (needs --rpc-url).
     #[arg(long, value_name = "URL")]
     pub(crate) bundler_url: Option<String>,
+    /// Sign this op, built elsewhere (viem, a bundler SDK, `leash --json op build`): a
+    /// bundler-JSON user operation or `{"userOperation", "entryPoint"}`. Its sender must be
+    /// the session's account and its nonce key the module's; the op's own gas, fees and
+    /// paymaster are kept (the op flags that build one are not used).
+    #[arg(
+        long = "op",
+        value_name = "FILE",
+        conflicts_with_all = ["calls", "calls_file", "nonce_seq", "paymaster", "eip7702_delegate", "eip7702_auth"]
+    )]
+    pub(crate) op_file: Option<PathBuf>,
 }
 
 /// `leash op send`.

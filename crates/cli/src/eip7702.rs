@@ -15,12 +15,13 @@ use crate::cli::OpArgs;
 use crate::commands::{parse_address, read_file};
 use crate::exit::usage;
 use crate::output::Ui;
-use crate::txsend::key_from_env;
+use crate::signer_source::{KeyFlags, KeystorePassword};
 
 /// The authorization `args` ask the op to carry, checked to be signed by `account` for
 /// `chain_id`; `None` without `--eip7702-delegate` or `--eip7702-auth`.
 ///
-/// With `--eip7702-delegate`, the EOA's key comes from `--owner-key-env` and the authorization
+/// With `--eip7702-delegate`, the EOA's key comes from `--owner-key-env`, `--private-key`,
+/// `--keystore` or `--owner-account` and the authorization
 /// nonce from `--eip7702-nonce`, else the EOA's transaction count at `--rpc-url` (a bundler sends
 /// the type-4 transaction, so the EOA's current nonce is the one that applies).
 ///
@@ -67,17 +68,29 @@ async fn sign(
     ui: Ui,
 ) -> anyhow::Result<SignedAuthorization> {
     let delegate = parse_address("--eip7702-delegate", delegate)?;
-    let key_env = args.owner_key_env.as_deref().ok_or_else(|| {
+    let source = KeyFlags {
+        env: ("--owner-key-env", args.owner_key_env.as_deref()),
+        private_key: args.private_key.as_deref(),
+        keystore: args.keystore.as_deref(),
+        account: ("--owner-account", args.owner_account.as_deref()),
+    }
+    .source()
+    .ok_or_else(|| {
         usage(
             "--eip7702-delegate needs the EOA's key to sign the authorization",
-            "pass --owner-key-env VAR with the EOA's private key (hex) in VAR",
+            "pass --owner-key-env VAR, --private-key HEX, --keystore PATH or --owner-account NAME with the EOA's key",
         )
     })?;
-    let signer = key_from_env("--owner-key-env", key_env)?;
+    let password = KeystorePassword {
+        file_flag: "--owner-password-file",
+        file: args.owner_password_file.as_deref(),
+    };
+    let signer = source.signer(password, ui)?;
     if signer.address() != account {
         return Err(usage(
             format!(
-                "--owner-key-env {key_env} holds the key of {}, not of the session's account {account}",
+                "{} holds the key of {}, not of the session's account {account}",
+                source.describe(),
                 signer.address()
             ),
             "an EIP-7702 authorization is signed by the EOA itself: give the account's key",

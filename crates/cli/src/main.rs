@@ -17,7 +17,9 @@ mod password;
 mod reason;
 mod render;
 mod rotation;
+mod serve;
 mod settlement;
+mod signer_source;
 mod txsend;
 mod units;
 
@@ -56,6 +58,8 @@ fn run(cli: Cli, ui: Ui) -> anyhow::Result<()> {
     }
     let dir = commands::data_dir(cli.data_dir)?;
     match cli.command {
+        Command::Serve(args) => serve::run(args, &dir, ui),
+        Command::Apikey(command) => commands::apikey::run(command, &dir, ui),
         Command::Session(command) => commands::session::run(command, &dir, ui),
         Command::Key(command) => commands::key::run(command, &dir, ui),
         Command::Audit(command) => commands::audit::run(command, &dir, ui),

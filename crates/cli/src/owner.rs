@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use alloy::primitives::{Address, Bytes, U256};
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use leash_rpc::UserOperationReceipt;
 use leash_userop::account::AccountKind;
@@ -12,7 +13,8 @@ use leash_userop::{EntryPointVersion, SigningKey, UserOperation};
 use crate::bundle::{throwaway_signature, Endpoints};
 use crate::cli::OwnerArgs;
 use crate::exit::usage;
-use crate::txsend::key_from_env;
+use crate::output::Ui;
+use crate::signer_source::{KeyFlags, KeySource, KeystorePassword};
 
 /// Gas of the op before the bundler's estimate replaces it.
 const PLACEHOLDER_CALL_GAS: u128 = 500_000;
@@ -41,21 +43,48 @@ pub(crate) struct OwnerContext {
     pub(crate) account_kind: Option<AccountKind>,
 }
 
+/// How the owner-key flags are named in errors.
+pub(crate) const OWNER_KEY_FLAGS: &str =
+    "an owner key (--owner-key-env, --private-key, --keystore or --owner-account)";
+
 impl OwnerArgs {
     /// Whether any owner flag was given.
     pub(crate) fn any(&self) -> bool {
         self.rpc_url.is_some()
             || self.bundler_url.is_some()
-            || self.owner_key_env.is_some()
+            || self.key_source().is_some()
             || self.owner_validator.is_some()
     }
 
+    /// Where the owner's key comes from, if a source was given (clap allows one at most).
+    pub(crate) fn key_source(&self) -> Option<KeySource> {
+        KeyFlags {
+            env: ("--owner-key-env", self.owner_key_env.as_deref()),
+            private_key: self.private_key.as_deref(),
+            keystore: self.keystore.as_deref(),
+            account: ("--owner-account", self.owner_account.as_deref()),
+        }
+        .source()
+    }
+
+    /// The owner's key from its source (decrypting a keystore, asking its password if need
+    /// be); `None` without a source.
+    pub(crate) fn signer(&self, ui: Ui) -> anyhow::Result<Option<PrivateKeySigner>> {
+        let password = KeystorePassword {
+            file_flag: "--owner-password-file",
+            file: self.owner_password_file.as_deref(),
+        };
+        self.key_source()
+            .map(|source| source.signer(password, ui))
+            .transpose()
+    }
+
     /// The owner flags, all required for `what`.
-    pub(crate) fn require(&self, what: &str) -> anyhow::Result<OwnerContext> {
+    pub(crate) fn require(&self, what: &str, ui: Ui) -> anyhow::Result<OwnerContext> {
         let missing: Vec<&str> = [
             ("--rpc-url", self.rpc_url.is_none()),
             ("--bundler-url", self.bundler_url.is_none()),
-            ("--owner-key-env", self.owner_key_env.is_none()),
+            (OWNER_KEY_FLAGS, self.key_source().is_none()),
             ("--owner-validator", self.owner_validator.is_none()),
         ]
         .into_iter()
@@ -64,15 +93,16 @@ impl OwnerArgs {
         if !missing.is_empty() {
             return Err(usage(
                 format!("{what} needs {}", missing.join(", ")),
-                "an owner op needs the node, the bundler, the owner's key (in an environment variable) and the account's owner validator",
+                "an owner op needs the node, the bundler, the owner's key (an environment variable, a keystore or a foundry account) and the account's owner validator",
             ));
         }
-        let key_env = self.owner_key_env.as_deref().unwrap_or_default();
-        let signer = key_from_env("--owner-key-env", key_env)?;
         let validator = crate::commands::parse_address(
             "--owner-validator",
             self.owner_validator.as_deref().unwrap_or_default(),
         )?;
+        let signer = self
+            .signer(ui)?
+            .expect("a key source was checked to be given");
         Ok(OwnerContext {
             owner: Owner {
                 key: signer.credential().clone(),

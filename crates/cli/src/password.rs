@@ -1,6 +1,7 @@
 //! The keystore password: from an environment variable, a file, or a terminal prompt.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use leash_keys::PasswordSource;
 
@@ -45,4 +46,34 @@ fn prompt(purpose: Purpose) -> std::io::Result<String> {
         }
     }
     Ok(password)
+}
+
+/// The password of a keystore leash does not own (an owner's or an imported key's): the file
+/// `file_flag` names, else `$ETH_PASSWORD` (cast's variable), else a prompt naming `keystore`
+/// when stdin is a terminal.
+pub(crate) fn keystore_source(
+    file_flag: &str,
+    file: Option<&Path>,
+    keystore: &Path,
+) -> anyhow::Result<PasswordSource> {
+    if let Some(path) = file {
+        return Ok(PasswordSource::File(path.to_path_buf()));
+    }
+    let env = crate::signer_source::PASSWORD_ENV;
+    if std::env::var_os(env).is_some() {
+        return Ok(PasswordSource::Env(env.to_owned()));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(usage(
+            format!(
+                "no password for keystore {}: not on a terminal, and neither {file_flag} nor ${env} was given",
+                keystore.display()
+            ),
+            &format!("pass {file_flag} FILE or set {env}"),
+        ));
+    }
+    let label = format!("password of keystore {}: ", keystore.display());
+    Ok(PasswordSource::Prompt(Box::new(move || {
+        rpassword::prompt_password(&label)
+    })))
 }

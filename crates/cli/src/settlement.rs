@@ -49,9 +49,9 @@ pub(crate) fn needed(session: &Session, account: Address, calls: &[Execution]) -
         })
 }
 
-/// The module's `settle(periodIndex, packedSession)` call for `record`'s session.
+/// The `module`'s `settle(periodIndex, packedSession)` call for `session`.
 pub(crate) fn settle_call(
-    record: &SessionRecord,
+    module: Address,
     session: &Session,
     period: u32,
 ) -> anyhow::Result<Execution> {
@@ -59,7 +59,7 @@ pub(crate) fn settle_call(
     let mut data = SETTLE.to_vec();
     data.extend_from_slice(&(U256::from(period), Bytes::from(packed)).abi_encode_params());
     Ok(Execution {
-        target: record.module,
+        target: module,
         value: U256::ZERO,
         call_data: data.into(),
     })
@@ -73,11 +73,38 @@ pub(crate) fn wrap(
     calls: Vec<Execution>,
     period: impl FnOnce() -> anyhow::Result<u32>,
 ) -> anyhow::Result<Vec<Execution>> {
-    let session = record.spec.to_sol()?;
-    let begins_with_settle = calls.first().is_some_and(|c| {
-        c.target == record.module && c.call_data.get(..4) == Some(SETTLE.as_slice())
-    });
-    if begins_with_settle || !needed(&session, record.account, &calls) {
+    let session = SessionOf {
+        name: &record.local_id,
+        spec: &record.spec,
+        module: record.module,
+        account: record.account,
+    };
+    wrap_session(&session, calls, period)
+}
+
+/// The session whose op is wrapped: how errors name it, its permissions, module and account.
+pub(crate) struct SessionOf<'a> {
+    /// How errors name the session.
+    pub(crate) name: &'a str,
+    /// Its permissions.
+    pub(crate) spec: &'a leash_keys::permissions::SessionSpec,
+    /// The module.
+    pub(crate) module: Address,
+    /// The account.
+    pub(crate) account: Address,
+}
+
+/// [`wrap`] for any session, stored locally or served.
+pub(crate) fn wrap_session(
+    of: &SessionOf<'_>,
+    calls: Vec<Execution>,
+    period: impl FnOnce() -> anyhow::Result<u32>,
+) -> anyhow::Result<Vec<Execution>> {
+    let session = of.spec.to_sol()?;
+    let begins_with_settle = calls
+        .first()
+        .is_some_and(|c| c.target == of.module && c.call_data.get(..4) == Some(SETTLE.as_slice()));
+    if begins_with_settle || !needed(&session, of.account, &calls) {
         return Ok(calls);
     }
     if calls.len() + 2 > MAX_BATCH_CALLS {
@@ -85,13 +112,13 @@ pub(crate) fn wrap(
             format!(
                 "session {} limits a token and this op calls a contract that may pull it: the op must be \
                  settled, which adds two calls to its {} (the module validates at most {MAX_BATCH_CALLS})",
-                record.local_id,
+                of.name,
                 calls.len()
             ),
             "split the calls over several ops (at most 6 calls each)",
         ));
     }
-    let settle = settle_call(record, &session, period()?)?;
+    let settle = settle_call(of.module, &session, period()?)?;
     let mut wrapped = Vec::with_capacity(calls.len() + 2);
     wrapped.push(settle.clone());
     wrapped.extend(calls);

@@ -115,7 +115,7 @@ pub(crate) fn key_from_env(flag: &str, name: &str) -> anyhow::Result<PrivateKeyS
     let text = std::env::var(name).map_err(|_| {
         usage(
             format!("{flag} {name}: the environment variable is not set (or is not valid UTF-8)"),
-            "export the private key (hex) in that variable; keys never go on the command line",
+            "export the private key (hex) in that variable (it keeps the key off the command line)",
         )
     })?;
     let hex = text.trim();

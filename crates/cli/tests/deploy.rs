@@ -184,7 +184,7 @@ fn deploy_bad_input_errors() {
     assert_eq!(
         run.stderr,
         "error: --private-key-env LEASH_NO_SUCH_KEY: the environment variable is not set (or is not valid UTF-8)\n\
-         hint: export the private key (hex) in that variable; keys never go on the command line\n"
+         hint: export the private key (hex) in that variable (it keeps the key off the command line)\n"
     );
 
     let secret_looking = "0x1234567890abcdef";
@@ -212,7 +212,7 @@ fn deploy_bad_input_errors() {
     let run = env.run(&["deploy", "--rpc-url", "http://127.0.0.1:9"]);
     run.expect_code(2);
     assert!(
-        run.stderr.starts_with("error: the following required arguments were not provided:\n  <--private-key-env <VAR>|--unlocked <FROM>>\n"),
+        run.stderr.starts_with("error: the following required arguments were not provided:\n  <--private-key-env <VAR>|--private-key <HEX>|--keystore <PATH>|--account <NAME>|--unlocked <FROM>>\n"),
         "{}",
         run.stderr
     );
@@ -341,4 +341,49 @@ fn the_documented_address_is_this_revisions() {
         keccak256(&module.bytecode).to_string(),
         "docs/deployment.md states a stale init code hash"
     );
+}
+
+#[test]
+fn deploy_signs_with_a_foundry_account_like_cast() {
+    let Some(anvil) = start_anvil() else { return };
+    let env = Env::new();
+    let keystores = env.data_dir().with_file_name("keystores");
+    std::fs::create_dir_all(&keystores).expect("keystore folder");
+    let key = alloy::hex::decode(DEV_KEY).expect("hex key");
+    alloy::signers::local::PrivateKeySigner::encrypt_keystore(
+        &keystores,
+        &mut rand::thread_rng(),
+        key,
+        "deployer password",
+        Some("deployer"),
+    )
+    .expect("keystore");
+    let folder = keystores.to_str().expect("utf-8 path");
+    let vars = [
+        ("FOUNDRY_KEYSTORES_DIR", folder),
+        ("ETH_PASSWORD", "deployer password"),
+    ];
+    let run = env.run_with_env(
+        &["deploy", "--rpc-url", &anvil.url, "--account", "deployer"],
+        &vars,
+    );
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains(&format!("sending the deployment from {DEV_ACCOUNT}")),
+        "{}",
+        run.stderr
+    );
+    let wrong = env.run_with_env(
+        &[
+            "deploy",
+            "--rpc-url",
+            &anvil.url,
+            "--keystore",
+            &format!("{folder}/deployer"),
+        ],
+        &[("ETH_PASSWORD", "not it")],
+    );
+    wrong.expect_code(2);
+    assert!(wrong.stderr.contains("wrong password"), "{}", wrong.stderr);
 }

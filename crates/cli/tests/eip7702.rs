@@ -367,3 +367,57 @@ fn on_anvil_the_grant_is_the_eoas_raw_signature_and_the_nonce_is_read() {
     assert_eq!(auth["nonce"], "0x0");
     assert_eq!(auth["chainId"], "0x7a69");
 }
+
+#[test]
+fn the_delegating_eoa_key_can_come_from_a_keystore() {
+    let env = Env::new();
+    let id = create(&env, &v08());
+    let keystores = env.data_dir().with_file_name("keystores");
+    std::fs::create_dir_all(&keystores).unwrap();
+    PrivateKeySigner::encrypt_keystore(
+        &keystores,
+        &mut rand::thread_rng(),
+        eoa().to_bytes(),
+        "eoa password",
+        Some("eoa"),
+    )
+    .unwrap();
+    let password = env.file("eoa-password", "eoa password\n");
+    let delegate = DELEGATE.to_checksum(None);
+    let run = build(
+        &env,
+        &id,
+        &[
+            "--eip7702-delegate",
+            &delegate,
+            "--keystore",
+            path(&keystores.join("eoa")),
+            "--owner-password-file",
+            path(&password),
+            "--eip7702-nonce",
+            "5",
+        ],
+    );
+    run.expect_code(0);
+    let op: UserOperation = serde_json::from_value(run.json()["userOperation"].clone()).unwrap();
+    let signed = op.eip7702_auth.clone().unwrap();
+    assert_eq!(recover_authority(&signed).unwrap(), eoa().address());
+
+    // Two key sources, or a password file without --eip7702-delegate, are usage errors.
+    let run = build(
+        &env,
+        &id,
+        &[
+            "--eip7702-delegate",
+            &delegate,
+            "--keystore",
+            path(&keystores),
+            "--owner-key-env",
+            "EOA_KEY",
+        ],
+    );
+    run.expect_code(2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+    let run = build(&env, &id, &["--keystore", path(&keystores)]);
+    run.expect_code(2);
+}

@@ -388,3 +388,126 @@ fn a_call_that_may_pull_a_limited_token_is_wrapped_in_settle_calls() {
     run.expect_code(2);
     assert!(run.stderr.contains("must be settled"), "{}", run.stderr);
 }
+
+/// Who signed `signed` (`leash --json op sign` output) for the session `session_id`.
+fn recover_op_signer(signed: &serde_json::Value, session_id: &str) -> alloy::primitives::Address {
+    use leash_keys::envelope::{decode_v1, op_digest};
+    let hash: alloy::primitives::B256 = signed["userOpHash"].as_str().unwrap().parse().unwrap();
+    let signature: alloy::primitives::Bytes = signed["userOperation"]["signature"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let envelope = decode_v1(&signature).expect("the module's envelope");
+    let digest = op_digest(hash, session_id.parse().unwrap(), envelope.period_index);
+    alloy::primitives::Signature::try_from(envelope.signature.as_slice())
+        .unwrap()
+        .recover_address_from_prehash(&digest)
+        .unwrap()
+}
+
+#[test]
+fn sign_signs_an_op_built_elsewhere() {
+    let env = Env::new();
+    let id = env.create("checkout");
+    let shown = env.run(&["--json", "session", "show", &id]).json();
+    let session_id = shown["sessionId"].as_str().unwrap().to_owned();
+    let signer: alloy::primitives::Address = shown["signer"].as_str().unwrap().parse().unwrap();
+    let call = format!("{TOKEN},0,{}", transfer_data());
+    let built = env
+        .run(&[
+            "--json",
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "3",
+            "--call",
+            &call,
+        ])
+        .json();
+    // A bare op, as a bundler SDK writes it, and the {userOperation, entryPoint} shape.
+    let bare = env.file("bare.json", &built["userOperation"].to_string());
+    let wrapped = env.file(
+        "wrapped.json",
+        &serde_json::json!({
+            "userOperation": built["userOperation"],
+            "entryPoint": built["entryPoint"],
+        })
+        .to_string(),
+    );
+    for file in [&bare, &wrapped] {
+        let run = env.run(&[
+            "--json",
+            "op",
+            "sign",
+            "--session",
+            &id,
+            "--op",
+            path(file),
+            PW[0],
+            PW[1],
+        ]);
+        run.expect_code(0);
+        let signed = run.json();
+        assert_eq!(
+            signed["userOpHash"], built["userOpHash"],
+            "same op, same hash"
+        );
+        assert_eq!(
+            signed["userOperation"]["nonce"],
+            built["userOperation"]["nonce"]
+        );
+        assert_eq!(signed["session"], id.as_str());
+        assert!(signed["auditSeq"].is_u64());
+        assert_eq!(recover_op_signer(&signed, &session_id), signer);
+    }
+
+    // Another account's op, or a nonce that names another validator, is refused.
+    let mut other = built["userOperation"].clone();
+    other["sender"] = serde_json::json!("0x4444444444444444444444444444444444444444");
+    let other = env.file("other.json", &other.to_string());
+    let run = env.run(&[
+        "op",
+        "sign",
+        "--session",
+        &id,
+        "--op",
+        path(&other),
+        PW[0],
+        PW[1],
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("is not session"), "{}", run.stderr);
+    let mut lane = built["userOperation"].clone();
+    lane["nonce"] =
+        serde_json::json!("0x5555555555555555555555555555555555555555000000000000000000000003");
+    let lane = env.file("lane.json", &lane.to_string());
+    let run = env.run(&[
+        "op",
+        "sign",
+        "--session",
+        &id,
+        "--op",
+        path(&lane),
+        PW[0],
+        PW[1],
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("nonce"), "{}", run.stderr);
+    let run = env.run(&[
+        "op",
+        "sign",
+        "--session",
+        &id,
+        "--op",
+        path(&bare),
+        "--call",
+        &call,
+        PW[0],
+        PW[1],
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+}

@@ -299,6 +299,18 @@ fn decrypt_error(file: PathBuf, error: LocalSignerError) -> KeystoreError {
     }
 }
 
+/// Decrypts any Web3 Secret Storage file (one `cast wallet import` or geth wrote, outside
+/// the keystore directory): a wrong password is [`KeystoreError::WrongPassword`].
+pub fn decrypt_file(path: &Path, password: &str) -> Result<PrivateKeySigner, KeystoreError> {
+    if !path.is_file() {
+        return Err(KeystoreError::NotFound {
+            file: path.to_path_buf(),
+        });
+    }
+    PrivateKeySigner::decrypt_keystore(path, password)
+        .map_err(|e| decrypt_error(path.to_path_buf(), e))
+}
+
 /// `<uuid>.json` with a lowercase hyphenated UUID, the only names leash writes.
 pub(crate) fn is_keystore_file_name(name: &str) -> bool {
     let Some(stem) = name.strip_suffix(".json") else {

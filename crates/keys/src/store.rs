@@ -16,6 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, Bytes, B256};
+use alloy::signers::local::PrivateKeySigner;
 use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditError, AuditHead, ChainReport};
@@ -286,6 +287,36 @@ impl Store {
         request.spec.validate()?;
         let password = password.read()?;
         let key = self.keystore.generate(&password)?;
+        self.record_with_key(request, key)
+    }
+
+    /// Like [`Store::create_session`], with an existing key (imported from another keystore)
+    /// instead of a generated one: it is stored re-encrypted under `password`.
+    pub fn create_session_with_key(
+        &mut self,
+        request: CreateRequest,
+        key: &PrivateKeySigner,
+        password: &PasswordSource,
+    ) -> Result<SessionRecord, Error> {
+        if !request.spec.signer.is_zero() {
+            return Err(Error::SignerPreset);
+        }
+        request.spec.validate()?;
+        let password = password.read()?;
+        let mut secret = key.to_bytes();
+        let stored = self.keystore.import(&secret, &password);
+        zeroize::Zeroize::zeroize(&mut secret.0);
+        let key = stored?;
+        self.record_with_key(request, key)
+    }
+
+    /// Records a session whose key was just written; the key file is removed if the
+    /// registry refuses.
+    fn record_with_key(
+        &mut self,
+        request: CreateRequest,
+        key: crate::keystore::StoredKey,
+    ) -> Result<SessionRecord, Error> {
         let new = NewSession {
             label: request.label,
             account: request.account,

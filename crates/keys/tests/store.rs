@@ -542,3 +542,41 @@ fn rotate_with_refuses_every_kind_of_larger_grant_without_leaving_keys() {
         Some(old.local_id.as_str())
     );
 }
+
+#[test]
+fn create_with_an_imported_key_stores_it_under_the_stores_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = open(&dir);
+    // A key from elsewhere (a cast keystore, decrypted with its own password).
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let (key, uuid) = alloy::signers::local::PrivateKeySigner::new_keystore(
+        &outside,
+        &mut rand::thread_rng(),
+        "cast password",
+        None,
+    )
+    .unwrap();
+    let file = outside.join(&uuid);
+    assert!(matches!(
+        leash_keys::keystore::decrypt_file(&file, "not it"),
+        Err(KeystoreError::WrongPassword { .. })
+    ));
+    let decrypted = leash_keys::keystore::decrypt_file(&file, "cast password").unwrap();
+    assert_eq!(decrypted.address(), key.address());
+
+    let record = store
+        .create_session_with_key(request(spec()), &decrypted, &password())
+        .unwrap();
+    assert_eq!(record.signer, key.address());
+    assert!(!record.is_external());
+    let exported = store
+        .export_private_key(&record.local_id, &password())
+        .unwrap();
+    assert_eq!(exported.address(), key.address());
+    assert_eq!(exported.as_bytes(), &key.to_bytes().0);
+    assert!(store
+        .export_private_key(&record.local_id, &wrong_password())
+        .is_err());
+    assert_eq!(actions(&store, &record.local_id), ["create", "export_key"]);
+}

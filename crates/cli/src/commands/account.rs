@@ -52,7 +52,7 @@ fn install_module(args: InstallModuleArgs, ui: Ui) -> anyhow::Result<()> {
         None => predicted_address(&artifact(MODULE_ARTIFACT)?.bytecode),
     };
     let version = parse_entry_point(&args.entry_point)?;
-    let owner = args.owner.require("account install-module")?;
+    let owner = args.owner.require("account install-module", ui)?;
     let (receipt, kind) = runtime()?.block_on(async {
         let endpoints = Endpoints::connect(
             &owner.rpc_url,

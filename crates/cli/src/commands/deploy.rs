@@ -15,7 +15,8 @@ use crate::cli::DeployArgs;
 use crate::exit::{fail, Exit};
 use crate::module_error::MODULE_ARTIFACT;
 use crate::output::Ui;
-use crate::txsend::{connect_node, key_from_env, TxSender};
+use crate::signer_source::{KeyFlags, KeySource, KeystorePassword};
+use crate::txsend::{connect_node, TxSender};
 
 /// The text whose keccak256 is the module's CREATE2 salt (the forge script's `SALT`).
 pub(crate) const SALT_LABEL: &str = "leash.SessionKeyValidator.v1";
@@ -30,15 +31,32 @@ pub(crate) fn predicted_address(creation_code: &[u8]) -> Address {
     DETERMINISTIC_DEPLOYER.create2(module_salt(), keccak256(creation_code))
 }
 
+/// The deployer's key source, if one was given (clap allows one at most).
+fn deployer_key(args: &DeployArgs) -> Option<KeySource> {
+    KeyFlags {
+        env: ("--private-key-env", args.private_key_env.as_deref()),
+        private_key: args.private_key.as_deref(),
+        keystore: args.keystore.as_deref(),
+        account: ("--account", args.account.as_deref()),
+    }
+    .source()
+}
+
 /// Runs `leash deploy`.
 pub(crate) fn run(args: DeployArgs, ui: Ui) -> anyhow::Result<()> {
-    let sender = match (&args.private_key_env, &args.unlocked) {
-        (Some(name), None) => TxSender::Key(key_from_env("--private-key-env", name)?),
+    let sender = match (deployer_key(&args), &args.unlocked) {
+        (Some(source), None) => {
+            let password = KeystorePassword {
+                file_flag: "--password-file",
+                file: args.password_file.as_deref(),
+            };
+            TxSender::Key(source.signer(password, ui)?)
+        }
         (None, Some(text)) => TxSender::Unlocked(parse_address("--unlocked", text)?),
         _ => {
             return Err(crate::exit::usage(
-                "give exactly one of --private-key-env and --unlocked",
-                "--private-key-env VAR signs here; --unlocked ADDR lets the node sign",
+                "give exactly one of --private-key-env, --private-key, --keystore, --account and --unlocked",
+                "--private-key-env VAR, --private-key HEX, --keystore PATH or --account NAME sign here; --unlocked ADDR lets the node sign",
             ))
         }
     };

@@ -18,7 +18,7 @@ use crate::exit::{fail, usage, Exit};
 use crate::onchain::status_name;
 use crate::output::Ui;
 use crate::render::record_json;
-use crate::txsend::{connect_node, key_from_env};
+use crate::txsend::connect_node;
 
 /// `statusOf` of a session the module has never seen.
 const STATUS_NONE: u8 = 0;
@@ -43,7 +43,7 @@ pub(crate) async fn session_status(
 }
 
 /// The module's `enableNonceUsed(account, nonce)`.
-async fn nonce_used(
+pub(crate) async fn nonce_used(
     node: &NodeClient,
     module: Address,
     account: Address,
@@ -58,7 +58,7 @@ async fn nonce_used(
 }
 
 /// The module's `installGeneration(account)`: an enable nonce must carry it in its top 32 bits.
-async fn install_generation(
+pub(crate) async fn install_generation(
     node: &NodeClient,
     module: Address,
     account: Address,
@@ -72,7 +72,7 @@ async fn install_generation(
 }
 
 /// The module's own `enableDigest(account, id, nonce)`.
-async fn module_digest(
+pub(crate) async fn module_digest(
     node: &NodeClient,
     module: Address,
     account: Address,
@@ -122,7 +122,7 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     let eip7702 = owner.account_kind == Some(AccountKind::Eip7702);
     let missing: Vec<&str> = [
         ("--rpc-url", owner.rpc_url.is_none()),
-        ("--owner-key-env", owner.owner_key_env.is_none()),
+        (crate::owner::OWNER_KEY_FLAGS, owner.key_source().is_none()),
         (
             "--owner-validator",
             owner.owner_validator.is_none() && !eip7702,
@@ -134,13 +134,12 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     if !missing.is_empty() {
         return Err(usage(
             format!("session grant --enable-in-first-op needs {}", missing.join(", ")),
-            "the grant needs the node (chain id, module state), the owner's key (in an environment variable) and the account's owner validator (none with --account-kind eip7702)",
+            "the grant needs the node (chain id, module state), the owner's key (an environment variable, a keystore or a foundry account) and the account's owner validator (none with --account-kind eip7702)",
         ));
     }
-    let owner_key = key_from_env(
-        "--owner-key-env",
-        owner.owner_key_env.as_deref().unwrap_or_default(),
-    )?;
+    let owner_key = owner
+        .signer(ui)?
+        .expect("a key source was checked to be given");
     let validator = owner
         .owner_validator
         .as_deref()
@@ -164,7 +163,7 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
             if owner_key.address() != record.account {
                 return Err(usage(
                     format!(
-                        "--owner-key-env holds the key of {}, not of the EIP-7702 account {}",
+                        "the owner's key is the key of {}, not of the EIP-7702 account {}",
                         owner_key.address(),
                         record.account
                     ),
@@ -294,7 +293,7 @@ async fn check_on_chain(
             }
             nonce
         }
-        None => fresh_nonce(&node, record, generation).await?,
+        None => fresh_nonce(&node, record.module, record.account, generation).await?,
     };
     let digest = enable_digest(
         chain_id,
@@ -327,24 +326,22 @@ async fn check_on_chain(
 
 /// A random unused enable nonce of install `generation`: the generation in the top 32 bits,
 /// 224 random bits below.
-async fn fresh_nonce(
+pub(crate) async fn fresh_nonce(
     node: &NodeClient,
-    record: &SessionRecord,
+    module: Address,
+    account: Address,
     generation: u32,
 ) -> anyhow::Result<U256> {
     for _ in 0..NONCE_ATTEMPTS {
         let random = U256::from_be_bytes(rand::random::<[u8; 32]>()) >> 32;
         let nonce = (U256::from(generation) << 224) | random;
-        if !nonce_used(node, record.module, record.account, nonce).await? {
+        if !nonce_used(node, module, account, nonce).await? {
             return Ok(nonce);
         }
     }
     Err(fail(
         Exit::Failure,
-        format!(
-            "{NONCE_ATTEMPTS} random enable nonces were all reported used for {}",
-            record.account
-        ),
+        format!("{NONCE_ATTEMPTS} random enable nonces were all reported used for {account}"),
         Some("the module's answers are not plausible; check the node and the module address"),
     ))
 }

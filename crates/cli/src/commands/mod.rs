@@ -1,6 +1,7 @@
 //! One module per command group; each prints its own result.
 
 pub(crate) mod account;
+pub(crate) mod apikey;
 pub(crate) mod audit;
 pub(crate) mod check7562;
 pub(crate) mod deploy;

@@ -275,8 +275,10 @@ fn sign_built(
 
 fn sign_command(store: &mut Store, args: &SignArgs, ui: Ui) -> anyhow::Result<()> {
     let built = runtime()?.block_on(async {
-        let (mut built, settled_for) =
-            build(store, &args.op, args.signing.period_index, ui).await?;
+        let (mut built, settled_for) = match &args.op_file {
+            Some(path) => (load_unsigned(store, &args.op, path, ui).await?, None),
+            None => build(store, &args.op, args.signing.period_index, ui).await?,
+        };
         let period = match settled_for {
             Some(index) => index,
             None => period_index(&built.record, args.signing.period_index)?,
@@ -338,17 +340,63 @@ fn print_op(built: &Built, audit_seq: Option<u64>, ui: Ui) {
 /// An op signed earlier (`leash --json op sign` output, or a bare bundler-JSON op) for the
 /// session named by `--session`.
 fn load_signed(store: &Store, args: &SendArgs, path: &Path) -> anyhow::Result<Built> {
-    let (record, version) = session_record(store, &args.op)?;
-    let text = read_file("--signed-op", path)?;
-    let bad = |reason: String| {
-        usage(
-            format!("--signed-op {}: {reason}", path.display()),
-            "give the output of `leash --json op sign` (or a bundler-JSON user operation)",
-        )
+    load_op(
+        store,
+        &args.op,
+        "--signed-op",
+        path,
+        "give the output of `leash --json op sign` (or a bundler-JSON user operation)",
+    )
+}
+
+/// `op sign --op FILE`: an op built elsewhere (a bundler-JSON op, or `{userOperation,
+/// entryPoint}` as viem and `leash --json op build` write it) for the session named by
+/// `--session`, whose nonce must name the session's module (any lane).
+async fn load_unsigned(store: &Store, args: &OpArgs, path: &Path, ui: Ui) -> anyhow::Result<Built> {
+    let hint = "give a bundler-JSON user operation, or {\"userOperation\", \"entryPoint\"} (`leash --json op build` output)";
+    let built = load_op(store, args, "--op", path, hint)?;
+    let kind = match &args.rpc_url {
+        Some(url) => {
+            let node = connection::node("--rpc-url", url)?;
+            account_kind::resolve(args.account_kind, &node, built.record.account, ui).await?
+        }
+        None => account_kind::offline(args.account_kind),
     };
+    let validator = kind.nonce_validator(built.op.nonce);
+    if validator != Some(built.record.module) {
+        let named = match validator {
+            Some(address) => address.to_string(),
+            None => "the account's root validator".to_owned(),
+        };
+        return Err(usage(
+            format!(
+                "--op {}: the op's nonce {:#x} names {named} as the validator on a {kind} account, not session {}'s module {}",
+                path.display(),
+                built.op.nonce,
+                built.record.local_id,
+                built.record.module
+            ),
+            "build the op with the module's nonce key (`leash op build` shows it), or pass the right --account-kind",
+        ));
+    }
+    Ok(built)
+}
+
+/// The op in `path` (given with `flag`) for the session `--session` names: the file's
+/// EntryPoint, when it names one, and the op's sender must be the session's.
+fn load_op(
+    store: &Store,
+    args: &OpArgs,
+    flag: &str,
+    path: &Path,
+    hint: &str,
+) -> anyhow::Result<Built> {
+    let (record, version) = session_record(store, args)?;
+    let text = read_file(flag, path)?;
+    let bad = |reason: String| usage(format!("{flag} {}: {reason}", path.display()), hint);
     let value: Value = serde_json::from_str(&text).map_err(|error| bad(error.to_string()))?;
     if let Some(entry_point) = value.get("entryPoint").and_then(Value::as_str) {
-        let entry_point = parse_address("--signed-op entryPoint", entry_point)?;
+        let entry_point = parse_address(&format!("{flag} entryPoint"), entry_point)?;
         if entry_point != record.entry_point {
             return Err(bad(format!(
                 "signed for EntryPoint {entry_point}, the session uses {}",

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
 use leash_keys::permissions::erc7715;
 use leash_keys::{CreateRequest, Filter, SessionRecord, SessionSpec, Status, Store};
 use leash_rpc::CallRequest;
@@ -19,6 +20,7 @@ use crate::onchain;
 use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::render::{record_json, record_lines};
+use crate::signer_source::{KeySource, KeystorePassword};
 use crate::units::{format_time, now, parse_amount, parse_time};
 
 const PERMISSIONS_HINT: &str =
@@ -197,46 +199,92 @@ fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
         module: parse_address("--module", &args.module)?,
         spec: grant.spec,
     };
-    let record = match grant.signer {
-        Some(signer) => store.create_external_session(request, signer)?,
-        None => {
-            let source = password::source(&args.password, Purpose::NewKey)?;
-            ui.progress("generating and encrypting the session key…");
-            store.create_session(request, &source)?
-        }
-    };
+    let imported = imported_key(&args, ui)?;
+    let record =
+        match (grant.signer, &imported) {
+            (Some(signer), Some((key, from))) if signer != key.address() => return Err(usage(
+                format!(
+                    "the permission request names signer {signer}, but {from} holds the key of {}",
+                    key.address()
+                ),
+                "import the key the request names, or drop the import to let the app hold its key",
+            )),
+            (_, Some((key, _))) => {
+                let source = password::source(&args.password, Purpose::NewKey)?;
+                ui.progress("encrypting the imported session key…");
+                store.create_session_with_key(request, key, &source)?
+            }
+            (Some(signer), None) => store.create_external_session(request, signer)?,
+            (None, None) => {
+                let source = password::source(&args.password, Purpose::NewKey)?;
+                ui.progress("generating and encrypting the session key…");
+                store.create_session(request, &source)?
+            }
+        };
+    let imported_from = imported.map(|(_, from)| from);
     let call = onchain::create_session_call(&record.spec)?;
     let key_holder = if record.is_external() { "app" } else { "leash" };
-    ui.result(
-        &json!({
-            "localId": record.local_id,
-            "signer": record.signer,
-            "keyHeldBy": key_holder,
-            "sessionId": record.session_id,
-            "payment": payment_json(&record.spec),
-            "grantSessionCalldata": call,
-        }),
-        || {
-            let key = if record.is_external() {
-                format!(
-                    "{} (the app's key, named by its request; the app signs its ops)",
-                    record.signer
-                )
-            } else {
-                record.signer.to_string()
-            };
+    let mut value = json!({
+        "localId": record.local_id,
+        "signer": record.signer,
+        "keyHeldBy": key_holder,
+        "sessionId": record.session_id,
+        "payment": payment_json(&record.spec),
+        "grantSessionCalldata": call,
+    });
+    if let Some(from) = &imported_from {
+        value["importedFrom"] = json!(from);
+    }
+    ui.result(&value, || {
+        let key = if record.is_external() {
             format!(
-                "created session {}\n  signer:     {key}\n  session id: {}\n  pays:       {}\n\
-                 next: the account grants it on-chain by calling the module {} with\n  {}",
-                record.local_id,
-                record.session_id,
-                record.spec.payment().describe(),
-                record.module,
-                call
+                "{} (the app's key, named by its request; the app signs its ops)",
+                record.signer
             )
-        },
-    );
+        } else if let Some(from) = &imported_from {
+            format!("{} (imported from {from})", record.signer)
+        } else {
+            record.signer.to_string()
+        };
+        format!(
+            "created session {}\n  signer:     {key}\n  session id: {}\n  pays:       {}\n\
+                 next: the account grants it on-chain by calling the module {} with\n  {}",
+            record.local_id,
+            record.session_id,
+            record.spec.payment().describe(),
+            record.module,
+            call
+        )
+    });
     Ok(())
+}
+
+/// `--import-keystore` / `--import-account`: the key to use as the session key and where it
+/// came from (for the output), decrypted with its own password.
+fn imported_key(args: &CreateArgs, ui: Ui) -> anyhow::Result<Option<(PrivateKeySigner, String)>> {
+    let (source, from) = match (&args.import_keystore, &args.import_account) {
+        (Some(path), _) => (
+            KeySource::Keystore {
+                flag: "--import-keystore",
+                path: path.clone(),
+            },
+            path.display().to_string(),
+        ),
+        (None, Some(name)) => (
+            KeySource::Account {
+                flag: "--import-account",
+                name: name.clone(),
+            },
+            format!("foundry account {name}"),
+        ),
+        (None, None) => return Ok(None),
+    };
+    let password = KeystorePassword {
+        file_flag: "--import-password-file",
+        file: args.import_password_file.as_deref(),
+    };
+    ui.progress(&format!("decrypting the key to import ({from})…"));
+    Ok(Some((source.signer(password, ui)?, from)))
 }
 
 /// How a session pays, for JSON output.
@@ -378,7 +426,7 @@ fn grant_on_chain(store: &Store, args: GrantArgs, ui: Ui) -> anyhow::Result<()> 
             "resume it first, or create a new session",
         ));
     }
-    let owner = args.owner.require("session grant")?;
+    let owner = args.owner.require("session grant", ui)?;
     let op = runtime()?.block_on(owner_calls_module(
         &owner,
         &record,
@@ -433,10 +481,10 @@ fn rotated_spec(
 fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
     let old = store.show(&args.id)?;
     let on_chain = args.owner.bundler_url.is_some()
-        || args.owner.owner_key_env.is_some()
+        || args.owner.key_source().is_some()
         || args.owner.owner_validator.is_some();
     let owner = if on_chain {
-        Some(args.owner.require("session rotate on-chain")?)
+        Some(args.owner.require("session rotate on-chain", ui)?)
     } else {
         None
     };
@@ -526,7 +574,7 @@ fn grant_summary(record: &SessionRecord) -> Vec<String> {
 
 fn revoke(store: &mut Store, args: RevokeArgs, ui: Ui) -> anyhow::Result<()> {
     let owner = if args.owner.any() {
-        Some(args.owner.require("session revoke on-chain")?)
+        Some(args.owner.require("session revoke on-chain", ui)?)
     } else {
         None
     };

@@ -101,6 +101,9 @@ impl Env {
             .env_remove("ETH_RPC_URL")
             .env_remove("ETH_RPC_TIMEOUT")
             .env_remove("LEASH_RPC_CA_CERT")
+            // Nor cast's keystore settings.
+            .env_remove("ETH_PASSWORD")
+            .env_remove("FOUNDRY_KEYSTORES_DIR")
             .envs(vars.iter().copied())
             .env("LEASH_DATA_DIR", self.data_dir())
             .env("LEASH_TEST_PASSWORD", PASSWORD)
