@@ -56,8 +56,12 @@ build-cli: setup ## the leash binary (debug), used by make e2e
 e2e: setup build-cli ## the demo through a real bundler: anvil + EntryPoints v0.7/v0.8 + alto + leash
 	LEASH_CLI=$(CARGO_TARGET_DIR)/debug/leash bash e2e/test.sh
 
+# The build first, with cargo's progress (a cold release build takes minutes on two cores: it must not
+# look frozen), then the demo itself.
 demo: setup ## the whole flow on an embedded in-process chain, each step printed
-	cargo run --locked --release -q -p leash-cli -- demo
+	@echo "make demo: building leash (release; the first build takes several minutes, cargo shows its progress)…"
+	cargo build --locked --release -p leash-cli
+	$(CARGO_TARGET_DIR)/release/leash demo
 
 bench: setup ## benchmarks: forge gas snapshots, cargo bench, harness vs forge ratio (figures in BENCHMARKS.md)
 	$(FORGE) test --match-path 'tests/gas/*.t.sol' -vv

@@ -336,11 +336,34 @@ async function main() {
     });
     const preparedId = typeof preparedSent === 'string' ? preparedSent : preparedSent?.id;
     check(typeof preparedId === 'string' && /^0x[0-9a-fA-F]{64}$/.test(preparedId), 'wallet_sendPreparedCalls: expected an id', preparedSent);
+    // Wait on the chain, not through wallet_getCallsStatus: the next op must not carry the owner's
+    // grant again even when nobody asked for the first op's status.
+    const deadline = Date.now() + 60_000;
+    let afterApp = await balanceOf(RECIPIENT);
+    while (afterApp - after !== 20n * E18) {
+        if (Date.now() > deadline) fail(`the app-signed 20 MOCK transfer did not land within 60 s (recipient moved by ${afterApp - after})`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        afterApp = await balanceOf(RECIPIENT);
+    }
+    log(`app-signed op ${preparedId} landed (seen on-chain); recipient holds ${afterApp}`);
+
+    step('app-held key: a second op before anyone asked the first one\'s status lands without the used grant');
+    const second = await appWallet.request({
+        method: 'wallet_prepareCalls',
+        params: [{ chainId: numberToHex(CHAIN_ID), from: ACCOUNT, calls: [transferCall(5n * E18)], capabilities: { permissions: { context: appContext } } }],
+    });
+    const secondSent = await appWallet.request({
+        method: 'wallet_sendPreparedCalls',
+        params: [{ ...second, signature: await appKey.sign({ hash: second.signatureRequest.hash }) }],
+    });
+    const secondId = typeof secondSent === 'string' ? secondSent : secondSent?.id;
+    const secondStatus = await waitForCalls(appWallet, secondId, 'the second app-signed 5 MOCK transfer');
+    check(secondStatus.status === 'success', 'getCallsStatus of the second app-signed op: expected confirmed', secondStatus);
     const preparedStatus = await waitForCalls(appWallet, preparedId, 'the app-signed 20 MOCK transfer');
     check(preparedStatus.status === 'success', 'getCallsStatus of the app-signed op: expected confirmed', preparedStatus);
-    const afterApp = await balanceOf(RECIPIENT);
-    check(afterApp - after === 20n * E18, `balanceOf(recipient) moved by ${afterApp - after}, expected ${20n * E18}`);
-    log(`app-signed op ${preparedId} confirmed; recipient holds ${afterApp}`);
+    const afterSecond = await balanceOf(RECIPIENT);
+    check(afterSecond - after === 25n * E18, `balanceOf(recipient) moved by ${afterSecond - after}, expected ${25n * E18}`);
+    log(`second app-signed op ${secondId} confirmed; recipient holds ${afterSecond}`);
 
     step('scope: an app key for another account cannot list or use this permission (4100); disabled by the CLI -> 401');
     await refused(other.secret, 'leash_listPermissions', [{ address: ACCOUNT }], { code: 4100, what: 'other account\'s key lists' });
@@ -372,7 +395,7 @@ async function main() {
     const listAfter = await call(app.secret, 'leash_listPermissions', [{ address: ACCOUNT }]);
     const mineAfter = (listAfter.permissions || []).find((p) => p.context === context);
     check(mineAfter && /revoked/i.test(mineAfter.state), 'leash_listPermissions: expected the session revoked', listAfter);
-    check(await balanceOf(RECIPIENT) === afterApp, 'a refused transfer moved tokens');
+    check(await balanceOf(RECIPIENT) === afterSecond, 'a refused transfer moved tokens');
 
     step('key lifecycle: a rotated key\'s old secret is refused at once (401), the new one works; a revoked key is refused');
     const rotated = await call(ADMIN_SECRET, 'leash_rotateApiKey', [{ id: app.id }]);

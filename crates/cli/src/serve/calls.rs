@@ -243,8 +243,8 @@ async fn build(
     let nonce = (nonce_key << 64) | U256::from(taken.seq);
     let gas = gas_of(object.get("capabilities"))?;
     let op = onchain::session_user_op(account, nonce, call_data, gas, None).map_err(internal)?;
-    let grant = signed_grant(&session)?;
     let session_id: B256 = session.new.session_id.parse().map_err(internal)?;
+    let grant = carried_grant(service, scope, &session, module, account, session_id).await?;
     let mut built = Built {
         session,
         spec,
@@ -272,6 +272,38 @@ async fn build(
         built.rehash(service);
     }
     Ok(built)
+}
+
+/// The owner's enable grant the op carries: the stored one while the module does not know the
+/// session yet. Once the session exists on-chain (an earlier op carried the grant and landed,
+/// whether or not anyone asked `wallet_getCallsStatus`) it is dropped: carrying a used grant
+/// would get the op refused. Without a node the stored grant is carried.
+async fn carried_grant(
+    service: &Service,
+    scope: &Scope<'_>,
+    session: &ServedSession,
+    module: Address,
+    account: Address,
+    session_id: B256,
+) -> Result<Option<PendingEnable>, Failure> {
+    let Some(grant) = signed_grant(session)? else {
+        return Ok(None);
+    };
+    let Some(node) = &service.chain.node else {
+        return Ok(Some(grant));
+    };
+    let status = crate::commands::enable::session_status(node, module, account, session_id)
+        .await
+        .map_err(|e| internal(format!("reading the session's status on the module: {e}")))?;
+    if status == 0 {
+        return Ok(Some(grant));
+    }
+    let key = session.new.context.clone();
+    let actor = scope.actor();
+    service
+        .db(move |store| store.clear_enable_grant(&key, &actor))
+        .await?;
+    Ok(None)
 }
 
 /// Gives the op's nonce back (best effort: only when nothing was taken after it).
@@ -496,13 +528,16 @@ pub(crate) async fn send_prepared(
         ))
     })?;
     let seq: u64 = (op.nonce & U256::from(u64::MAX)).to::<u64>();
+    let session_id: B256 = session.new.session_id.parse().map_err(internal)?;
+    let module: Address = session.new.module.parse().map_err(internal)?;
+    let grant = carried_grant(service, scope, &session, module, account, session_id).await?;
     let mut built = Built {
         period: spec
             .period_index_at(now())
             .map_err(|e| Failure::rejected(e.to_string()))?,
-        grant: signed_grant(&session)?,
-        session_id: session.new.session_id.parse().map_err(internal)?,
-        module: session.new.module.parse().map_err(internal)?,
+        grant,
+        session_id,
+        module,
         session,
         spec,
         op,
