@@ -13,8 +13,8 @@ use alloy::primitives::{aliases::U192, Address, U256};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use leash_audit::{
     grammar::{
-        AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSpec, ModeSpec,
-        OpSpec, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec, ShapeSpec, SignerSpec,
+        AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSpec, InitSpec,
+        ModeSpec, OpSpec, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec, ShapeSpec, SignerSpec,
         SponsorSpec, TargetSpec, WindowSpec,
     },
     reference::{setup_bundle, RefState},
@@ -69,6 +69,7 @@ fn op() -> BundleOp {
         signer: SignerSpec::Right,
         enable: EnableSpec::None,
         settle: SettleSpec::Auto,
+        init: InitSpec::None,
     })
 }
 

@@ -29,6 +29,7 @@ use leash_model::{
     window::{in_window, op_window},
     Remaining, Session, Verdict, NATIVE_ASSET,
 };
+use leash_userop::EIP7702_INIT_CODE_MARKER;
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
     fmt,
@@ -89,8 +90,8 @@ struct Case<'a> {
 }
 
 /// Runs one case: the set-up bundle, then `transitions`. With `model_checks` false only the
-/// invariants measured on the chain run (LEDGER, RATE, MONOTONE, CANONICAL, DENY, lifecycle,
-/// WINDOW, 7562): `AUDIT_MODEL=off` and the mutation check use it to show what they catch on
+/// invariants measured on the chain run (LEDGER, RATE, MONOTONE, CANONICAL, DENY, INIT,
+/// lifecycle, WINDOW, 7562): `AUDIT_MODEL=off` and the mutation check use it to show what they catch on
 /// their own.
 ///
 /// # Errors
@@ -508,11 +509,12 @@ impl Case<'_> {
         Ok(installed)
     }
 
-    /// SIGNED, DENY and CAP on what the module answered, whether or not the bundle then
+    /// SIGNED, INIT, DENY and CAP on what the module answered, whether or not the bundle then
     /// validated: no session op for which the module returned validation data with a valid
     /// signature (authorizer 0) was one the suite did not sign as sent (another key, chain,
     /// EntryPoint or period) or that carried an enable grant its account's owner did not sign
-    /// for it (SIGNED); none of a non-root session had a denied mode or wrapper or an
+    /// for it (SIGNED), or carried an EIP-7702 init call in its `initCode` (INIT, rule 1, root
+    /// sessions included); none of a non-root session had a denied mode or wrapper or an
     /// `execute` call the hard denial covers (DENY, on the call data's canonical decoding, see
     /// [`Self::denied`]); no `execute` of more than 8 calls was one (CAP). The EntryPoint may
     /// still refuse such an op (its window is not due, another op of the bundle fails): the
@@ -551,6 +553,21 @@ impl Case<'_> {
                     format!(
                         "the module returned a valid signature for an op of session {} with an enable grant its account's owner did not sign for it",
                         s.session_index
+                    ),
+                );
+            }
+            // INIT (rule 1), read from the op as sent: its `initCode` is the EIP-7702 marker
+            // followed by data, which EntryPoint v0.8 had the sender run before validation.
+            self.stats.checked("INIT");
+            let init_code = &plan.ops[index].initCode;
+            if init_code.len() > 20 && init_code[..20] == EIP7702_INIT_CODE_MARKER[..] {
+                return fail(
+                    "INIT",
+                    self.step,
+                    format!(
+                        "the module returned a valid signature for an op of session {} whose initCode carries an EIP-7702 init call ({} bytes)",
+                        s.session_index,
+                        init_code.len()
                     ),
                 );
             }

@@ -275,6 +275,23 @@ pub enum FeeSpec {
     OverBudget,
 }
 
+/// The op's `initCode` (SPEC rule 1: an EIP-7702 init call is refused). EntryPoint v0.8 only
+/// runs an init call for a sender whose code is an EIP-7702 delegation, so the reference puts
+/// an `initCode` only on ops of the other account on v0.8, which is a delegated EOA there
+/// ([`crate::world::Layout::eip7702_delegate`]); elsewhere the op goes without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitSpec {
+    /// No `initCode`.
+    None,
+    /// The bare 20-byte marker `0x7702 ‖ 0…0` (no init call: a valid op on a delegated EOA).
+    Marker,
+    /// The marker followed by an `execute` that moves the sender's token 0 to recorder 0: the
+    /// EntryPoint has the SenderCreator call the account with it before validation (the
+    /// account lets the SenderCreator execute), so whoever chose `initCode` chose a call no
+    /// session granted or charged.
+    Call,
+}
+
 /// Who sponsors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SponsorSpec {
@@ -480,6 +497,8 @@ pub struct OpSpec {
     pub enable: EnableSpec,
     /// Settlement wrapper (rule 16).
     pub settle: SettleSpec,
+    /// `initCode` (EIP-7702 marker, init call).
+    pub init: InitSpec,
 }
 
 /// An owner action (an op of the owner through its validator).
@@ -792,6 +811,7 @@ pub fn op_spec() -> impl Strategy<Value = OpSpec> {
             signer,
             enable,
             settle,
+            init: InitSpec::None,
         })
 }
 
@@ -1043,14 +1063,16 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
             signer: SignerSpec::Right,
             enable,
             settle,
+            init: InitSpec::None,
         })
         .boxed()
 }
 
 /// A well-formed op with exactly one adversarial twist (encoding, signer, mode, period, enable
 /// grant, a late denied call, the fallback handler probe, a missing or malformed settlement
-/// wrapper, a signature moved to another period, a paymaster the session does not list, or a
-/// router pull left unsettled).
+/// wrapper, a signature moved to another period, a paymaster the session does not list, a
+/// router pull left unsettled, or an EIP-7702 init call or bare marker in the `initCode` of an
+/// op of the other account that enables the session there).
 fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
     (
         granted_op(index, spec),
@@ -1065,7 +1087,7 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
         ],
         enable_grant(adversarial_grant_signer()),
         (
-            0usize..15,
+            0usize..17,
             denied_call(),
             0usize..=MAX_BATCH_CALLS,
             malformed_settle(),
@@ -1129,6 +1151,26 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
                             amount: AmountSpec::Small(pulled),
                         }];
                         op.settle = SettleSpec::Never;
+                    }
+                    15 | 16 => {
+                        // The session enabled on the other account by its owner in this op (on
+                        // v0.8 that account is an EIP-7702 delegated EOA), the op carrying an
+                        // init call (rule 1: refused, whatever the session allows) or the bare
+                        // marker (a valid op).
+                        op.other_account = true;
+                        let nonce = match grant {
+                            EnableSpec::Grant { nonce, .. } => nonce,
+                            EnableSpec::None => 0,
+                        };
+                        op.enable = EnableSpec::Grant {
+                            nonce,
+                            signer: GrantSigner::Owner,
+                        };
+                        op.init = if which == 15 {
+                            InitSpec::Call
+                        } else {
+                            InitSpec::Marker
+                        };
                     }
                     _ => {
                         // One target, several selectors: the fallback handler with a selector it

@@ -275,6 +275,16 @@ pub const MUTANTS: &[Mutant] = &[
             replacement: "1",
         }],
     },
+    // Rule 1: an EIP-7702 init call in a session op's initCode.
+    Mutant {
+        name: "eip7702-init-call-allowed",
+        description: "a session op whose initCode is the EIP-7702 marker and an init call (run on the sender before validation) is validated",
+        patches: &[Patch {
+            file: "SessionKeyValidator.sol",
+            original: "if gt(calldataload(initCode), 20) {",
+            replacement: "if gt(calldataload(initCode), not(0)) {",
+        }],
+    },
 ];
 
 /// Applies `patches` to `files` (file name → source text) in order.

@@ -5,7 +5,7 @@ use crate::{
     encode::{self, Gas},
     grammar::{
         self, AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner,
-        GrantSpec, ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec,
+        GrantSpec, InitSpec, ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec,
         SettleSpec, ShapeSpec, SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
         MAX_BATCH_CALLS,
     },
@@ -30,7 +30,10 @@ use leash_model::{
     PeriodicAllowance, Rejection, Selector, Session, TokenAllowance, Verdict, GRANT_ANY_SELECTOR,
     GRANT_ANY_TARGET, NATIVE_ASSET,
 };
-use leash_userop::{erc7579::validator_nonce, EntryPointVersion, PackedUserOperation};
+use leash_userop::{
+    erc7579::validator_nonce, user_op_hash_v08_with_eip7702_delegate, EntryPointVersion,
+    PackedUserOperation, EIP7702_INIT_CODE_MARKER,
+};
 use proptest::prelude::*;
 use proptest_state_machine::ReferenceStateMachine;
 use std::collections::HashMap;
@@ -245,7 +248,12 @@ impl RefState {
         } else {
             (l.account, &self.main)
         };
-        let mut installed = vec![(ModuleKind::Validator, l.owner_validator)];
+        // The other account on v0.8 is a delegated EOA: it signs for itself, no owner validator.
+        let mut installed = if other && l.eip7702_delegate.is_some() {
+            Vec::new()
+        } else {
+            vec![(ModuleKind::Validator, l.owner_validator)]
+        };
         if !other {
             installed.push((ModuleKind::Validator, l.extra_module));
             installed.push((ModuleKind::Executor, l.executor));
@@ -714,6 +722,7 @@ impl RefState {
             gas,
             paymaster_and_data.clone(),
         );
+        op.initCode = self.init_code(spec.init, sender).into();
         let (hash_version, hash_entry_point, hash_chain) = match spec.signer {
             SignerSpec::OtherChain => (
                 self.version,
@@ -726,7 +735,13 @@ impl RefState {
             }
             _ => (self.version, self.version.canonical_address(), l.chain_id),
         };
-        let hash = encode::user_op_hash(&op, hash_version, hash_entry_point, hash_chain);
+        let hash = match (hash_version, l.eip7702_delegate) {
+            // EntryPoint v0.8 hashes a marker `initCode` with the sender's delegate in its place.
+            (EntryPointVersion::V08, Some(delegate)) if sender == l.other_account => {
+                user_op_hash_v08_with_eip7702_delegate(&op, hash_entry_point, hash_chain, delegate)
+            }
+            _ => encode::user_op_hash(&op, hash_version, hash_entry_point, hash_chain),
+        };
         let signed_period = match (spec.signer, period) {
             (SignerSpec::MovedPeriod, 0) => 1,
             (SignerSpec::MovedPeriod, _) => 0,
@@ -975,6 +990,36 @@ impl RefState {
     /// carries the packed session of id `carried_id`: the nonce, whether it is the sender's
     /// owner's grant for exactly this account, chain, module and carried session, and the bytes
     /// the account's ERC-1271 receives (`validator ‖ ECDSA signature`).
+    /// The `initCode` of an op with `init` from `sender`: only the delegated EOA on v0.8 (the
+    /// other account there) gets one, since EntryPoint v0.8 runs an init call only for an
+    /// EIP-7702 sender (for any other sender it cannot even hash the op) and v0.7 has no
+    /// EIP-7702 support. The init call moves one unit of the sender's token 0 to recorder 0.
+    fn init_code(&self, init: InitSpec, sender: Address) -> Vec<u8> {
+        let l = self.layout();
+        if l.eip7702_delegate.is_none() || sender != l.other_account {
+            return Vec::new();
+        }
+        let mut init_code = EIP7702_INIT_CODE_MARKER.to_vec();
+        match init {
+            InitSpec::None => return Vec::new(),
+            InitSpec::Marker => {}
+            InitSpec::Call => {
+                let transfer = self.call_data(SelectorSpec::Transfer, U256::from(1), sender);
+                init_code.extend_from_slice(&encode::execute_call_data(
+                    false,
+                    ModeSpec::Default,
+                    EncodingSpec::Canonical,
+                    &[Call {
+                        target: l.tokens[0],
+                        value: U256::ZERO,
+                        data: transfer,
+                    }],
+                ));
+            }
+        }
+        init_code
+    }
+
     fn enable_grant(
         &self,
         spec: &OpSpec,
@@ -1020,7 +1065,14 @@ impl RefState {
             GrantSigner::OtherVerifier => verifier = l.extra_module,
         }
         let digest = encode::enable_digest(chain, verifier, account, granted_id, nonce);
-        let mut bytes = prefix.to_vec();
+        // The delegated EOA (other account, v0.8) has no owner validator: its ERC-1271 takes the
+        // EOA's own 65-byte signature, unprefixed (a prefix naming the module still routes there).
+        let eoa_signs = sender_is_other && l.eip7702_delegate.is_some();
+        let mut bytes = if eoa_signs && prefix == l.owner_validator {
+            Vec::new()
+        } else {
+            prefix.to_vec()
+        };
         bytes.extend_from_slice(&encode::sign(&key, digest));
         // What the account's ERC-1271 accepts: its owner's key through the owner validator, over
         // the digest the module computes (this account, chain and module, the carried id).

@@ -2,6 +2,7 @@
 //! paymasters, keys. Built once per (EntryPoint version, module bytecode) and cloned per case.
 
 use crate::AuditError;
+use alloy::signers::local::PrivateKeySigner;
 use alloy::{
     primitives::{Address, Bytes, U256},
     sol_types::{SolCall, SolValue},
@@ -9,7 +10,10 @@ use alloy::{
 use leash_contracts::bindings::{account::IERC7579Account, mocks::MockERC20};
 use leash_evm::{Chain, TestAccountHandle};
 use leash_model::permissions::PERMIT2;
-use leash_userop::{address_of, EntryPointVersion, SigningKey};
+use leash_userop::{
+    account::eip7702_delegate, address_of, eip7702::sign_authorization, EntryPointVersion,
+    SigningKey,
+};
 use std::{
     cell::RefCell,
     collections::HashMap,
@@ -40,8 +44,14 @@ pub struct Layout {
     pub module: Address,
     /// The main account (sessions are granted here).
     pub account: Address,
-    /// The other account (module installed, no session).
+    /// The other account (module installed, no session). On EntryPoint v0.8 it is an EOA
+    /// delegated (EIP-7702) to [`Layout::eip7702_delegate`], which lets EntryPoint v0.8's
+    /// SenderCreator run an op's init call (`initCode = 0x7702 ‖ data`) on it.
     pub other_account: Address,
+    /// On v0.8, the `InitCallerEip7702Account` the other account's EOA delegates to (its code
+    /// is `0xef0100 ‖ delegate`; the EntryPoint hashes a marker `initCode` with it); `None` on
+    /// v0.7, whose EntryPoint has no EIP-7702 support (the other account is a `TestAccount`).
+    pub eip7702_delegate: Option<Address>,
     /// The owner validator both accounts use.
     pub owner_validator: Address,
     /// A second validator installed on the main account only.
@@ -77,8 +87,6 @@ pub struct World {
     pub layout: Layout,
     /// The main account.
     pub account: TestAccountHandle,
-    /// The other account.
-    pub other: TestAccountHandle,
     /// Session keys (the last one is the stranger).
     pub keys: Vec<SigningKey>,
 }
@@ -172,6 +180,89 @@ pub fn uninstall_call(module: Address) -> Vec<u8> {
     .abi_encode()
 }
 
+/// The other account: a `TestAccount` (v0.7) or an EOA delegated with EIP-7702 (v0.8).
+enum Other {
+    Account(TestAccountHandle),
+    Eoa(Address),
+}
+
+impl Other {
+    fn address(&self) -> Address {
+        match self {
+            Self::Account(account) => account.address,
+            Self::Eoa(eoa) => *eoa,
+        }
+    }
+
+    /// Runs `call_data` as the account: an owner op, or the EOA's own call to itself.
+    fn run(&self, chain: &mut Chain, call_data: Vec<u8>) -> Result<(), AuditError> {
+        match self {
+            Self::Account(account) => owner_run(chain, account, call_data),
+            Self::Eoa(eoa) => {
+                let outcome = chain.call(*eoa, *eoa, U256::ZERO, call_data.into())?;
+                if outcome.success {
+                    Ok(())
+                } else {
+                    Err(AuditError::Setup(format!(
+                        "the delegated EOA's call failed: {:?}",
+                        outcome.revert
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// On a chain switched to Prague: the other account's owner key as an EOA that delegates
+/// (EIP-7702, a real type-4 transaction) to a fresh `InitCallerEip7702Account` for EntryPoint
+/// v0.8 and installs `module` in the same transaction; funded and with an EntryPoint deposit
+/// like a `TestAccount`. Returns the EOA and the delegate.
+fn delegated_eoa(chain: &mut Chain, module: Address) -> Result<(Address, Address), AuditError> {
+    chain.activate_prague();
+    let entry_point = EntryPointVersion::V08.canonical_address();
+    let sender_creator = ISenderCreatorSource::senderCreatorCall::abi_decode_returns(
+        &chain.view(
+            entry_point,
+            ISenderCreatorSource::senderCreatorCall {}
+                .abi_encode()
+                .into(),
+        )?,
+    )
+    .map_err(|e| AuditError::Setup(format!("senderCreator(): {e}")))?;
+    let delegate = chain.deploy_artifact(
+        "InitCallerEip7702Account",
+        &(entry_point, sender_creator).abi_encode_params(),
+    )?;
+    let signer = PrivateKeySigner::from_signing_key(owner_key(true));
+    let eoa = signer.address();
+    chain.fund(eoa, U256::from(100 * ETHER));
+    // The EOA sends the transaction, so its nonce is bumped before the list applies.
+    let nonce = chain.account_nonce(eoa) + 1;
+    let authorization = sign_authorization(&signer, chain.chain_id(), delegate, nonce)
+        .map_err(|e| AuditError::Setup(format!("EIP-7702 authorization: {e}")))?;
+    let install = chain.call_with_authorizations(
+        eoa,
+        eoa,
+        install_call(module, Vec::new()).into(),
+        &[authorization],
+    )?;
+    if !install.success || eip7702_delegate(&chain.code(eoa)) != Some(delegate) {
+        return Err(AuditError::Setup(format!(
+            "the EOA did not delegate and install the module: {:?}",
+            install.revert
+        )));
+    }
+    chain.deposit_to(EntryPointVersion::V08, eoa, U256::from(ETHER))?;
+    Ok((eoa, delegate))
+}
+
+alloy::sol! {
+    /// EntryPoint v0.8's SenderCreator, the caller of an EIP-7702 init call.
+    interface ISenderCreatorSource {
+        function senderCreator() external view returns (address);
+    }
+}
+
 impl World {
     /// Builds a fresh world on EntryPoint `version` with the module's creation code.
     ///
@@ -183,8 +274,19 @@ impl World {
         chain.fund(MODULE_DEPLOYER, U256::ZERO);
         let owner_validator = chain.deploy_owner_validator()?;
         let account = chain.deploy_test_account(version, owner_validator, &owner_key(false))?;
-        let other = chain.deploy_test_account(version, owner_validator, &owner_key(true))?;
         let module = chain.deploy(MODULE_DEPLOYER, module_code.clone())?;
+        let (other, eip7702_delegate) = match version {
+            EntryPointVersion::V07 => {
+                let other =
+                    chain.deploy_test_account(version, owner_validator, &owner_key(true))?;
+                owner_run(&mut chain, &other, install_call(module, Vec::new()))?;
+                (Other::Account(other), None)
+            }
+            EntryPointVersion::V08 => {
+                let (eoa, delegate) = delegated_eoa(&mut chain, module)?;
+                (Other::Eoa(eoa), Some(delegate))
+            }
+        };
         let extra_module = chain.deploy_owner_validator()?;
         let executor = chain.deploy_artifact("FixtureModule", &[])?;
         let handler = chain.deploy_artifact("FixtureModule", &[])?;
@@ -201,7 +303,7 @@ impl World {
         for paymaster in paymasters {
             chain.deposit_to(version, paymaster, U256::from(100 * ETHER))?;
         }
-        for holder in [account.address, other.address] {
+        for holder in [account.address, other.address()] {
             for token in tokens {
                 chain.mint(token, holder, U256::from(TOKEN_BALANCE))?;
             }
@@ -209,11 +311,9 @@ impl World {
         let permit2 = leash_contracts::artifact("MockPermit2")?;
         chain.set_code(PERMIT2, permit2.deployed_bytecode.clone());
         owner_run(&mut chain, &account, install_call(module, Vec::new()))?;
-        owner_run(&mut chain, &other, install_call(module, Vec::new()))?;
-        for holder in [&account, &other] {
-            for token in tokens {
-                owner_run(&mut chain, holder, approve_permit2_call(token))?;
-            }
+        for token in tokens {
+            owner_run(&mut chain, &account, approve_permit2_call(token))?;
+            other.run(&mut chain, approve_permit2_call(token))?;
         }
         owner_run(
             &mut chain,
@@ -255,7 +355,8 @@ impl World {
             version,
             module,
             account: account.address,
-            other_account: other.address,
+            other_account: other.address(),
+            eip7702_delegate,
             owner_validator,
             extra_module,
             executor,
@@ -272,7 +373,6 @@ impl World {
             chain,
             layout,
             account,
-            other,
             keys,
         })
     }

@@ -11,8 +11,8 @@
 use leash_audit::{
     grammar::{
         AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner, GrantSpec,
-        ModeSpec, OpSpec, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec, ShapeSpec, SignerSpec,
-        SponsorSpec, TargetSpec, Transition, WindowSpec,
+        InitSpec, ModeSpec, OpSpec, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec, ShapeSpec,
+        SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
     },
     mutants,
     reference::RefState,
@@ -68,6 +68,7 @@ fn op(calls: Vec<CallSpec>) -> OpSpec {
         signer: SignerSpec::Right,
         enable: EnableSpec::None,
         settle: SettleSpec::Auto,
+        init: InitSpec::None,
     }
 }
 
@@ -79,6 +80,7 @@ fn record() -> CallSpec {
 /// answers (`None`: every op is accepted) and the invariant the mutant breaks.
 struct Probe {
     mutant: &'static str,
+    version: EntryPointVersion,
     sessions: Vec<SessionSpec>,
     steps: Vec<Transition>,
     rejection: Option<&'static str>,
@@ -141,10 +143,40 @@ fn probes() -> Vec<Probe> {
         token0_allowance: true,
         ..spec(vec![GrantSpec::RouterAny])
     };
+    // Session 0 enabled on the other account (on v0.8 an EOA delegated with EIP-7702) by its
+    // owner in an op whose initCode is the marker and an `execute` of a token transfer.
+    let init_call = OpSpec {
+        other_account: true,
+        init: InitSpec::Call,
+        enable: EnableSpec::Grant {
+            nonce: 0,
+            signer: GrantSigner::Owner,
+        },
+        ..op(vec![record()])
+    };
     vec![
+        // An EIP-7702 init call chosen by the session key: a module that lets it through
+        // answers a valid signature for it.
+        Probe {
+            version: EntryPointVersion::V08,
+            mutant: "eip7702-init-call-allowed",
+            sessions: vec![enabled.clone()],
+            steps: one(init_call.clone()),
+            rejection: Some("Eip7702InitCallDenied"),
+            invariant: "INIT",
+        },
+        Probe {
+            version: EntryPointVersion::V08,
+            mutant: "eip7702-init-call-allowed",
+            sessions: vec![enabled.clone(), never.clone()],
+            steps: then_fail(init_call),
+            rejection: Some("Eip7702InitCallDenied"),
+            invariant: "INIT",
+        },
         // Signed for period 0, sent naming the current period 1: a digest without the period
         // index accepts it.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "period-not-bound",
             sessions: vec![hourly.clone()],
             steps: one(moved.clone()),
@@ -153,6 +185,7 @@ fn probes() -> Vec<Probe> {
         },
         // The same op, in a bundle a later op makes fail: the module's answer for it.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "period-not-bound",
             sessions: vec![hourly.clone(), never.clone()],
             steps: then_fail(moved),
@@ -162,6 +195,7 @@ fn probes() -> Vec<Probe> {
         // Current period 2^16 (old schedule), signed for period 0 = 2^16 with bit 16 flipped: a
         // digest that keeps 16 bits of the index accepts it.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "period-digest-16-bits",
             sessions: vec![old_schedule],
             steps: one(OpSpec {
@@ -173,6 +207,7 @@ fn probes() -> Vec<Probe> {
         },
         // A paymaster the session does not list.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "paymaster-check-off",
             sessions: vec![spec(vec![GrantSpec::Recorder0Any])],
             steps: one(OpSpec {
@@ -185,6 +220,7 @@ fn probes() -> Vec<Probe> {
         // Enable grants with nonces 0 then 1 (same bitmap word): the module's view must still
         // report nonce 0 used.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "nonce-bitmap-overwritten",
             sessions: vec![enabled.clone(), enabled],
             steps: vec![enable(0, 0), enable(1, 1)],
@@ -193,6 +229,7 @@ fn probes() -> Vec<Probe> {
         },
         // The account's EntryPoint v0.7 with a selector an any-target grant allows.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "entrypoint-v07-typo",
             sessions: vec![spec(vec![GrantSpec::AnyRecord])],
             steps: one(entry_point.clone()),
@@ -200,6 +237,7 @@ fn probes() -> Vec<Probe> {
             invariant: "DENY",
         },
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "entrypoint-v07-typo",
             sessions: vec![spec(vec![GrantSpec::AnyRecord]), never.clone()],
             steps: then_fail(entry_point),
@@ -208,6 +246,7 @@ fn probes() -> Vec<Probe> {
         },
         // Nine granted calls: one past the cap.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "batch-cap-typo",
             sessions: vec![spec(vec![GrantSpec::Recorder0Any])],
             steps: one(op(vec![record(); 9])),
@@ -215,6 +254,7 @@ fn probes() -> Vec<Probe> {
             invariant: "CAP",
         },
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "batch-cap-typo",
             sessions: vec![spec(vec![GrantSpec::Recorder0Any]), never],
             steps: then_fail(op(vec![record(); 9])),
@@ -224,6 +264,7 @@ fn probes() -> Vec<Probe> {
         // The router pulls 7 of the limited token 0 through the owner's set-up allowance in an
         // op left unsettled.
         Probe {
+            version: EntryPointVersion::V07,
             mutant: "settlement-required-off",
             sessions: vec![limited_router],
             steps: one(OpSpec {
@@ -245,7 +286,7 @@ fn replay(
     probe: &Probe,
 ) -> (Stats, Result<(), Failure>) {
     let mut stats = Stats::default();
-    let init = RefState::new(EntryPointVersion::V07, probe.sessions.clone());
+    let init = RefState::new(probe.version, probe.sessions.clone());
     let result = run_case(code, model_checks, &init, &probe.steps, None, &mut stats);
     (stats, result)
 }

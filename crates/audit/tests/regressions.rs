@@ -4,7 +4,7 @@
 use leash_audit::{
     grammar::{
         AmountSpec, BundleOp, CallSpec, EnableSpec, EncodingSpec, FeeSpec, GrantSigner, GrantSpec,
-        ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec,
+        InitSpec, ModeSpec, OpSpec, OwnerAction, PeriodSpec, SelectorSpec, SessionSpec, SettleSpec,
         ShapeSpec, SignerSpec, SponsorSpec, TargetSpec, Transition, WindowSpec,
     },
     reference::RefState,
@@ -51,6 +51,7 @@ fn op(session: usize, signer: SignerSpec, calls: Vec<CallSpec>) -> BundleOp {
         signer,
         enable: EnableSpec::None,
         settle: SettleSpec::Auto,
+        init: InitSpec::None,
     })
 }
 
