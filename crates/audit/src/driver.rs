@@ -4,7 +4,7 @@
 
 use crate::{
     facts::{ChainFacts, Life},
-    grammar::{BundleOp, Transition, ENABLE_NONCES},
+    grammar::{BundleOp, InitSpec, Transition, ENABLE_NONCES},
     observe::{op_events, split_validation_data, CallRecorder, OpEvent},
     reference::{setup_bundle, BundlePlan, Expected, OpPlan, RefState, SessionPlan},
     revert::{as_revealed, rejection, settled_allowance_exceeded},
@@ -245,6 +245,7 @@ impl Case<'_> {
     }
 
     fn count(&mut self, plan: &BundlePlan) {
+        let layout = self.reference.layout();
         let last = plan
             .failure
             .as_ref()
@@ -263,7 +264,15 @@ impl Case<'_> {
                         Verdict::Accept(_) if !s.in_window => {
                             self.stats.rejected("AA22 expired or not due")
                         }
-                        Verdict::Accept(_) if plan.failure.is_none() => self.stats.accepted += 1,
+                        Verdict::Accept(_) if plan.failure.is_none() => {
+                            self.stats.accepted += 1;
+                            if s.spec.init == InitSpec::Marker
+                                && s.sender == layout.other_account
+                                && layout.eip7702_delegate.is_some()
+                            {
+                                self.stats.eip7702_marker_accepted += 1;
+                            }
+                        }
                         Verdict::Accept(_) => {}
                     }
                 }

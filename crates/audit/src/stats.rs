@@ -19,6 +19,8 @@ pub struct Stats {
     pub owner_ops: u64,
     /// Session ops the module accepted (and the EntryPoint too).
     pub accepted: u64,
+    /// Of those, ops of the EIP-7702 delegated EOA (v0.8) whose `initCode` is the bare marker.
+    pub eip7702_marker_accepted: u64,
     /// Settled ops (rule 16) the EntryPoint executed whose closing `settle` ran.
     pub settled: u64,
     /// Of those, the ones whose closing `settle` reverted `SettledAllowanceExceeded` (the op's
@@ -51,6 +53,7 @@ impl Stats {
         self.session_ops += other.session_ops;
         self.owner_ops += other.owner_ops;
         self.accepted += other.accepted;
+        self.eip7702_marker_accepted += other.eip7702_marker_accepted;
         self.settled += other.settled;
         self.settle_reverts += other.settle_reverts;
         self.violations_7562 += other.violations_7562;
@@ -79,6 +82,11 @@ impl fmt::Display for Stats {
         writeln!(f, "| session ops validated | {} |", self.session_ops)?;
         writeln!(f, "| owner ops | {} |", self.owner_ops)?;
         writeln!(f, "| session ops accepted | {} |", self.accepted)?;
+        writeln!(
+            f,
+            "| of which from the EIP-7702 EOA with the bare marker | {} |",
+            self.eip7702_marker_accepted
+        )?;
         writeln!(
             f,
             "| settled ops executed (closing settle ran) | {} |",
