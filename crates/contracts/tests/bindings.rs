@@ -10,11 +10,7 @@ use alloy::{
 };
 use leash_contracts::{
     artifact,
-    bindings::{
-        account::IERC7579Account,
-        entry_point::IEntryPoint,
-        session::ISessionKeyValidator,
-    },
+    bindings::{account::IERC7579Account, entry_point::IEntryPoint, session::ISessionKeyValidator},
     entry_point_abi,
 };
 use leash_userop::{EntryPointVersion, PackedUserOperation};

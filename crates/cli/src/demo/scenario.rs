@@ -417,8 +417,10 @@ impl Demo {
             new.spec.max_uses,
             format_amount(new.spec.fee_budget)
         ));
-        let revoke_old =
-            ISessionKeyValidator::revokeSessionCall { sessionId: old.session_id }.abi_encode();
+        let revoke_old = ISessionKeyValidator::revokeSessionCall {
+            sessionId: old.session_id,
+        }
+        .abi_encode();
         let result = self.world.owner_calls_module(&[
             onchain::create_session_call(&new.spec)?,
             Bytes::from(revoke_old),
@@ -527,7 +529,10 @@ impl Demo {
                 dry_run.reason()
             )
         })?;
-        let revoke = ISessionKeyValidator::revokeSessionCall { sessionId: new.session_id }.abi_encode();
+        let revoke = ISessionKeyValidator::revokeSessionCall {
+            sessionId: new.session_id,
+        }
+        .abi_encode();
         let result = self.world.owner_calls_module(&[Bytes::from(revoke)])?;
         self.expect_accepted("owner op: revokeSession(new)", &result)?;
         let new = self.store.revoke(&new.local_id, "demo finished")?;
