@@ -8,7 +8,7 @@ ANVIL := node_modules/.bin/anvil
 NPM_STAMP := node_modules/.leash-setup-stamp
 CARGO_TEST := cargo test --workspace --locked
 
-.PHONY: help setup build test test-forge test-rust test-solc-adapter test-account-fixtures account-fixtures demo bench bench-serve gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
+.PHONY: help setup build test test-forge test-rust test-solc-adapter test-account-fixtures account-fixtures abi demo bench bench-serve gas-snapshot build-cli e2e audit-ratio audit audit-mutants fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +37,11 @@ test-account-fixtures: setup
 
 account-fixtures: setup ## rewrite tests/fixtures/accounts/precompiles.json from the pinned modulekit tarball
 	node tools/accounts/precompiles.mjs
+
+# The ABI files the Rust bindings are generated from (crates/contracts/README.md, "ABI files"); the
+# abi_fresh test fails with this command's name when they are stale.
+abi: setup ## rewrite crates/contracts/abi/ from the compiled contracts (after changing a contract's ABI)
+	LEASH_WRITE_ABI=1 cargo test --locked -p leash-contracts --test abi_fresh
 
 # Two forge runs: the suite (cold-frame gas snapshots included), then the transaction-level gas snapshots of
 # tests/gas/tx/, which are only meaningful with --isolate (each top-level call its own transaction).

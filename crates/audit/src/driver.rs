@@ -182,7 +182,10 @@ impl Case<'_> {
     }
 
     fn status(&self, account: Address, id: B256) -> Result<u8, Failure> {
-        self.view(&ISessionKeyValidator::statusOfCall { account, id })
+        self.view(&ISessionKeyValidator::statusOfCall {
+            account,
+            sessionId: id,
+        })
     }
 
     fn bundle(&mut self, ops: &[BundleOp]) -> Result<(), Failure> {

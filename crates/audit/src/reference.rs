@@ -413,19 +413,19 @@ impl RefState {
             ),
             OwnerAction::Pause(i) => module_call(
                 ISessionKeyValidator::pauseSessionCall {
-                    id: self.session_id(i),
+                    sessionId: self.session_id(i),
                 }
                 .abi_encode(),
             ),
             OwnerAction::Resume(i) => module_call(
                 ISessionKeyValidator::resumeSessionCall {
-                    id: self.session_id(i),
+                    sessionId: self.session_id(i),
                 }
                 .abi_encode(),
             ),
             OwnerAction::Revoke(i) => module_call(
                 ISessionKeyValidator::revokeSessionCall {
-                    id: self.session_id(i),
+                    sessionId: self.session_id(i),
                 }
                 .abi_encode(),
             ),

@@ -157,7 +157,7 @@ fn single_call(target: Address, data: Vec<u8>) -> Vec<u8> {
 fn approve_permit2_call(token: Address) -> Vec<u8> {
     let approve = MockERC20::approveCall {
         spender: PERMIT2,
-        amount: U256::MAX,
+        value: U256::MAX,
     };
     leash_model::decode::encode_execute(
         leash_model::decode::CallType::Single,
@@ -332,7 +332,7 @@ impl World {
         )?;
         let router_approval = MockERC20::approveCall {
             spender: router,
-            amount: U256::from(ROUTER_ALLOWANCE),
+            value: U256::from(ROUTER_ALLOWANCE),
         };
         owner_run(
             &mut chain,

@@ -1,12 +1,15 @@
-//! The Session struct is written three times by design: in Solidity (contracts/session/SessionTypes.sol),
-//! in the contract bindings (leash-contracts, what the harness and the CLI call the module with) and
-//! in leash-keys (what permission files become, without the Solidity toolchain as a dependency).
-//! This test pins the three together: a session with every field populated encodes to the same
-//! bytes through both Rust types, and the module itself, running in the in-process chain, packs
-//! sessions of every shape (empty lists, full lists, zero and non-zero budgets, zero and
-//! non-zero salts, root) to the bytes leash-keys packs them to and gives them the id leash-keys
-//! computes (`toPackedSession` / `computeSessionId` against `pack_session` / `session_id`). A
-//! field added or reordered on one side fails here.
+//! The Session struct is defined once, in Solidity (contracts/session/SessionTypes.sol); the
+//! contract bindings (leash-contracts, what the harness and the CLI call the module with) and
+//! leash-keys (what permission files become, without the Solidity toolchain as a dependency)
+//! generate their Rust types with `sol!` from the same compiled ABI file
+//! (crates/contracts/abi/SessionKeyValidator.json, kept fresh by leash-contracts' `abi_fresh`
+//! test). What is still written twice is the packed encoding: the module's `SessionPacking.sol`
+//! and leash-keys' `pack_session`. This test pins those together: a session with every field
+//! populated encodes to the same bytes through both Rust types, and the module itself, running
+//! in the in-process chain, packs sessions of every shape (empty lists, full lists, zero and
+//! non-zero budgets, zero and non-zero salts, root) to the bytes leash-keys packs them to and
+//! gives them the id leash-keys computes (`toPackedSession` / `computeSessionId` against
+//! `pack_session` / `session_id`). A field one packer misses or misorders fails here.
 
 use alloy::primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy::sol_types::{SolCall, SolEvent, SolValue};

@@ -45,7 +45,7 @@ fn setup(version: EntryPointVersion) -> Setup {
 fn next_ops(setup: &Setup, count: u64) -> Vec<PackedUserOperation> {
     let transfer = MockERC20::transferCall {
         to: Address::repeat_byte(0x77),
-        amount: U256::from(1),
+        value: U256::from(1),
     };
     let call_data = execute_single(setup.token, U256::ZERO, transfer.abi_encode());
     let version = setup.account.version;

@@ -39,7 +39,11 @@ impl Chain {
     ///
     /// [`EvmError::Reverted`] or [`EvmError::BadReturnData`] if `token` is not an ERC-20.
     pub fn erc20_balance(&self, token: Address, owner: Address) -> Result<U256, EvmError> {
-        self.view_call(token, &MockERC20::balanceOfCall { owner }, "balanceOf")
+        self.view_call(
+            token,
+            &MockERC20::balanceOfCall { account: owner },
+            "balanceOf",
+        )
     }
 
     /// `token.allowance(owner, spender)`.

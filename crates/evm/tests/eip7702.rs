@@ -128,7 +128,7 @@ impl World {
     fn op(&self, amount: u64, init_data: &[u8]) -> UserOperation {
         let transfer = MockERC20::transferCall {
             to: RECIPIENT,
-            amount: U256::from(amount),
+            value: U256::from(amount),
         };
         let kind = AccountKind::Eip7702;
         let key = kind.nonce_key(self.module, 0, false).unwrap();
@@ -271,7 +271,7 @@ fn session_enabled_in_its_first_op_by_the_eoa_signature() {
     assert_eq!(w.balance(RECIPIENT), U256::from(120));
     let status = ISessionKeyValidator::statusOfCall {
         account: w.eoa.address(),
-        id: spec.session_id().unwrap(),
+        sessionId: spec.session_id().unwrap(),
     };
     let output = w.chain.view(w.module, status.abi_encode().into()).unwrap();
     assert_eq!(

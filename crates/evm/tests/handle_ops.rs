@@ -16,7 +16,7 @@ const RECIPIENT: Address = Address::repeat_byte(0x44);
 fn transfer(token: Address, amount: u64) -> Bytes {
     let call = MockERC20::transferCall {
         to: RECIPIENT,
-        amount: U256::from(amount),
+        value: U256::from(amount),
     };
     execute_single(token, U256::ZERO, call.abi_encode())
 }

@@ -30,7 +30,7 @@ fn inspector_sees_the_handle_ops_transaction() {
         let mut w = world(version);
         let transfer = MockERC20::transferCall {
             to: BENEFICIARY,
-            amount: U256::from(3),
+            value: U256::from(3),
         };
         let op = w
             .chain

@@ -1,4 +1,7 @@
-//! The session a grant is made of: a Rust mirror of `Session` in `contracts/session/SessionTypes.sol`.
+//! The session a grant is made of: the model's own domain type for `Session` in
+//! `contracts/session/SessionTypes.sol`, written independently of the contract as the rest of the
+//! model is. It never becomes ABI bytes by itself: leash-audit converts it to the binding
+//! generated from the module's compiled ABI (`leash_contracts::bindings::session::Session`).
 
 use alloy_primitives::{address, Address, FixedBytes, U256};
 

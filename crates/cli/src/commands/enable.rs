@@ -34,7 +34,10 @@ pub(crate) async fn session_status(
     account: Address,
     id: B256,
 ) -> anyhow::Result<u8> {
-    let call = ISessionKeyValidator::statusOfCall { account, id };
+    let call = ISessionKeyValidator::statusOfCall {
+        account,
+        sessionId: id,
+    };
     let output = node
         .call(&CallRequest::call(module, call.abi_encode()))
         .await?;
@@ -79,7 +82,11 @@ pub(crate) async fn module_digest(
     id: B256,
     nonce: U256,
 ) -> anyhow::Result<B256> {
-    let call = ISessionKeyValidator::enableDigestCall { account, id, nonce };
+    let call = ISessionKeyValidator::enableDigestCall {
+        account,
+        sessionId: id,
+        nonce,
+    };
     let output = node
         .call(&CallRequest::call(module, call.abi_encode()))
         .await?;

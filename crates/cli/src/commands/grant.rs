@@ -31,7 +31,7 @@ pub(crate) fn create_call(record: &SessionRecord) -> anyhow::Result<Bytes> {
 /// `revokeSession(record's id)` call data.
 pub(crate) fn revoke_call(record: &SessionRecord) -> Bytes {
     ISessionKeyValidator::revokeSessionCall {
-        id: record.session_id,
+        sessionId: record.session_id,
     }
     .abi_encode()
     .into()

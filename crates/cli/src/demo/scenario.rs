@@ -268,7 +268,7 @@ impl Demo {
     fn transfer(&self, amount: U256) -> Execution {
         let data = MockERC20::transferCall {
             to: self.world.recipient,
-            amount,
+            value: amount,
         }
         .abi_encode();
         Execution::new(self.world.token, U256::ZERO, data)
@@ -417,8 +417,10 @@ impl Demo {
             new.spec.max_uses,
             format_amount(new.spec.fee_budget)
         ));
-        let revoke_old =
-            ISessionKeyValidator::revokeSessionCall { id: old.session_id }.abi_encode();
+        let revoke_old = ISessionKeyValidator::revokeSessionCall {
+            sessionId: old.session_id,
+        }
+        .abi_encode();
         let result = self.world.owner_calls_module(&[
             onchain::create_session_call(&new.spec)?,
             Bytes::from(revoke_old),
@@ -527,7 +529,10 @@ impl Demo {
                 dry_run.reason()
             )
         })?;
-        let revoke = ISessionKeyValidator::revokeSessionCall { id: new.session_id }.abi_encode();
+        let revoke = ISessionKeyValidator::revokeSessionCall {
+            sessionId: new.session_id,
+        }
+        .abi_encode();
         let result = self.world.owner_calls_module(&[Bytes::from(revoke)])?;
         self.expect_accepted("owner op: revokeSession(new)", &result)?;
         let new = self.store.revoke(&new.local_id, "demo finished")?;

@@ -204,7 +204,7 @@ impl World {
     pub(crate) fn status(&self, id: B256) -> anyhow::Result<u8> {
         let call = ISessionKeyValidator::statusOfCall {
             account: self.account.address,
-            id,
+            sessionId: id,
         };
         let output = self.chain.view(self.module, call.abi_encode().into())?;
         Ok(ISessionKeyValidator::statusOfCall::abi_decode_returns(

@@ -450,7 +450,12 @@ pub(crate) async fn revoke(
         .db(move |store| store.revoke_session(&key, &reason, &actor))
         .await?;
     let session_id: B256 = revoked.new.session_id.parse().map_err(internal)?;
-    let call = Bytes::from(ISessionKeyValidator::revokeSessionCall { id: session_id }.abi_encode());
+    let call = Bytes::from(
+        ISessionKeyValidator::revokeSessionCall {
+            sessionId: session_id,
+        }
+        .abi_encode(),
+    );
     Ok(json!({
         "context": revoked.new.context,
         "revoked": true,

@@ -1,4 +1,9 @@
-//! ERC-7579 account calls, the `TestAccount` fixture's constructor and `TestAccountFactory`.
+//! ERC-7579 account calls, and the account fixtures generated from their compiled ABIs
+//! (`abi/TestAccount.json`, `abi/TestAccountFactory.json`, `abi/OwnerValidator.json`).
+//!
+//! `IERC7579Account` stays written out here: it is the standard's interface (OpenZeppelin's
+//! source, not exported as an artifact), checked against `TestAccount`'s compiled ABI by
+//! `tests/bindings.rs`.
 
 use alloy::sol;
 
@@ -27,49 +32,37 @@ sol! {
         /// A module was uninstalled.
         event ModuleUninstalled(uint256 moduleTypeId, address module);
     }
-
-    /// The `TestAccount` fixture (tests/fixtures/TestAccount.sol): an OpenZeppelin ERC-7579
-    /// account bound to one EntryPoint.
-    #[derive(Debug, PartialEq, Eq)]
-    contract TestAccount {
-        /// `entryPoint_` is the only EntryPoint accepted; `validator` is installed with
-        /// `validatorData` as the first validator.
-        constructor(address entryPoint_, address validator, bytes validatorData);
-        /// The constructor was given the zero EntryPoint.
-        error TestAccountZeroEntryPoint();
-    }
-
-    /// The `TestAccountFactory` fixture: CREATE2 deployment of `TestAccount`, usable in `initCode`.
-    #[derive(Debug, PartialEq, Eq)]
-    interface TestAccountFactory {
-        /// Deploys (or returns) the account for these arguments.
-        function createAccount(address entryPoint, address validator, bytes calldata validatorData, bytes32 salt)
-            external returns (address account);
-        /// The counterfactual address `createAccount` deploys to.
-        function getAddress(address entryPoint, address validator, bytes calldata validatorData, bytes32 salt)
-            external view returns (address);
-        /// A new account was deployed.
-        event AccountCreated(address indexed account, address indexed entryPoint, address indexed validator);
-    }
-
-    /// The `OwnerValidator` fixture: one ECDSA owner per account, raw `userOpHash` signatures.
-    #[derive(Debug, PartialEq, Eq)]
-    interface OwnerValidator {
-        /// `data = abi.encode(address owner)`.
-        function onInstall(bytes calldata data) external;
-        /// Clears the caller's owner.
-        function onUninstall(bytes calldata data) external;
-        /// True only for type 1 (validator).
-        function isModuleType(uint256 moduleTypeId) external view returns (bool);
-        /// Whether `account` has an owner.
-        function isInitialized(address account) external view returns (bool);
-        /// The owner of `account` (zero when none).
-        function owners(address account) external view returns (address);
-        /// The owner of `account` changed.
-        event OwnerSet(address indexed account, address indexed owner);
-        /// `onInstall` was called twice.
-        error OwnerValidatorAlreadyInstalled(address account);
-        /// `onInstall` data did not hold a non-zero owner.
-        error OwnerValidatorInvalidOwner();
-    }
 }
+
+// In a module of its own only for `allow(missing_docs)`: `sol!` writes no doc comment on the
+// user-defined value types it generates (`CallType`, `ExecType`, in ERC-7579's errors).
+#[allow(missing_docs)]
+mod test_account {
+    alloy::sol!(
+        /// The `TestAccount` fixture (tests/fixtures/TestAccount.sol): an OpenZeppelin ERC-7579
+        /// account bound to one EntryPoint. Its constructor takes `(entryPoint_, validator,
+        /// validatorData)`; `validator` is installed with `validatorData` as the first
+        /// validator.
+        #[derive(Debug, PartialEq, Eq)]
+        TestAccount,
+        "abi/TestAccount.json"
+    );
+}
+
+pub use test_account::TestAccount;
+
+sol!(
+    /// The `TestAccountFactory` fixture: CREATE2 deployment of `TestAccount`, usable in
+    /// `initCode`.
+    #[derive(Debug, PartialEq, Eq)]
+    TestAccountFactory,
+    "abi/TestAccountFactory.json"
+);
+
+sol!(
+    /// The `OwnerValidator` fixture: one ECDSA owner per account, raw `userOpHash` signatures;
+    /// `onInstall` data is `abi.encode(address owner)`.
+    #[derive(Debug, PartialEq, Eq)]
+    OwnerValidator,
+    "abi/OwnerValidator.json"
+);
