@@ -9,6 +9,7 @@ mod connection;
 mod demo;
 mod eip7702;
 mod exit;
+mod factory;
 mod module_error;
 mod onchain;
 mod output;

@@ -21,6 +21,7 @@ use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
 use crate::connection;
 use crate::eip7702;
 use crate::exit::usage;
+use crate::factory::{self, Factory};
 use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
@@ -161,6 +162,10 @@ async fn build(
         })
         .transpose()?;
     let call_data = onchain::execute_call_data(&executions)?;
+    let factory = Factory::from_flags(args.factory.as_deref(), args.factory_data.as_deref())?;
+    if let (Some(_), Some(url)) = (&factory, &args.rpc_url) {
+        factory::check_undeployed(&connection::node("--rpc-url", url)?, record.account).await?;
+    }
     let nonce = op_nonce(args, &record, ui).await?;
     let gas = OpGas {
         call_gas_limit: args.call_gas_limit,
@@ -170,6 +175,9 @@ async fn build(
         max_priority_fee_per_gas: args.max_priority_fee_per_gas.unwrap_or(DEFAULT_FEE),
     };
     let mut op = onchain::session_user_op(record.account, nonce, call_data, gas, sponsor.as_ref())?;
+    if let Some(factory) = &factory {
+        factory.attach(&mut op);
+    }
     if let Some(authorization) =
         eip7702::authorization(args, version, record.account, record.chain_id, ui).await?
     {

@@ -189,7 +189,8 @@ fn apply_payment_flags(args: &CreateArgs, spec: &mut SessionSpec) -> anyhow::Res
     Ok(())
 }
 
-fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
+/// `session create` (and `key import`, which requires an import flag).
+pub(crate) fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
     let grant = grant(&args)?;
     let request = CreateRequest {
         label: args.label.clone(),
@@ -482,7 +483,8 @@ fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
     let old = store.show(&args.id)?;
     let on_chain = args.owner.bundler_url.is_some()
         || args.owner.key_source().is_some()
-        || args.owner.owner_validator.is_some();
+        || args.owner.owner_validator.is_some()
+        || args.owner.factory.is_some();
     let owner = if on_chain {
         Some(args.owner.require("session rotate on-chain", ui)?)
     } else {

@@ -104,6 +104,8 @@ impl Env {
             // Nor cast's keystore settings.
             .env_remove("ETH_PASSWORD")
             .env_remove("FOUNDRY_KEYSTORES_DIR")
+            .env_remove("ETH_KEYSTORE")
+            .env_remove("ETH_KEYSTORE_ACCOUNT")
             .envs(vars.iter().copied())
             .env("LEASH_DATA_DIR", self.data_dir())
             .env("LEASH_TEST_PASSWORD", PASSWORD)
