@@ -21,6 +21,7 @@ mod rotation;
 mod serve;
 mod settlement;
 mod signer_source;
+mod tokens;
 mod txsend;
 mod units;
 

@@ -27,6 +27,7 @@ use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::reason;
 use crate::settlement;
+use crate::tokens;
 use crate::units::now;
 
 /// Fees of an op when neither the flags nor a bundler give them: 1 gwei.
@@ -505,7 +506,11 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
         (Carry::Nothing | Carry::Dropped(_), _) => None,
     };
     let left = match &args.op.rpc_url {
-        Some(url) => Some(runtime.block_on(read_remaining(url, &built.record))?),
+        Some(url) => Some(runtime.block_on(async {
+            let left = read_remaining(url, &built.record).await?;
+            let node = connection::node("--rpc-url", url)?;
+            anyhow::Ok((left, tokens::read_book(&node, &built.record.spec).await))
+        })?),
         None => None,
     };
     let mut value = op_json(&built, seq);
@@ -514,8 +519,8 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
         "actualGasUsed": receipt.actual_gas_used.to_string(),
         "actualGasCost": receipt.actual_gas_cost.to_string(),
     });
-    if let Some(left) = &left {
-        value["remaining"] = onchain::remaining_json(&built.record.spec, left);
+    if let Some((left, book)) = &left {
+        value["remaining"] = onchain::remaining_json(&built.record.spec, left, book);
     }
     value["enable"] = match (&carry, enabled) {
         (Carry::Grant(grant), Some(status)) => {
@@ -545,10 +550,10 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
             )),
             _ => {}
         }
-        if let Some(left) = &left {
+        if let Some((left, book)) = &left {
             lines.push("  left (on-chain, current period):".to_owned());
             lines.extend(
-                onchain::remaining_lines(&built.record.spec, left)
+                onchain::remaining_lines(&built.record.spec, left, book)
                     .into_iter()
                     .map(|line| format!("    {line}")),
             );
