@@ -103,7 +103,7 @@ fn deploy_twice_the_second_run_finds_the_module() {
     let value = json.json();
     assert_eq!(value["alreadyDeployed"], true);
     assert_eq!(value["transactionHash"], serde_json::Value::Null);
-    assert_eq!(value["address"], address.to_string().to_lowercase());
+    assert_eq!(value["address"], address.to_checksum(None));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod anvil;
+pub mod checksum;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -57,10 +58,13 @@ impl Run {
         normalise(&self.stderr)
     }
 
-    /// stdout as JSON.
+    /// stdout as JSON, whose addresses must all be checksummed (EIP-55): every test that
+    /// reads a JSON result checks it.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        let value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout));
+        checksum::assert_checksummed("leash --json", &value);
+        value
     }
 }
 
