@@ -1,7 +1,8 @@
 //! `--factory` / `--factory-data`: the first op of a counterfactual account carries its factory
 //! and deploys it. On a real anvil with the canonical EntryPoint v0.7 (npm bytecode), the
 //! module and `tests/fixtures/TestAccountFactory.sol`: the op's userOpHash is the EntryPoint's
-//! `getUserOpHash`, and `handleOps` deploys the account and runs the op.
+//! `getUserOpHash`, and `handleOps` deploys the account and runs the op. Owner ops carry the
+//! factory too (seen by a stub bundler) and refuse it for an account that has code.
 
 mod common;
 
@@ -67,6 +68,21 @@ fn call(url: &str, to: Address, data: &[u8]) -> String {
         "--rpc-url",
         url,
     ])
+}
+
+/// The canonical EntryPoint v0.7, from its npm creation code through the deterministic
+/// deployment proxy; returns its address.
+fn deploy_entry_point(url: &str) -> Address {
+    let version = EntryPointVersion::V07;
+    let mut payload = leash_contracts::entry_point_salt(version).to_vec();
+    payload.extend_from_slice(&leash_contracts::entry_point_creation_code(version));
+    send(url, leash_contracts::DETERMINISTIC_DEPLOYER, &payload);
+    let entry_point = version.canonical_address();
+    assert_ne!(
+        cast(&["code", &entry_point.to_string(), "--rpc-url", url]),
+        "0x"
+    );
+    entry_point
 }
 
 /// A keystore file (cast's format) of a fresh key, the session key of both sessions below.
@@ -145,16 +161,7 @@ fn the_first_op_of_a_counterfactual_account_carries_its_factory_and_deploys_it()
     let Some(anvil) = start_anvil() else { return };
     let url = anvil.url.as_str();
     let env = Env::new();
-    // The canonical EntryPoint v0.7, from its npm creation code through the proxy.
-    let version = EntryPointVersion::V07;
-    let mut payload = leash_contracts::entry_point_salt(version).to_vec();
-    payload.extend_from_slice(&leash_contracts::entry_point_creation_code(version));
-    send(url, leash_contracts::DETERMINISTIC_DEPLOYER, &payload);
-    let entry_point = version.canonical_address();
-    assert_ne!(
-        cast(&["code", &entry_point.to_string(), "--rpc-url", url]),
-        "0x"
-    );
+    let entry_point = deploy_entry_point(url);
     let deployed = env.run(&[
         "--json",
         "deploy",
@@ -353,4 +360,149 @@ fn factory_data_without_a_factory_is_refused() {
     let op = &built.json()["userOperation"];
     assert_eq!(op["factory"], factory);
     assert_eq!(op["factoryData"], "0x1234");
+}
+
+/// Requests a stub bundler received.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// A bundler that only says which EntryPoint and chain it serves (enough for leash to build
+/// the owner op and ask for its gas estimate, which it does not give); keeps every request it
+/// gets and answers until the test ends.
+fn stub_bundler(entry_point: Address) -> (String, Seen) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Seen::default();
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            record.lock().unwrap().push(request.clone());
+            let result = match request["method"].as_str() {
+                Some("eth_supportedEntryPoints") => serde_json::json!([entry_point]),
+                Some("eth_chainId") => serde_json::json!("0x7a69"),
+                _ => serde_json::Value::Null,
+            };
+            let answer =
+                serde_json::json!({"jsonrpc": "2.0", "id": request["id"], "result": result})
+                    .to_string();
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn an_owner_op_carries_the_factory_and_refuses_it_for_an_account_with_code() {
+    let Some(anvil) = start_anvil() else { return };
+    let url = anvil.url.as_str();
+    let env = Env::new();
+    let deployed = env.run(&[
+        "--json",
+        "deploy",
+        "--rpc-url",
+        url,
+        "--unlocked",
+        DEV_ACCOUNT,
+    ]);
+    deployed.expect_code(0);
+    // Any address with code stands for a deployed account: the module's.
+    let account = deployed.json()["address"].as_str().unwrap().to_owned();
+    let (bundler, seen) = stub_bundler(deploy_entry_point(url));
+    let run = env.run_with_env(
+        &[
+            "account",
+            "install-module",
+            "--account",
+            &account,
+            "--account-kind",
+            "openzeppelin",
+            "--rpc-url",
+            url,
+            "--bundler-url",
+            &bundler,
+            "--owner-key-env",
+            "OWNER_KEY",
+            "--owner-validator",
+            "0x3333333333333333333333333333333333333333",
+            "--factory",
+            "0x4444444444444444444444444444444444444444",
+            "--factory-data",
+            "0x1234",
+        ],
+        &[(
+            "OWNER_KEY",
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        )],
+    );
+    run.expect_code(2);
+    assert!(run.stderr.contains("already deployed"), "{}", run.stderr);
+    assert!(run.stderr.contains("drop --factory"), "{}", run.stderr);
+    // The same flags on an account with no code get past the check (to the gas estimate,
+    // which this bundler does not answer).
+    let fresh = env.run_with_env(
+        &[
+            "account",
+            "install-module",
+            "--account",
+            "0x5555555555555555555555555555555555555555",
+            "--account-kind",
+            "openzeppelin",
+            "--rpc-url",
+            url,
+            "--bundler-url",
+            &bundler,
+            "--owner-key-env",
+            "OWNER_KEY",
+            "--owner-validator",
+            "0x3333333333333333333333333333333333333333",
+            "--factory",
+            "0x4444444444444444444444444444444444444444",
+        ],
+        &[(
+            "OWNER_KEY",
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        )],
+    );
+    assert_ne!(fresh.code, 0);
+    assert!(
+        !fresh.stderr.contains("already deployed"),
+        "{}",
+        fresh.stderr
+    );
+    assert!(
+        fresh.stderr.contains("eth_estimateUserOperationGas"),
+        "{}",
+        fresh.stderr
+    );
+    let seen = seen.lock().unwrap();
+    let estimated = seen
+        .iter()
+        .find(|request| request["method"] == "eth_estimateUserOperationGas")
+        .expect("the owner op was sent for estimation");
+    let op = &estimated["params"][0];
+    assert_eq!(op["sender"], "0x5555555555555555555555555555555555555555");
+    assert_eq!(op["factory"], "0x4444444444444444444444444444444444444444");
+    assert_eq!(op["factoryData"], "0x");
 }
