@@ -54,7 +54,7 @@ fn create_prints_ids_and_the_create_session_call() {
     assert_eq!(
         run.out(),
         "created session <id>\n  signer:     <addr>\n  session id: <hash>\n  \
-         pays:       its own ETH, up to 1000000000000000 wei in max fees\n\
+         pays:       its own ETH, up to 0.001 ETH (1000000000000000 wei) in max fees\n\
          next: the account grants it on-chain by calling the module <addr> with\n  <hex>\n"
     );
     assert_eq!(run.err(), "generating and encrypting the session key…\n");
@@ -144,7 +144,7 @@ fn list_show_and_filters() {
          window:      <time> .. <time>\n  created:     <time>\n  grant:\n    uses:      10\n    \
          call:      <addr> 0xa9059cbb\n    token:     <addr> up to 5000000 base units\n    \
          native:    0 ETH (0 wei)\n    fees:      0.001 ETH (1000000000000000 wei)\n  \
-         pays:        its own ETH, up to 1000000000000000 wei in max fees\n  \
+         pays:        its own ETH, up to 0.001 ETH (1000000000000000 wei) in max fees\n  \
          (offline: pass --rpc-url URL to read what is left on-chain)\n"
     );
 }
