@@ -2,7 +2,10 @@
 //! variable (leash's own way), a raw key on the command line (`--private-key`, visible to
 //! other users of the machine), a Web3 Secret Storage file (`--keystore`) or an account of
 //! foundry's keystore folder (`--account`), whose password comes from a file, `ETH_PASSWORD`
-//! or a terminal prompt.
+//! or a terminal prompt. As in cast, `ETH_KEYSTORE` and `ETH_KEYSTORE_ACCOUNT` stand for the
+//! last two when no flag names a key. They are read in code, not through clap's `env`, so they
+//! never take part in clap's conflicts and groups: a flag always wins, and a command that needs
+//! no key never sees them.
 
 use std::path::{Path, PathBuf};
 
