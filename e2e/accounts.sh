@@ -40,7 +40,7 @@ for kind in msa nexus safe7579 kernel; do
     expect_in "$WORK/grant-$kind" ": active"
     spend "$session" "$recipient" "spend-$kind" 30
     expect_balance "$recipient" "30$E18"
-    expect_in "$WORK/spend-$kind" "token left:      70 of 100"
+    expect_in "$WORK/spend-$kind" "token left:      70 MOCK (70$E18 base units) of 100 MOCK"
 
     step "$kind: 80 more refused by the bundler with the module's reason (asked 80, left 70), exit 3"
     run_leash "$WORK/overspend-$kind" 3 op send --session "$session" \

@@ -257,13 +257,13 @@ expect_in "$WORK/grant-old" ": active"
 step "v0.7: spend 30 + 30 in ONE batch op"
 spend "$OLD" "$RECIPIENT" batch 30 30
 expect_balance "$RECIPIENT" "60$E18"
-expect_in "$WORK/batch" "token left:      40 of 100"
+expect_in "$WORK/batch" "token left:      40 MOCK (40$E18 base units) of 100 MOCK"
 expect_in "$WORK/batch" "uses left:       4"
 
 step "v0.7: spend 30 in a single op"
 spend "$OLD" "$RECIPIENT" single 30
 expect_balance "$RECIPIENT" "90$E18"
-expect_in "$WORK/single" "token left:      10 of 100"
+expect_in "$WORK/single" "token left:      10 MOCK (10$E18 base units) of 100 MOCK"
 
 step "v0.7: a stale backend signs one more op with the old key (kept for after the rotation)"
 run_leash "$WORK/stale-old.json" 0 --json op sign --session "$OLD" --call "$TOKEN,0,$(transfer "$RECIPIENT" "5$E18")" \
@@ -277,7 +277,7 @@ expect_in "$WORK/overspend.err" "TokenAllowanceExceeded("
 expect_in "$WORK/overspend.err" "asked=20$E18, left=10$E18"
 expect_balance "$RECIPIENT" "90$E18"
 run_leash "$WORK/show-old" 0 session show "$OLD" --rpc-url "$LEASH_RPC_URL"
-expect_in "$WORK/show-old" "token left:      10 of 100"
+expect_in "$WORK/show-old" "token left:      10 MOCK (10$E18 base units) of 100 MOCK"
 expect_in "$WORK/show-old" "uses left:       3"
 
 step "v0.7: rotation without --rpc-url is refused (it would re-grant the full budget)"
@@ -306,7 +306,7 @@ run_leash "$WORK/stale-new.json" 0 --json op sign --session "$NEW" --call "$TOKE
     --nonce-key 1 "${NET[@]}" "${PW[@]}"
 spend "$NEW" "$RECIPIENT" new-spend 10
 expect_balance "$RECIPIENT" "100$E18"
-expect_in "$WORK/new-spend" "token left:      0 of 10"
+expect_in "$WORK/new-spend" "token left:      0 MOCK (0 base units) of 10 MOCK"
 
 step "v0.7: revoke the new session, in the registry and on-chain"
 run_leash "$WORK/revoke" 0 session revoke "$NEW" --reason "e2e done" "${OWNER_FLAGS[@]}"

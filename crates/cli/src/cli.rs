@@ -184,7 +184,9 @@ pub(crate) struct ApikeyRevokeArgs {
 
 /// `leash deploy`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("deployer").required(true).args(["private_key_env", "private_key", "keystore", "account", "unlocked"])))]
+// Not `required`: $ETH_KEYSTORE / $ETH_KEYSTORE_ACCOUNT may name the key (read in code, so a
+// flag always wins over them).
+#[command(group(clap::ArgGroup::new("deployer").args(["private_key_env", "private_key", "keystore", "account", "unlocked"])))]
 pub(crate) struct DeployArgs {
     /// The node's JSON-RPC endpoint (http or https).
     #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
@@ -197,11 +199,12 @@ pub(crate) struct DeployArgs {
     #[arg(long, value_name = "HEX")]
     pub(crate) private_key: Option<String>,
     /// Sign with the key of this Web3 Secret Storage file (`cast wallet import`, geth), or of
-    /// the only file of this directory.
+    /// the only file of this directory. Default, when no key flag is given: $ETH_KEYSTORE.
     #[arg(long, value_name = "PATH")]
     pub(crate) keystore: Option<PathBuf>,
     /// Sign with this account of foundry's keystore folder ($FOUNDRY_KEYSTORES_DIR, else
-    /// ~/.foundry/keystores), like cast's --account.
+    /// ~/.foundry/keystores), like cast's --account. Default, when no key flag is given:
+    /// $ETH_KEYSTORE_ACCOUNT.
     #[arg(long, value_name = "NAME")]
     pub(crate) account: Option<String>,
     /// The password of --keystore / --account, from this file (one trailing newline ignored);
@@ -235,12 +238,14 @@ pub(crate) struct OwnerArgs {
     #[arg(long, value_name = "HEX")]
     pub(crate) private_key: Option<String>,
     /// The account owner's key in a Web3 Secret Storage file (`cast wallet import`, geth), or
-    /// a directory holding exactly one.
+    /// a directory holding exactly one. Default, when the command needs the owner's key and no
+    /// key flag is given: $ETH_KEYSTORE.
     #[arg(long, value_name = "PATH")]
     pub(crate) keystore: Option<PathBuf>,
     /// The account owner's key as an account of foundry's keystore folder
     /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores): cast's --account (here `--account`
-    /// names the smart account).
+    /// names the smart account). Default, when the command needs the owner's key and no key
+    /// flag is given: $ETH_KEYSTORE_ACCOUNT.
     #[arg(long, value_name = "NAME")]
     pub(crate) owner_account: Option<String>,
     /// The password of --keystore / --owner-account, from this file (one trailing newline
@@ -262,6 +267,14 @@ pub(crate) struct OwnerArgs {
     /// Seconds to wait for a receipt.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub(crate) timeout: u64,
+    /// The factory of a counterfactual account (not deployed yet): the owner op carries it
+    /// (`initCode = factory ‖ --factory-data`) and deploys the account. Refused when the
+    /// account already has code.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) factory: Option<String>,
+    /// The call data the factory is called with (0x-hex). Needs --factory.
+    #[arg(long, value_name = "HEX", requires = "factory")]
+    pub(crate) factory_data: Option<String>,
 }
 
 /// `leash account ...`.
@@ -426,7 +439,7 @@ pub(crate) struct GrantArgs {
     /// Send no owner op: sign the owner's EIP-712 EnableSession grant and store it; the
     /// session's first `leash op send` carries it (envelope flag ENABLE) and creates the
     /// session on-chain. Needs --rpc-url, an owner key and --owner-validator.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "factory")]
     pub(crate) enable_in_first_op: bool,
     /// The account's enable nonce for the grant (decimal or 0x hex; default: a fresh random
     /// one). Refused when the module says it is used or invalidated.
@@ -468,10 +481,25 @@ pub(crate) struct RevokeArgs {
 }
 
 /// `leash key ...`.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeyCommand {
     /// Print a session's private key, once, in clear (audited).
     Export(ExportArgs),
+    /// Import a cast/geth keystore (Web3 Secret Storage v3, scrypt or pbkdf2) or a foundry
+    /// account as the key of a new session: `session create` with --import-keystore or
+    /// --import-account required.
+    Import(KeyImportArgs),
+}
+
+/// `leash key import`: the flags of `session create`, one import source required.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("import_source").required(true).args(["import_keystore", "import_account"])))]
+pub(crate) struct KeyImportArgs {
+    /// The session the imported key is for.
+    #[command(flatten)]
+    pub(crate) create: CreateArgs,
 }
 
 /// `leash key export`.
@@ -580,12 +608,7 @@ pub(crate) struct OpArgs {
     /// to this contract (with the EOA's key: --owner-key-env, --private-key, --keystore or
     /// --owner-account) and send it with the op. The op's initCode becomes the bare 0x7702
     /// marker.
-    #[arg(
-        long,
-        value_name = "ADDR",
-        conflicts_with = "eip7702_auth",
-        requires = "eoa_key"
-    )]
+    #[arg(long, value_name = "ADDR", conflicts_with = "eip7702_auth")]
     pub(crate) eip7702_delegate: Option<String>,
     /// Environment variable holding the EOA's private key (hex), for --eip7702-delegate.
     #[arg(long, value_name = "VAR", requires = "eip7702_delegate")]
@@ -595,11 +618,12 @@ pub(crate) struct OpArgs {
     #[arg(long, value_name = "HEX", requires = "eip7702_delegate")]
     pub(crate) private_key: Option<String>,
     /// The EOA's key for --eip7702-delegate in a Web3 Secret Storage file (or a directory
-    /// holding exactly one).
+    /// holding exactly one). Default, when no key flag is given: $ETH_KEYSTORE.
     #[arg(long, value_name = "PATH", requires = "eip7702_delegate")]
     pub(crate) keystore: Option<PathBuf>,
     /// The EOA's key for --eip7702-delegate as an account of foundry's keystore folder
-    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores).
+    /// ($FOUNDRY_KEYSTORES_DIR, else ~/.foundry/keystores). Default, when no key flag is
+    /// given: $ETH_KEYSTORE_ACCOUNT.
     #[arg(long, value_name = "NAME", requires = "eip7702_delegate")]
     pub(crate) owner_account: Option<String>,
     /// The password of --keystore / --owner-account, from this file; default: $ETH_PASSWORD,
@@ -614,6 +638,16 @@ pub(crate) struct OpArgs {
     /// becomes the bare 0x7702 marker.
     #[arg(long, value_name = "FILE")]
     pub(crate) eip7702_auth: Option<PathBuf>,
+    /// The factory of a counterfactual account (not deployed yet): the op carries it
+    /// (`initCode = factory ‖ --factory-data`) and deploys the account. Refused when the
+    /// account already has code at --rpc-url. Deploying costs verification gas: raise
+    /// --verification-gas-limit, or let --bundler-url estimate.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["eip7702_delegate", "eip7702_auth"])]
+    pub(crate) factory: Option<String>,
+    /// The call data the factory is called with (e.g. `createAccount(…)`; 0x-hex). Needs
+    /// --factory.
+    #[arg(long, value_name = "HEX", requires = "factory")]
+    pub(crate) factory_data: Option<String>,
 }
 
 /// How an op is signed.
@@ -646,7 +680,7 @@ pub(crate) struct SignArgs {
     #[arg(
         long = "op",
         value_name = "FILE",
-        conflicts_with_all = ["calls", "calls_file", "nonce_seq", "paymaster", "eip7702_delegate", "eip7702_auth"]
+        conflicts_with_all = ["calls", "calls_file", "nonce_seq", "paymaster", "eip7702_delegate", "eip7702_auth", "factory"]
     )]
     pub(crate) op_file: Option<PathBuf>,
 }
@@ -664,7 +698,7 @@ pub(crate) struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub(crate) bundler_url: String,
     /// Send this op as signed earlier (`leash --json op sign` output) instead of building one.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["calls", "calls_file"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["calls", "calls_file", "factory"])]
     pub(crate) signed_op: Option<PathBuf>,
     /// Seconds to wait for the receipt.
     #[arg(long, value_name = "SECS", default_value_t = 60)]

@@ -74,11 +74,11 @@ async fn sign(
         keystore: args.keystore.as_deref(),
         account: ("--owner-account", args.owner_account.as_deref()),
     }
-    .source()
+    .source_or_env()?
     .ok_or_else(|| {
         usage(
             "--eip7702-delegate needs the EOA's key to sign the authorization",
-            "pass --owner-key-env VAR, --private-key HEX, --keystore PATH or --owner-account NAME with the EOA's key",
+            "pass --owner-key-env VAR, --private-key HEX, --keystore PATH or --owner-account NAME with the EOA's key (or set $ETH_KEYSTORE / $ETH_KEYSTORE_ACCOUNT)",
         )
     })?;
     let password = KeystorePassword {

@@ -9,6 +9,7 @@ mod connection;
 mod demo;
 mod eip7702;
 mod exit;
+mod factory;
 mod module_error;
 mod onchain;
 mod output;
@@ -20,6 +21,7 @@ mod rotation;
 mod serve;
 mod settlement;
 mod signer_source;
+mod tokens;
 mod txsend;
 mod units;
 

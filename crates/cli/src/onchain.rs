@@ -10,7 +10,8 @@ use leash_userop::erc7579::{execute_batch, execute_single, Execution};
 use leash_userop::UserOperation;
 use serde_json::{json, Value};
 
-use crate::units::{format_amount, format_time};
+use crate::tokens::TokenBook;
+use crate::units::{format_ether, format_time, format_token, format_units};
 
 /// What the module says is left of a session.
 pub(crate) type Remaining = ISessionKeyValidator::Remaining;
@@ -62,25 +63,42 @@ pub(crate) fn status_name(status: u8) -> &'static str {
     }
 }
 
-/// `remainingOf` as JSON (amounts in wei as decimal strings).
-pub(crate) fn remaining_json(spec: &SessionSpec, left: &Remaining) -> Value {
+/// `remainingOf` as JSON: amounts in base units (wei) as exact decimal strings; beside them,
+/// for a token `book` knows, its `symbol`, `decimals` and `leftFormatted`, and the native and
+/// fee amounts in ether (`nativeLeftEther`, `feeLeftEther`).
+pub(crate) fn remaining_json(spec: &SessionSpec, left: &Remaining, book: &TokenBook) -> Value {
     json!({
         "status": status_name(left.status),
         "usesLeft": left.usesLeft.to_string(),
         "nativeLeft": left.nativeLeft.to_string(),
+        "nativeLeftEther": format_units(left.nativeLeft, 18),
         "tokensLeft": spec.tokens.iter().zip(&left.tokensLeft)
-            .map(|(t, l)| json!({"token": t.token, "left": l.to_string()})).collect::<Vec<_>>(),
+            .map(|(t, l)| {
+                let mut entry = json!({"token": t.token, "left": l.to_string()});
+                if let Some(info) = book.get(&t.token) {
+                    entry["symbol"] = json!(info.symbol);
+                    entry["decimals"] = json!(info.decimals);
+                    entry["leftFormatted"] = json!(format_units(*l, info.decimals));
+                }
+                entry
+            }).collect::<Vec<_>>(),
         "periodicLeft": left.periodicLeft.iter().map(U256::to_string).collect::<Vec<_>>(),
         "rateLeft": left.rateLeft.to_string(),
         "feeLeft": left.feeLeft.to_string(),
+        "feeLeftEther": format_units(left.feeLeft, 18),
         "gasLeft": left.gasLeft.to_string(),
         "validAfter": left.validAfter.to::<u64>(),
         "validUntil": left.validUntil.to::<u64>(),
     })
 }
 
-/// `remainingOf` as text lines (18-decimal amounts).
-pub(crate) fn remaining_lines(spec: &SessionSpec, left: &Remaining) -> Vec<String> {
+/// `remainingOf` as text lines: token amounts in the token's units when `book` knows it (else
+/// base units), native amounts in ether with the wei beside them.
+pub(crate) fn remaining_lines(
+    spec: &SessionSpec,
+    left: &Remaining,
+    book: &TokenBook,
+) -> Vec<String> {
     let uses = if left.usesLeft == U256::MAX {
         "unlimited".to_owned()
     } else {
@@ -91,21 +109,19 @@ pub(crate) fn remaining_lines(spec: &SessionSpec, left: &Remaining) -> Vec<Strin
         format!("uses left:       {uses}"),
     ];
     for (token, amount) in spec.tokens.iter().zip(&left.tokensLeft) {
+        let info = book.get(&token.token);
         lines.push(format!(
             "token left:      {} of {} ({})",
-            format_amount(*amount),
-            format_amount(token.amount),
+            format_token(*amount, info),
+            format_token(token.amount, info),
             token.token
         ));
     }
     lines.push(format!(
-        "native left:     {} ETH",
-        format_amount(left.nativeLeft)
+        "native left:     {}",
+        format_ether(left.nativeLeft)
     ));
-    lines.push(format!(
-        "fee left:        {} ETH",
-        format_amount(left.feeLeft)
-    ));
+    lines.push(format!("fee left:        {}", format_ether(left.feeLeft)));
     lines.push(format!(
         "window:          {} .. {}",
         format_time(left.validAfter.to::<u64>()),

@@ -13,6 +13,7 @@ use leash_userop::{EntryPointVersion, SigningKey, UserOperation};
 use crate::bundle::{throwaway_signature, Endpoints};
 use crate::cli::OwnerArgs;
 use crate::exit::usage;
+use crate::factory::Factory;
 use crate::output::Ui;
 use crate::signer_source::{KeyFlags, KeySource, KeystorePassword};
 
@@ -41,11 +42,13 @@ pub(crate) struct OwnerContext {
     pub(crate) timeout: Duration,
     /// `--account-kind`, if given (else read from the account's `accountId()`).
     pub(crate) account_kind: Option<AccountKind>,
+    /// `--factory` / `--factory-data`: the owner op deploys the account.
+    pub(crate) factory: Option<Factory>,
 }
 
 /// How the owner-key flags are named in errors.
 pub(crate) const OWNER_KEY_FLAGS: &str =
-    "an owner key (--owner-key-env, --private-key, --keystore or --owner-account)";
+    "an owner key (--owner-key-env, --private-key, --keystore or --owner-account; or $ETH_KEYSTORE / $ETH_KEYSTORE_ACCOUNT)";
 
 impl OwnerArgs {
     /// Whether any owner flag was given.
@@ -54,37 +57,50 @@ impl OwnerArgs {
             || self.bundler_url.is_some()
             || self.key_source().is_some()
             || self.owner_validator.is_some()
+            || self.factory.is_some()
     }
 
-    /// Where the owner's key comes from, if a source was given (clap allows one at most).
-    pub(crate) fn key_source(&self) -> Option<KeySource> {
+    fn key_flags(&self) -> KeyFlags<'_> {
         KeyFlags {
             env: ("--owner-key-env", self.owner_key_env.as_deref()),
             private_key: self.private_key.as_deref(),
             keystore: self.keystore.as_deref(),
             account: ("--owner-account", self.owner_account.as_deref()),
         }
-        .source()
     }
 
-    /// The owner's key from its source (decrypting a keystore, asking its password if need
-    /// be); `None` without a source.
+    /// Where the owner's key comes from, if a flag names it (clap allows one at most). Whether
+    /// the owner flags were given at all is decided by the flags only: cast's variables do not
+    /// turn a registry-only command into an owner op.
+    pub(crate) fn key_source(&self) -> Option<KeySource> {
+        self.key_flags().source()
+    }
+
+    /// The owner's key source for a command that needs one: the flags, else
+    /// `$ETH_KEYSTORE` / `$ETH_KEYSTORE_ACCOUNT`.
+    pub(crate) fn key_source_or_env(&self) -> anyhow::Result<Option<KeySource>> {
+        self.key_flags().source_or_env()
+    }
+
+    /// The owner's key from its source ([`OwnerArgs::key_source_or_env`]; decrypting a
+    /// keystore, asking its password if need be); `None` without a source.
     pub(crate) fn signer(&self, ui: Ui) -> anyhow::Result<Option<PrivateKeySigner>> {
         let password = KeystorePassword {
             file_flag: "--owner-password-file",
             file: self.owner_password_file.as_deref(),
         };
-        self.key_source()
+        self.key_source_or_env()?
             .map(|source| source.signer(password, ui))
             .transpose()
     }
 
     /// The owner flags, all required for `what`.
     pub(crate) fn require(&self, what: &str, ui: Ui) -> anyhow::Result<OwnerContext> {
+        let no_key = self.key_source_or_env()?.is_none();
         let missing: Vec<&str> = [
             ("--rpc-url", self.rpc_url.is_none()),
             ("--bundler-url", self.bundler_url.is_none()),
-            (OWNER_KEY_FLAGS, self.key_source().is_none()),
+            (OWNER_KEY_FLAGS, no_key),
             ("--owner-validator", self.owner_validator.is_none()),
         ]
         .into_iter()
@@ -96,6 +112,7 @@ impl OwnerArgs {
                 "an owner op needs the node, the bundler, the owner's key (an environment variable, a keystore or a foundry account) and the account's owner validator",
             ));
         }
+        let factory = Factory::from_flags(self.factory.as_deref(), self.factory_data.as_deref())?;
         let validator = crate::commands::parse_address(
             "--owner-validator",
             self.owner_validator.as_deref().unwrap_or_default(),
@@ -112,6 +129,7 @@ impl OwnerArgs {
             bundler_url: self.bundler_url.clone().unwrap_or_default(),
             timeout: Duration::from_secs(self.timeout),
             account_kind: self.account_kind,
+            factory,
         })
     }
 }
@@ -119,6 +137,8 @@ impl OwnerArgs {
 /// Sends an owner op of `account` running `call_data` and waits for its successful receipt.
 ///
 /// `kind` places the owner validator in the nonce (on Kernel: the root validator, type 0x00).
+/// With `factory`, the op deploys the account (refused when it already has code).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn send_owner_op(
     endpoints: &Endpoints,
     version: EntryPointVersion,
@@ -126,8 +146,12 @@ pub(crate) async fn send_owner_op(
     kind: AccountKind,
     owner: &Owner,
     call_data: Bytes,
+    factory: Option<&Factory>,
     timeout: Duration,
 ) -> anyhow::Result<UserOperationReceipt> {
+    if factory.is_some() {
+        crate::factory::check_undeployed(&endpoints.node, account).await?;
+    }
     let entry_point = version.canonical_address();
     let key = kind.nonce_key(owner.validator, 0, true)?;
     let sequence = endpoints.nonce_seq(entry_point, account, key).await?;
@@ -142,6 +166,9 @@ pub(crate) async fn send_owner_op(
         .max_priority_fee_per_gas(U256::from(1u64))
         .build()
         .context("building the owner op")?;
+    if let Some(factory) = factory {
+        factory.attach(&mut op);
+    }
     let hash = op.hash(version, entry_point, endpoints.chain_id);
     let placeholder = Bytes::from(throwaway_signature(hash)?.to_vec());
     endpoints

@@ -5,7 +5,8 @@ use leash_keys::SessionRecord;
 use serde_json::{json, Value};
 
 use crate::commands::session::payment_json;
-use crate::units::{format_time, now};
+use crate::tokens::TokenBook;
+use crate::units::{format_ether, format_time, format_token, now};
 
 /// Every field of `record`, permissions in the permission-file format.
 pub(crate) fn record_json(record: &SessionRecord) -> Value {
@@ -33,8 +34,9 @@ pub(crate) fn record_json(record: &SessionRecord) -> Value {
     })
 }
 
-/// The record as `name: value` lines.
-pub(crate) fn record_lines(record: &SessionRecord) -> Vec<String> {
+/// The record as `name: value` lines: token amounts in the token's units when `book` knows
+/// it (read from the chain), else in base units; native amounts in ether and wei.
+pub(crate) fn record_lines(record: &SessionRecord, book: &TokenBook) -> Vec<String> {
     let spec = &record.spec;
     let mut lines = vec![
         format!("session {} ({})", record.local_id, record.status_at(now())),
@@ -102,18 +104,21 @@ pub(crate) fn record_lines(record: &SessionRecord) -> Vec<String> {
     }
     for token in &spec.tokens {
         lines.push(format!(
-            "    token:     {} up to {} base units",
-            token.token, token.amount
+            "    token:     {} up to {}",
+            token.token,
+            format_token(token.amount, book.get(&token.token))
         ));
     }
     for periodic in &spec.periodic {
+        let (asset, amount) = match periodic.asset {
+            Asset::Native => ("native".to_owned(), format_ether(periodic.amount)),
+            Asset::Token(token) => (
+                token.to_string(),
+                format_token(periodic.amount, book.get(&token)),
+            ),
+        };
         lines.push(format!(
-            "    periodic:  {} {} per {} s",
-            match periodic.asset {
-                Asset::Native => "native".to_owned(),
-                Asset::Token(token) => token.to_string(),
-            },
-            periodic.amount,
+            "    periodic:  {asset} {amount} per {} s",
             spec.period
         ));
     }
@@ -123,8 +128,11 @@ pub(crate) fn record_lines(record: &SessionRecord) -> Vec<String> {
             spec.rate_limit, spec.period
         ));
     }
-    lines.push(format!("    native:    {} wei", spec.native_allowance));
-    lines.push(format!("    fees:      {} wei", spec.fee_budget));
+    lines.push(format!(
+        "    native:    {}",
+        format_ether(spec.native_allowance)
+    ));
+    lines.push(format!("    fees:      {}", format_ether(spec.fee_budget)));
     if !spec.gas_budget.is_zero() {
         lines.push(format!("    gas:       {} units", spec.gas_budget));
     }

@@ -2,7 +2,10 @@
 //! variable (leash's own way), a raw key on the command line (`--private-key`, visible to
 //! other users of the machine), a Web3 Secret Storage file (`--keystore`) or an account of
 //! foundry's keystore folder (`--account`), whose password comes from a file, `ETH_PASSWORD`
-//! or a terminal prompt.
+//! or a terminal prompt. As in cast, `ETH_KEYSTORE` and `ETH_KEYSTORE_ACCOUNT` stand for the
+//! last two when no flag names a key. They are read in code, not through clap's `env`, so they
+//! never take part in clap's conflicts and groups: a flag always wins, and a command that needs
+//! no key never sees them.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +19,10 @@ use crate::output::Ui;
 pub(crate) const PASSWORD_ENV: &str = "ETH_PASSWORD";
 /// The environment variable that moves foundry's keystore folder.
 pub(crate) const KEYSTORES_DIR_ENV: &str = "FOUNDRY_KEYSTORES_DIR";
+/// The environment variable cast reads `--keystore` from.
+pub(crate) const KEYSTORE_ENV: &str = "ETH_KEYSTORE";
+/// The environment variable cast reads `--account` from.
+pub(crate) const KEYSTORE_ACCOUNT_ENV: &str = "ETH_KEYSTORE_ACCOUNT";
 
 /// One source of a private key, with the flag that named it (for errors).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +105,48 @@ impl KeyFlags<'_> {
             flag,
             name: name.to_owned(),
         })
+    }
+
+    /// The source the flags name, else the one cast's variables name: `$ETH_KEYSTORE` (as
+    /// `--keystore`), else `$ETH_KEYSTORE_ACCOUNT` (as `--account`). Only commands that need a
+    /// key call this, so a variable set for cast changes nothing elsewhere, and any flag wins
+    /// over it.
+    ///
+    /// # Errors
+    ///
+    /// A usage error when no flag is given and both variables are set.
+    pub(crate) fn source_or_env(&self) -> anyhow::Result<Option<KeySource>> {
+        if let Some(source) = self.source() {
+            return Ok(Some(source));
+        }
+        from_env(
+            std::env::var_os(KEYSTORE_ENV),
+            std::env::var(KEYSTORE_ACCOUNT_ENV).ok(),
+        )
+    }
+}
+
+/// The key source of cast's variables (empty ones count as unset).
+fn from_env(
+    keystore: Option<std::ffi::OsString>,
+    account: Option<String>,
+) -> anyhow::Result<Option<KeySource>> {
+    let keystore = keystore.filter(|path| !path.is_empty());
+    let account = account.filter(|name| !name.is_empty());
+    match (keystore, account) {
+        (Some(_), Some(_)) => Err(usage(
+            format!("both ${KEYSTORE_ENV} and ${KEYSTORE_ACCOUNT_ENV} are set: which key is meant?"),
+            "unset one of them, or name the key with a flag (--keystore, --account, --private-key…), which wins over both",
+        )),
+        (Some(path), None) => Ok(Some(KeySource::Keystore {
+            flag: "$ETH_KEYSTORE",
+            path: PathBuf::from(path),
+        })),
+        (None, Some(name)) => Ok(Some(KeySource::Account {
+            flag: "$ETH_KEYSTORE_ACCOUNT",
+            name,
+        })),
+        (None, None) => Ok(None),
     }
 }
 
@@ -275,6 +324,31 @@ mod tests {
     use super::*;
 
     use alloy::primitives::Address;
+
+    #[test]
+    fn cast_variables_name_a_keystore_or_an_account_never_both() {
+        assert_eq!(from_env(None, None).unwrap(), None);
+        assert_eq!(
+            from_env(Some("".into()), Some(String::new())).unwrap(),
+            None
+        );
+        assert_eq!(
+            from_env(Some("/k".into()), None).unwrap(),
+            Some(KeySource::Keystore {
+                flag: "$ETH_KEYSTORE",
+                path: PathBuf::from("/k")
+            })
+        );
+        assert_eq!(
+            from_env(None, Some("deployer".into())).unwrap(),
+            Some(KeySource::Account {
+                flag: "$ETH_KEYSTORE_ACCOUNT",
+                name: "deployer".into()
+            })
+        );
+        let both = from_env(Some("/k".into()), Some("deployer".into())).unwrap_err();
+        assert!(both.to_string().contains("both"), "{both:#}");
+    }
 
     #[test]
     fn hex_keys_parse_with_or_without_prefix_and_never_echo() {

@@ -6,16 +6,41 @@ use time::OffsetDateTime;
 
 use crate::exit::usage;
 
-/// `amount` with `decimals` decimals, trailing zeros trimmed: `30`, `0.00045`.
+/// `amount` with `decimals` decimals (alloy's `format_units`), trailing zeros trimmed: `30`,
+/// `0.00045`. More decimals than a U256 can scale by (> 77) leave the base units.
 pub(crate) fn format_units(amount: U256, decimals: u8) -> String {
-    let scale = U256::from(10u64).pow(U256::from(decimals));
-    let whole = amount / scale;
-    let fraction = amount % scale;
-    if fraction.is_zero() {
-        return whole.to_string();
+    match alloy::primitives::utils::format_units(amount, decimals) {
+        Ok(text) if text.contains('.') => {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        }
+        Ok(text) => text,
+        Err(_) => amount.to_string(),
     }
-    let digits = format!("{fraction:0>width$}", width = usize::from(decimals));
-    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// Wei in ether with the exact wei beside it: `0.5 ETH (500000000000000000 wei)`, `0 ETH (0
+/// wei)`; `max` is "unlimited".
+pub(crate) fn format_ether(wei: U256) -> String {
+    if wei == U256::MAX {
+        return "unlimited".to_owned();
+    }
+    format!("{} ETH ({wei} wei)", format_units(wei, 18))
+}
+
+/// A token amount: with the token's decimals and symbol when known (`12.5 USDC (12500000 base
+/// units)`), else the base units, named as such.
+pub(crate) fn format_token(amount: U256, token: Option<&crate::tokens::TokenInfo>) -> String {
+    if amount == U256::MAX {
+        return "unlimited".to_owned();
+    }
+    match token {
+        Some(info) => format!(
+            "{} {} ({amount} base units)",
+            format_units(amount, info.decimals),
+            info.symbol
+        ),
+        None => format!("{amount} base units"),
+    }
 }
 
 /// An 18-decimal amount (ether, the demo token), `max` shown as "unlimited".
@@ -132,6 +157,30 @@ mod tests {
             "0.00045"
         );
         assert_eq!(format_amount(U256::MAX), "unlimited");
+        assert_eq!(format_units(U256::from(1000u64), 0), "1000");
+        assert_eq!(format_units(U256::ZERO, 6), "0");
+        assert_eq!(format_units(U256::from(7u64), 200), "7");
+    }
+
+    #[test]
+    fn ether_and_token_amounts_name_their_unit() {
+        assert_eq!(
+            format_ether(U256::from(500_000_000_000_000_000u64)),
+            "0.5 ETH (500000000000000000 wei)"
+        );
+        assert_eq!(format_ether(U256::ZERO), "0 ETH (0 wei)");
+        let usdc = crate::tokens::TokenInfo {
+            symbol: "USDC".to_owned(),
+            decimals: 6,
+        };
+        assert_eq!(
+            format_token(U256::from(12_500_000u64), Some(&usdc)),
+            "12.5 USDC (12500000 base units)"
+        );
+        assert_eq!(
+            format_token(U256::from(12_500_000u64), None),
+            "12500000 base units"
+        );
     }
 
     #[test]

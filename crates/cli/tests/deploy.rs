@@ -103,7 +103,7 @@ fn deploy_twice_the_second_run_finds_the_module() {
     let value = json.json();
     assert_eq!(value["alreadyDeployed"], true);
     assert_eq!(value["transactionHash"], serde_json::Value::Null);
-    assert_eq!(value["address"], address.to_string().to_lowercase());
+    assert_eq!(value["address"], address.to_checksum(None));
 }
 
 #[test]
@@ -212,7 +212,7 @@ fn deploy_bad_input_errors() {
     let run = env.run(&["deploy", "--rpc-url", "http://127.0.0.1:9"]);
     run.expect_code(2);
     assert!(
-        run.stderr.starts_with("error: the following required arguments were not provided:\n  <--private-key-env <VAR>|--private-key <HEX>|--keystore <PATH>|--account <NAME>|--unlocked <FROM>>\n"),
+        run.stderr.starts_with("error: give exactly one of --private-key-env, --private-key, --keystore, --account and --unlocked\n"),
         "{}",
         run.stderr
     );
@@ -386,4 +386,63 @@ fn deploy_signs_with_a_foundry_account_like_cast() {
     );
     wrong.expect_code(2);
     assert!(wrong.stderr.contains("wrong password"), "{}", wrong.stderr);
+}
+
+#[test]
+fn deploy_reads_cast_keystore_variables_and_a_flag_wins_over_them() {
+    let Some(anvil) = start_anvil() else { return };
+    let env = Env::new();
+    let keystores = env.data_dir().with_file_name("keystores");
+    std::fs::create_dir_all(&keystores).expect("keystore folder");
+    let key = alloy::hex::decode(DEV_KEY).expect("hex key");
+    alloy::signers::local::PrivateKeySigner::encrypt_keystore(
+        &keystores,
+        &mut rand::thread_rng(),
+        key,
+        "deployer password",
+        Some("deployer"),
+    )
+    .expect("keystore");
+    let folder = keystores.to_str().expect("utf-8 path");
+    // $ETH_KEYSTORE_ACCOUNT stands for --account.
+    let run = env.run_with_env(
+        &["deploy", "--rpc-url", &anvil.url],
+        &[
+            ("ETH_KEYSTORE_ACCOUNT", "deployer"),
+            ("FOUNDRY_KEYSTORES_DIR", folder),
+            ("ETH_PASSWORD", "deployer password"),
+        ],
+    );
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains(&format!("sending the deployment from {DEV_ACCOUNT}")),
+        "{}",
+        run.stderr
+    );
+    // A flag wins over a variable that names nothing usable.
+    let unlocked = env.run_with_env(
+        &["deploy", "--rpc-url", &anvil.url, "--unlocked", DEV_ACCOUNT],
+        &[("ETH_KEYSTORE", "/nonexistent/keystore")],
+    );
+    unlocked.expect_code(0);
+    assert!(
+        unlocked.stdout.contains("already deployed"),
+        "{}",
+        unlocked.stdout
+    );
+    // $ETH_KEYSTORE stands for --keystore: a wrong password shows it was read.
+    let wrong = env.run_with_env(
+        &["deploy", "--rpc-url", &anvil.url],
+        &[
+            ("ETH_KEYSTORE", &format!("{folder}/deployer")),
+            ("ETH_PASSWORD", "not it"),
+        ],
+    );
+    wrong.expect_code(2);
+    assert!(wrong.stderr.contains("$ETH_KEYSTORE"), "{}", wrong.stderr);
+    // Neither a flag nor a variable: the sources are named.
+    let none = env.run(&["deploy", "--rpc-url", &anvil.url]);
+    none.expect_code(2);
+    assert!(none.stderr.contains("--unlocked"), "{}", none.stderr);
 }

@@ -421,3 +421,50 @@ fn the_delegating_eoa_key_can_come_from_a_keystore() {
     let run = build(&env, &id, &["--keystore", path(&keystores)]);
     run.expect_code(2);
 }
+
+#[test]
+fn the_delegating_eoa_key_can_come_from_eth_keystore() {
+    let env = Env::new();
+    let id = create(&env, &v08());
+    let keystores = env.data_dir().with_file_name("keystores");
+    std::fs::create_dir_all(&keystores).unwrap();
+    PrivateKeySigner::encrypt_keystore(
+        &keystores,
+        &mut rand::thread_rng(),
+        eoa().to_bytes(),
+        "eoa password",
+        Some("eoa"),
+    )
+    .unwrap();
+    let delegate = DELEGATE.to_checksum(None);
+    let call = format!("{TOKEN},0,0x");
+    let args = [
+        "--json",
+        "op",
+        "build",
+        "--session",
+        &id,
+        "--nonce-seq",
+        "3",
+        "--call",
+        &call,
+        "--eip7702-delegate",
+        &delegate,
+        "--eip7702-nonce",
+        "5",
+    ];
+    let file = path(&keystores.join("eoa")).to_owned();
+    let run = env.run_with_env(
+        &args,
+        &[("ETH_KEYSTORE", &file), ("ETH_PASSWORD", "eoa password")],
+    );
+    run.expect_code(0);
+    let op: UserOperation = serde_json::from_value(run.json()["userOperation"].clone()).unwrap();
+    let signed = op.eip7702_auth.clone().unwrap();
+    assert_eq!(recover_authority(&signed).unwrap(), eoa().address());
+    // Neither a key flag nor a variable: the sources are named.
+    let run = env.run(&args);
+    run.expect_code(2);
+    assert!(run.stderr.contains("needs the EOA's key"), "{}", run.stderr);
+    assert!(run.stderr.contains("ETH_KEYSTORE"), "{}", run.stderr);
+}

@@ -288,7 +288,7 @@ fn bad_grant_input_exits_2_naming_what_is_wrong() {
     missing.expect_code(2);
     assert_eq!(
         missing.stderr.lines().next().unwrap(),
-        "error: session grant --enable-in-first-op needs --rpc-url, an owner key (--owner-key-env, --private-key, --keystore or --owner-account), --owner-validator"
+        "error: session grant --enable-in-first-op needs --rpc-url, an owner key (--owner-key-env, --private-key, --keystore or --owner-account; or $ETH_KEYSTORE / $ETH_KEYSTORE_ACCOUNT), --owner-validator"
     );
     let bad_nonce = grant(&env, &id, "http://127.0.0.1:1", &["--enable-nonce", "abc"]);
     bad_nonce.expect_code(2);

@@ -173,3 +173,84 @@ fn a_private_key_on_the_command_line_works_with_a_warning() {
     bad.expect_code(2);
     assert!(!bad.stderr.contains("0x1234"), "{}", bad.stderr);
 }
+
+#[test]
+fn cast_keystore_variables_name_the_owner_key_and_any_flag_wins() {
+    let env = Env::new();
+    let dir = keystore_folder(&env);
+    let file = path(&dir.join("owner")).to_owned();
+    let folder = path(&dir).to_owned();
+    // $ETH_KEYSTORE stands for --keystore, $ETH_KEYSTORE_ACCOUNT for --owner-account.
+    reached_the_network(&install(
+        &env,
+        &[],
+        &[("ETH_KEYSTORE", &file), ("ETH_PASSWORD", OWNER_PASSWORD)],
+    ));
+    reached_the_network(&install(
+        &env,
+        &[],
+        &[
+            ("ETH_KEYSTORE_ACCOUNT", "owner"),
+            ("FOUNDRY_KEYSTORES_DIR", &folder),
+            ("ETH_PASSWORD", OWNER_PASSWORD),
+        ],
+    ));
+    // The variable is what was read: a wrong password names it.
+    let wrong = install(
+        &env,
+        &[],
+        &[("ETH_KEYSTORE", &file), ("ETH_PASSWORD", "not it")],
+    );
+    wrong.expect_code(2);
+    assert!(wrong.stderr.contains("$ETH_KEYSTORE"), "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("wrong password"), "{}", wrong.stderr);
+    // An explicit flag wins over both variables, even when they name nothing usable.
+    let broken = [
+        ("ETH_KEYSTORE", "/nonexistent/keystore"),
+        ("ETH_KEYSTORE_ACCOUNT", "nobody"),
+    ];
+    reached_the_network(&install(&env, &["--private-key", OWNER_KEY], &broken));
+    let right = env.file("right.txt", &format!("{OWNER_PASSWORD}\n"));
+    reached_the_network(&install(
+        &env,
+        &["--keystore", &file, "--owner-password-file", path(&right)],
+        &broken,
+    ));
+    // With no flag, both set is ambiguous.
+    let both = install(&env, &[], &broken);
+    both.expect_code(2);
+    assert!(
+        both.stderr.contains("both $ETH_KEYSTORE"),
+        "{}",
+        both.stderr
+    );
+}
+
+#[test]
+fn cast_keystore_variables_do_not_touch_commands_that_need_no_key() {
+    let env = Env::new();
+    let id = env.create("offline");
+    let set = [
+        ("ETH_KEYSTORE", "/nonexistent/keystore"),
+        ("ETH_KEYSTORE_ACCOUNT", "nobody"),
+    ];
+    let call = format!("{},0,0x", common::TOKEN);
+    env.run_with_env(
+        &[
+            "op",
+            "build",
+            "--session",
+            &id,
+            "--nonce-seq",
+            "0",
+            "--call",
+            &call,
+        ],
+        &set,
+    )
+    .expect_code(0);
+    // Without owner flags, revoke stays a registry change: the variables do not make it an
+    // owner op.
+    let revoked = env.run_with_env(&["session", "revoke", &id, "--reason", "done"], &set);
+    revoked.expect_code(0);
+}

@@ -54,7 +54,7 @@ fn create_prints_ids_and_the_create_session_call() {
     assert_eq!(
         run.out(),
         "created session <id>\n  signer:     <addr>\n  session id: <hash>\n  \
-         pays:       its own ETH, up to 1000000000000000 wei in max fees\n\
+         pays:       its own ETH, up to 0.001 ETH (1000000000000000 wei) in max fees\n\
          next: the account grants it on-chain by calling the module <addr> with\n  <hex>\n"
     );
     assert_eq!(run.err(), "generating and encrypting the session key…\n");
@@ -143,8 +143,8 @@ fn list_show_and_filters() {
          entry point: <addr>\n  module:      <addr>\n  session id:  <hash>\n  signer:      <addr>\n  \
          window:      <time> .. <time>\n  created:     <time>\n  grant:\n    uses:      10\n    \
          call:      <addr> 0xa9059cbb\n    token:     <addr> up to 5000000 base units\n    \
-         native:    0 wei\n    fees:      1000000000000000 wei\n  \
-         pays:        its own ETH, up to 1000000000000000 wei in max fees\n  \
+         native:    0 ETH (0 wei)\n    fees:      0.001 ETH (1000000000000000 wei)\n  \
+         pays:        its own ETH, up to 0.001 ETH (1000000000000000 wei) in max fees\n  \
          (offline: pass --rpc-url URL to read what is left on-chain)\n"
     );
 }
@@ -388,8 +388,8 @@ fn rotate_full_budget_links_old_and_new() {
     assert_eq!(
         run.out(),
         "rotated <id> -> <id>\n  old: revoked (reason \"rotated\")\n  new signer:     <addr>\n  \
-         new session id: <hash>\n  new grant:      10 uses, fee budget 1000000000000000 wei\n  \
-         new grant:      5000000 of token <addr>\n\
+         new session id: <hash>\n  new grant:      10 uses, fee budget 0.001 ETH (1000000000000000 wei)\n  \
+         new grant:      5000000 base units of token <addr>\n\
          on-chain: the account calls grantSession(new) and revokeSession(<hash>)\n"
     );
     assert!(run.stderr.contains(

@@ -161,9 +161,9 @@ fn test_import_grants_the_session_to_the_key_the_request_names() {
         shown.stdout
     );
     assert!(
-        shown
-            .stdout
-            .contains("pays:        its own ETH, up to 10000000000 wei in max fees"),
+        shown.stdout.contains(
+            "pays:        its own ETH, up to 0.00000001 ETH (10000000000 wei) in max fees"
+        ),
         "{}",
         shown.stdout
     );

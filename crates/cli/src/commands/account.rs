@@ -80,6 +80,7 @@ fn install_module(args: InstallModuleArgs, ui: Ui) -> anyhow::Result<()> {
             kind,
             &owner.owner,
             call.abi_encode().into(),
+            owner.factory.as_ref(),
             owner.timeout,
         )
         .await?;

@@ -42,9 +42,25 @@ fn deployer_key(args: &DeployArgs) -> Option<KeySource> {
     .source()
 }
 
+/// The deployer's key from cast's variables, when no flag names a sender.
+fn deployer_key_from_env() -> anyhow::Result<Option<KeySource>> {
+    KeyFlags {
+        env: ("--private-key-env", None),
+        private_key: None,
+        keystore: None,
+        account: ("--account", None),
+    }
+    .source_or_env()
+}
+
 /// Runs `leash deploy`.
 pub(crate) fn run(args: DeployArgs, ui: Ui) -> anyhow::Result<()> {
-    let sender = match (deployer_key(&args), &args.unlocked) {
+    let flagged = deployer_key(&args);
+    let key = match (&flagged, &args.unlocked) {
+        (None, None) => deployer_key_from_env()?,
+        _ => flagged,
+    };
+    let sender = match (key, &args.unlocked) {
         (Some(source), None) => {
             let password = KeystorePassword {
                 file_flag: "--password-file",
@@ -56,7 +72,7 @@ pub(crate) fn run(args: DeployArgs, ui: Ui) -> anyhow::Result<()> {
         _ => {
             return Err(crate::exit::usage(
                 "give exactly one of --private-key-env, --private-key, --keystore, --account and --unlocked",
-                "--private-key-env VAR, --private-key HEX, --keystore PATH or --account NAME sign here; --unlocked ADDR lets the node sign",
+                "--private-key-env VAR, --private-key HEX, --keystore PATH or --account NAME sign here ($ETH_KEYSTORE / $ETH_KEYSTORE_ACCOUNT stand for the last two); --unlocked ADDR lets the node sign",
             ))
         }
     };

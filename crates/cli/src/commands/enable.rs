@@ -127,9 +127,10 @@ pub(crate) fn grant_in_first_op(store: &mut Store, args: GrantArgs, ui: Ui) -> a
     let owner = &args.owner;
     // An EIP-7702 EOA checks its own key's signature: it has no owner validator.
     let eip7702 = owner.account_kind == Some(AccountKind::Eip7702);
+    let no_key = owner.key_source_or_env()?.is_none();
     let missing: Vec<&str> = [
         ("--rpc-url", owner.rpc_url.is_none()),
-        (crate::owner::OWNER_KEY_FLAGS, owner.key_source().is_none()),
+        (crate::owner::OWNER_KEY_FLAGS, no_key),
         (
             "--owner-validator",
             owner.owner_validator.is_none() && !eip7702,

@@ -85,6 +85,7 @@ pub(crate) async fn owner_calls_module(
         kind,
         &owner.owner,
         onchain::execute_call_data(&calls)?,
+        owner.factory.as_ref(),
         owner.timeout,
     )
     .await?;

@@ -1,11 +1,11 @@
-//! `leash key export`.
+//! `leash key export|import`.
 
 use std::path::Path;
 
 use serde_json::json;
 
 use super::open_store;
-use crate::cli::{ExportArgs, KeyCommand};
+use crate::cli::{ExportArgs, KeyCommand, KeyImportArgs};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
 
@@ -13,7 +13,15 @@ use crate::password::{self, Purpose};
 pub(crate) fn run(command: KeyCommand, dir: &Path, ui: Ui) -> anyhow::Result<()> {
     match command {
         KeyCommand::Export(args) => export(dir, args, ui),
+        KeyCommand::Import(args) => import(dir, args, ui),
     }
+}
+
+/// `key import` is `session create` with the key imported: one implementation, so the
+/// imported key is checked, re-encrypted, audited and reported exactly as there.
+fn import(dir: &Path, args: KeyImportArgs, ui: Ui) -> anyhow::Result<()> {
+    let mut store = open_store(dir)?;
+    super::session::create(&mut store, args.create, ui)
 }
 
 fn export(dir: &Path, args: ExportArgs, ui: Ui) -> anyhow::Result<()> {

@@ -21,11 +21,13 @@ use crate::cli::{OpArgs, OpCommand, SendArgs, SignArgs, SigningArgs};
 use crate::connection;
 use crate::eip7702;
 use crate::exit::usage;
+use crate::factory::{self, Factory};
 use crate::onchain::{self, OpGas, Sponsor};
 use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::reason;
 use crate::settlement;
+use crate::tokens;
 use crate::units::now;
 
 /// Fees of an op when neither the flags nor a bundler give them: 1 gwei.
@@ -161,6 +163,10 @@ async fn build(
         })
         .transpose()?;
     let call_data = onchain::execute_call_data(&executions)?;
+    let factory = Factory::from_flags(args.factory.as_deref(), args.factory_data.as_deref())?;
+    if let (Some(_), Some(url)) = (&factory, &args.rpc_url) {
+        factory::check_undeployed(&connection::node("--rpc-url", url)?, record.account).await?;
+    }
     let nonce = op_nonce(args, &record, ui).await?;
     let gas = OpGas {
         call_gas_limit: args.call_gas_limit,
@@ -170,6 +176,9 @@ async fn build(
         max_priority_fee_per_gas: args.max_priority_fee_per_gas.unwrap_or(DEFAULT_FEE),
     };
     let mut op = onchain::session_user_op(record.account, nonce, call_data, gas, sponsor.as_ref())?;
+    if let Some(factory) = &factory {
+        factory.attach(&mut op);
+    }
     if let Some(authorization) =
         eip7702::authorization(args, version, record.account, record.chain_id, ui).await?
     {
@@ -497,7 +506,11 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
         (Carry::Nothing | Carry::Dropped(_), _) => None,
     };
     let left = match &args.op.rpc_url {
-        Some(url) => Some(runtime.block_on(read_remaining(url, &built.record))?),
+        Some(url) => Some(runtime.block_on(async {
+            let left = read_remaining(url, &built.record).await?;
+            let node = connection::node("--rpc-url", url)?;
+            anyhow::Ok((left, tokens::read_book(&node, &built.record.spec).await))
+        })?),
         None => None,
     };
     let mut value = op_json(&built, seq);
@@ -506,8 +519,8 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
         "actualGasUsed": receipt.actual_gas_used.to_string(),
         "actualGasCost": receipt.actual_gas_cost.to_string(),
     });
-    if let Some(left) = &left {
-        value["remaining"] = onchain::remaining_json(&built.record.spec, left);
+    if let Some((left, book)) = &left {
+        value["remaining"] = onchain::remaining_json(&built.record.spec, left, book);
     }
     value["enable"] = match (&carry, enabled) {
         (Carry::Grant(grant), Some(status)) => {
@@ -537,10 +550,10 @@ fn send(store: &mut Store, args: &SendArgs, ui: Ui) -> anyhow::Result<()> {
             )),
             _ => {}
         }
-        if let Some(left) = &left {
+        if let Some((left, book)) = &left {
             lines.push("  left (on-chain, current period):".to_owned());
             lines.extend(
-                onchain::remaining_lines(&built.record.spec, left)
+                onchain::remaining_lines(&built.record.spec, left, book)
                     .into_iter()
                     .map(|line| format!("    {line}")),
             );

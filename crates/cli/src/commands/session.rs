@@ -21,7 +21,8 @@ use crate::output::Ui;
 use crate::password::{self, Purpose};
 use crate::render::{record_json, record_lines};
 use crate::signer_source::{KeySource, KeystorePassword};
-use crate::units::{format_time, now, parse_amount, parse_time};
+use crate::tokens::{self, TokenBook};
+use crate::units::{format_ether, format_time, format_token, now, parse_amount, parse_time};
 
 const PERMISSIONS_HINT: &str =
     "fix the value at that JSON path; the format is described in the leash-keys README";
@@ -189,7 +190,8 @@ fn apply_payment_flags(args: &CreateArgs, spec: &mut SessionSpec) -> anyhow::Res
     Ok(())
 }
 
-fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
+/// `session create` (and `key import`, which requires an import flag).
+pub(crate) fn create(store: &mut Store, args: CreateArgs, ui: Ui) -> anyhow::Result<()> {
     let grant = grant(&args)?;
     let request = CreateRequest {
         label: args.label.clone(),
@@ -362,20 +364,27 @@ fn list(store: &Store, args: ListArgs, ui: Ui) -> anyhow::Result<()> {
 fn show(store: &Store, args: ShowArgs, ui: Ui) -> anyhow::Result<()> {
     let record = store.show(&args.id)?;
     let mut value = record_json(&record);
-    let mut lines = record_lines(&record);
-    if let Some(url) = &args.rpc_url {
-        ui.progress(&format!("reading remainingOf() from {url}…"));
-        let left = runtime()?.block_on(read_remaining(url, &record))?;
-        value["remaining"] = onchain::remaining_json(&record.spec, &left);
-        lines.push("  left (on-chain, current period):".to_owned());
-        lines.extend(
-            onchain::remaining_lines(&record.spec, &left)
-                .into_iter()
-                .map(|line| format!("    {line}")),
-        );
-    } else {
+    let Some(url) = &args.rpc_url else {
+        let mut lines = record_lines(&record, &TokenBook::new());
         lines.push("  (offline: pass --rpc-url URL to read what is left on-chain)".to_owned());
-    }
+        ui.result(&value, || lines.join("\n"));
+        return Ok(());
+    };
+    ui.progress(&format!("reading remainingOf() from {url}…"));
+    let (left, book) = runtime()?.block_on(async {
+        let left = read_remaining(url, &record).await?;
+        let node = crate::connection::node("--rpc-url", url)?;
+        anyhow::Ok((left, tokens::read_book(&node, &record.spec).await))
+    })?;
+    value["remaining"] = onchain::remaining_json(&record.spec, &left, &book);
+    value["tokenInfo"] = tokens::book_json(&book);
+    let mut lines = record_lines(&record, &book);
+    lines.push("  left (on-chain, current period):".to_owned());
+    lines.extend(
+        onchain::remaining_lines(&record.spec, &left, &book)
+            .into_iter()
+            .map(|line| format!("    {line}")),
+    );
     ui.result(&value, || lines.join("\n"));
     Ok(())
 }
@@ -482,7 +491,8 @@ fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
     let old = store.show(&args.id)?;
     let on_chain = args.owner.bundler_url.is_some()
         || args.owner.key_source().is_some()
-        || args.owner.owner_validator.is_some();
+        || args.owner.owner_validator.is_some()
+        || args.owner.factory.is_some();
     let owner = if on_chain {
         Some(args.owner.require("session rotate on-chain", ui)?)
     } else {
@@ -555,18 +565,19 @@ fn rotate(store: &mut Store, args: RotateArgs, ui: Ui) -> anyhow::Result<()> {
 fn grant_summary(record: &SessionRecord) -> Vec<String> {
     let spec = &record.spec;
     let mut lines = vec![format!(
-        "  new grant:      {} uses, fee budget {} wei",
+        "  new grant:      {} uses, fee budget {}",
         if spec.max_uses == 0 {
             "unlimited".to_owned()
         } else {
             spec.max_uses.to_string()
         },
-        spec.fee_budget
+        format_ether(spec.fee_budget)
     )];
     lines.extend(spec.tokens.iter().map(|token| {
         format!(
             "  new grant:      {} of token {}",
-            token.amount, token.token
+            format_token(token.amount, None),
+            token.token
         )
     }));
     lines

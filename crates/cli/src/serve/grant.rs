@@ -524,7 +524,7 @@ async fn remaining(
     };
     match node.call(&CallRequest::call(module, data)).await {
         Ok(output) => match onchain::decode_remaining(&output) {
-            Ok(left) => onchain::remaining_json(spec, &left),
+            Ok(left) => onchain::remaining_json(spec, &left, &crate::tokens::TokenBook::new()),
             Err(_) => Value::Null,
         },
         Err(_) => Value::Null,

@@ -137,8 +137,9 @@ pub(crate) fn parse_call(value: &Value) -> Result<Call, (Value, Failure)> {
     Ok(Call { id, method, params })
 }
 
-/// A response carrying `result`.
-pub(crate) fn success(id: Value, result: Value) -> Value {
+/// A response carrying `result` (its addresses checksummed, as every leash JSON output).
+pub(crate) fn success(id: Value, mut result: Value) -> Value {
+    crate::output::checksum_addresses(&mut result);
     json!({ "jsonrpc": "2.0", "id": id, "result": result })
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod anvil;
+pub mod checksum;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -57,10 +58,13 @@ impl Run {
         normalise(&self.stderr)
     }
 
-    /// stdout as JSON.
+    /// stdout as JSON, whose addresses must all be checksummed (EIP-55): every test that
+    /// reads a JSON result checks it.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        let value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout));
+        checksum::assert_checksummed("leash --json", &value);
+        value
     }
 }
 
@@ -104,6 +108,8 @@ impl Env {
             // Nor cast's keystore settings.
             .env_remove("ETH_PASSWORD")
             .env_remove("FOUNDRY_KEYSTORES_DIR")
+            .env_remove("ETH_KEYSTORE")
+            .env_remove("ETH_KEYSTORE_ACCOUNT")
             .envs(vars.iter().copied())
             .env("LEASH_DATA_DIR", self.data_dir())
             .env("LEASH_TEST_PASSWORD", PASSWORD)

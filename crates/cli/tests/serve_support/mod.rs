@@ -10,6 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+#[path = "../common/checksum.rs"]
+pub mod checksum;
+
 /// The service secret every test server uses.
 pub const SECRET: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 /// The chain the servers serve (no node).
@@ -135,6 +138,8 @@ impl Server {
         let (status, body) = self.call(Some(secret), method, params).await;
         assert_eq!(status, 200, "{method}: {body}");
         assert!(body.get("error").is_none(), "{method} failed: {body}");
+        // Every result of every serve test: addresses are checksummed (EIP-55).
+        checksum::assert_checksummed(method, &body["result"]);
         body["result"].clone()
     }
 
@@ -171,7 +176,9 @@ pub fn apikey(dir: &Path, database: Option<&str>, args: &[&str]) -> Value {
         "apikey {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let value = serde_json::from_slice(&out.stdout).unwrap();
+    checksum::assert_checksummed(&format!("apikey {args:?}"), &value);
+    value
 }
 
 /// A new admin key made with the CLI: its secret.

@@ -54,7 +54,11 @@ impl Payment {
             } => {
                 let mut parts = Vec::new();
                 if !fee_budget.is_zero() {
-                    parts.push(format!("its own ETH, up to {fee_budget} wei in max fees"));
+                    let ether = alloy::primitives::utils::format_ether(*fee_budget);
+                    let ether = ether.trim_end_matches('0').trim_end_matches('.');
+                    parts.push(format!(
+                        "its own ETH, up to {ether} ETH ({fee_budget} wei) in max fees"
+                    ));
                 }
                 if !paymasters.is_empty() {
                     let list: Vec<String> =
