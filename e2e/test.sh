@@ -375,6 +375,26 @@ expect_in "$WORK/v08-overspend.err" "TokenAllowanceExceeded("
 expect_in "$WORK/v08-overspend.err" "asked=20$E18, left=10$E18"
 expect_balance "$RECIPIENT_V08" "90$E18"
 
+# ---------------------------------------------------------------- a counterfactual account (--factory)
+step "counterfactual v0.8 account: the owner's first op carries --factory/--factory-data through alto and deploys it"
+CF_SALT=0x00000000000000000000000000000000000000000000000000000000000000cf
+CF_INSTALL="$("$CAST" abi-encode "f(address)" "$OWNER")"
+CF_ACCOUNT="$("$CAST" call --rpc-url "$LEASH_RPC_URL" "$FACTORY" \
+    "getAddress(address,address,bytes,bytes32)(address)" "$LEASH_ENTRYPOINT_V08" "$VALIDATOR" "$CF_INSTALL" "$CF_SALT")"
+leash_has_code "$CF_ACCOUNT" && fail "the counterfactual account $CF_ACCOUNT already has code"
+send_tx --value 1ether "$CF_ACCOUNT"
+CF_DATA="$("$CAST" calldata "createAccount(address,address,bytes,bytes32)" "$LEASH_ENTRYPOINT_V08" "$VALIDATOR" \
+    "$CF_INSTALL" "$CF_SALT")"
+run_leash "$WORK/install-cf" 0 account install-module --account "$CF_ACCOUNT" --module "$MODULE" \
+    --entry-point v0.8 --factory "$FACTORY" --factory-data "$CF_DATA" "${OWNER_FLAGS[@]}"
+expect_in "$WORK/install-cf" "installed $MODULE as a validator of $CF_ACCOUNT"
+leash_has_code "$CF_ACCOUNT" || fail "the op did not deploy $CF_ACCOUNT"
+[[ "$("$CAST" call --rpc-url "$LEASH_RPC_URL" "$CF_ACCOUNT" "isModuleInstalled(uint256,address,bytes)(bool)" 1 "$MODULE" 0x)" == true ]] ||
+    fail "the module is not installed on $CF_ACCOUNT"
+run_leash "$WORK/install-cf-again" 2 account install-module --account "$CF_ACCOUNT" --module "$MODULE" \
+    --entry-point v0.8 --factory "$FACTORY" --factory-data "$CF_DATA" "${OWNER_FLAGS[@]}"
+expect_in "$WORK/install-cf-again.err" "already deployed"
+
 # ---------------------------------------------------------------- every account kind (e2e/accounts.sh)
 # shellcheck source=e2e/accounts.sh
 source "$E2E_DIR/accounts.sh"
