@@ -2,7 +2,10 @@
 //! and deploys it. On a real anvil with the canonical EntryPoint v0.7 (npm bytecode), the
 //! module and `tests/fixtures/TestAccountFactory.sol`: the op's userOpHash is the EntryPoint's
 //! `getUserOpHash`, and `handleOps` deploys the account and runs the op. Owner ops carry the
-//! factory too (seen by a stub bundler) and refuse it for an account that has code.
+//! factory too and refuse it for an account that has code: here the fields leash sends are read
+//! by a listener that only records requests (it says which EntryPoint it serves and answers
+//! nothing else); the same owner op through a real bundler (alto) deploys a counterfactual
+//! account in `make e2e` (e2e/test.sh, "counterfactual v0.8 account").
 
 mod common;
 
