@@ -5,27 +5,11 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::anvil::{start_anvil, tool};
+use common::anvil::{cast, start_anvil};
 use common::{path, Env, ACCOUNT, ENTRY_POINT};
 
 /// anvil's first dev account.
 const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-
-fn cast(args: &[&str]) -> String {
-    let cast = tool("cast").expect("cast next to anvil");
-    let output = Command::new(cast).args(args).output().expect("run cast");
-    assert!(
-        output.status.success(),
-        "cast {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
 
 #[test]
 fn show_uses_the_tokens_decimals_and_symbol_and_ether() {

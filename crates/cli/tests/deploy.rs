@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use alloy::primitives::{keccak256, Address};
-use common::anvil::{root, start_anvil, tool};
+use common::anvil::{cast, root, start_anvil, tool};
 use common::Env;
 use leash_contracts::{artifact, DETERMINISTIC_DEPLOYER};
 
@@ -18,20 +18,6 @@ use leash_contracts::{artifact, DETERMINISTIC_DEPLOYER};
 const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const SALT_LABEL: &str = "leash.SessionKeyValidator.v1";
-
-fn cast(args: &[&str]) -> String {
-    let cast = tool("cast").expect("cast next to anvil");
-    let output = Command::new(cast).args(args).output().expect("run cast");
-    assert!(
-        output.status.success(),
-        "cast {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
 
 fn predicted() -> Address {
     let module = artifact("SessionKeyValidator").expect("module artifact");

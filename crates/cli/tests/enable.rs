@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use alloy::primitives::{Address, Bytes, Signature, B256, U256};
-use common::anvil::{start_anvil, tool};
+use common::anvil::{cast, start_anvil};
 use common::{path, Env, ACCOUNT, ENTRY_POINT, PERMISSIONS};
 use leash_keys::envelope::enable_digest;
 
@@ -17,20 +15,6 @@ const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const OWNER_KEY: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
 /// The account's owner validator (only its address matters to the grant).
 const OWNER_VALIDATOR: &str = "0x3333333333333333333333333333333333333333";
-
-fn cast(args: &[&str]) -> String {
-    let cast = tool("cast").expect("cast next to anvil");
-    let output = Command::new(cast).args(args).output().expect("run cast");
-    assert!(
-        output.status.success(),
-        "cast {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
 
 /// A session of ACCOUNT on `chain_id` for `module`; returns its local id and on-chain id.
 fn create(env: &Env, chain_id: &str, module: &str) -> (String, B256) {

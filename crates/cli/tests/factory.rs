@@ -10,12 +10,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use common::anvil::{start_anvil, tool};
+use common::anvil::{cast, start_anvil};
 use common::{path, Env, Run, ENTRY_POINT, TOKEN};
 use leash_contracts::bindings::entry_point::IEntryPoint;
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
@@ -32,20 +31,6 @@ const PERMISSIONS: &str = r#"{
   "calls": [{ "target": "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238", "selector": "transfer(address,uint256)" }],
   "tokens": [{ "token": "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238", "amount": "5000000" }]
 }"#;
-
-fn cast(args: &[&str]) -> String {
-    let cast = tool("cast").expect("cast next to anvil");
-    let output = Command::new(cast).args(args).output().expect("run cast");
-    assert!(
-        output.status.success(),
-        "cast {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
 
 /// Sends `data` to `to` from the dev account (anvil signs and mines it).
 fn send(url: &str, to: Address, data: &[u8]) {

@@ -23,6 +23,22 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// Runs foundry's `cast` (next to anvil) with `args`; its trimmed stdout. Panics, with cast's
+/// stderr, when it fails.
+pub fn cast(args: &[&str]) -> String {
+    let cast = tool("cast").expect("cast next to anvil");
+    let output = Command::new(cast).args(args).output().expect("run cast");
+    assert!(
+        output.status.success(),
+        "cast {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
 /// A running anvil, killed on drop.
 pub struct Anvil {
     child: Child,
