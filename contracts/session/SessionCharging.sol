@@ -7,6 +7,7 @@ import {PermissionChecks} from "./PermissionChecks.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionPacking} from "./SessionPacking.sol";
 import {SaturatingMath} from "./SaturatingMath.sol";
+import {SessionUsed, SessionUsedAndPaid, SessionUsedAndCharged} from "./SessionEvents.sol";
 import {
     UsesExhausted,
     TokenAllowanceExceeded,
@@ -35,7 +36,8 @@ import {
 ///        preVerificationGas) * maxFeePerGas` (its two paymaster limits are zero); a sponsored op
 ///        charges no fee but must use a listed paymaster. Gas budget: the sum of all five limits.
 ///      - What an op consumed goes out in one event (format in SessionEvents): `usage` (period, uses,
-///        charge of `tokens[0]`) and, when anything else was charged, one `extras` word per charge.
+///        charge of `tokens[0]`), then the fee when it is the only other charge, or else one `extras` word per
+///        other charge.
 ///      - The session is read in place at calldata position `s` (see SessionCalldata).
 library SessionCharging {
     /// @dev `extras` word kinds (bits 248-255), see SessionEvents.
@@ -128,8 +130,9 @@ library SessionCharging {
         gasUnits = SaturatingMath.add(accountGas, preVerificationGas);
     }
 
-    /// @dev Checks every counter the op consumes and writes them; returns the event's `usage` word and
-    ///      its `extras` (empty when the op charged nothing but `tokens[0]`).
+    /// @dev Checks every counter the op consumes, writes them and emits the op's use event (SessionEvents):
+    ///      `SessionUsed` when nothing but `tokens[0]` was charged, `SessionUsedAndPaid` when `tokens[0]` and the fee
+    ///      were, else `SessionUsedAndCharged` with one `extras` word per other charge, the fee among them.
     ///      `record` and `recordSlot` are the session record and its slot, read by the caller.
     function charge(
         address account,
@@ -141,24 +144,41 @@ library SessionCharging {
         uint256 charges,
         uint256 fee,
         uint256 gas
-    ) internal returns (uint256 usage, uint256[] memory extras) {
-        usage = _chargeRecord(sessionId, periodIndex, record, recordSlot, s, charges);
+    ) internal {
+        uint256 usage = _chargeRecord(sessionId, periodIndex, record, recordSlot, s, charges);
         uint256 tokenCount;
         uint256 periodicCount;
         bool more;
         assembly ("memory-safe") {
             tokenCount := mload(mload(add(charges, 0x20)))
             periodicCount := mload(mload(add(charges, 0x40)))
-            // Anything beyond the record: more tokens, native value or a fee, a gas budget (packed flags bit 3,
+            // Anything beyond the record and the fee: more tokens, native value, a gas budget (packed flags bit 3,
             // header byte 20), periodic allowances or a rate limit (packed bytes 48..51).
             let header := calldataload(add(s, 32))
             more := or(
-                or(gt(tokenCount, 1), or(mload(charges), fee)),
+                or(gt(tokenCount, 1), mload(charges)),
                 or(or(and(byte(20, header), 8), periodicCount), and(shr(96, header), 0xffffffff))
             )
         }
-        // Nothing beyond the record: `extras` stays the empty array (nothing allocated).
-        if (!more) return (usage, extras);
+        // Nothing beyond the record and the fee (every op of a session without native value, second tokens, gas
+        // budget, periodic allowances or rate limit): the fee is the only check left after `tokens[0]`, as in the
+        // general order below, and no `extras` array is allocated.
+        if (!more) {
+            if (fee == 0) {
+                bytes32 used = SessionUsed.selector;
+                assembly ("memory-safe") {
+                    // emit SessionUsed(account, sessionId, usage), the data word in scratch space (the hot path;
+                    // the `emit` below keeps the event in the ABI).
+                    mstore(0x00, usage)
+                    log3(0x00, 0x20, used, account, sessionId)
+                }
+            } else {
+                _chargeFee(sessionId, recordSlot, s, fee);
+                emit SessionUsedAndPaid(account, sessionId, usage, fee);
+            }
+            return;
+        }
+        uint256[] memory extras;
         assembly ("memory-safe") {
             // Room for every possible extra (native, fee, gas, tokens[1..], periodic[..]; the lists hold at
             // most 8 each), claimed at the free memory pointer with length 0 and filled by `_push`, which
@@ -178,6 +198,9 @@ library SessionCharging {
         if (periodicCount != 0 || SessionCalldata.rateLimit(s) != 0) {
             _chargePeriodic(l, op, s, PermissionChecks.periodicOf(charges), extras);
         }
+        // A rate limit alone charges no `extras` word (every use event is one use in its period).
+        if (extras.length == 0) emit SessionUsed(op.account, op.sessionId, usage);
+        else emit SessionUsedAndCharged(op.account, op.sessionId, usage, extras);
     }
 
     /// @dev The counters of `tokens[1..]` (the first token's is in the record).
@@ -273,8 +296,7 @@ library SessionCharging {
         }
     }
 
-    /// @dev Native allowance (its own counter) and fee budget (the record's fee field, SessionStorage), checked in
-    ///      that order. The record was already written by `_chargeRecord` in this call, so its slot is warm.
+    /// @dev Native allowance (its own counter) and fee budget (`_chargeFee`), checked in that order.
     function _chargeNativeAndFee(
         SessionStorage.Layout storage l,
         Op memory op,
@@ -294,19 +316,24 @@ library SessionCharging {
             _push(extras, EXTRA_NATIVE, 0, native);
         }
         if (fee != 0) {
-            uint256 slot = op.recordSlot;
-            uint256 record;
-            assembly ("memory-safe") {
-                record := sload(slot)
-            }
-            uint256 feeSpent = SessionStorage.feeSpent(record);
-            // feeSpent <= feeBudget <= 2^80-1 (SessionFormat), so no underflow, and the new sum fits its field.
-            uint256 feeLeft = SessionCalldata.feeBudget(s) - feeSpent;
-            if (fee > feeLeft) revert FeeBudgetExceeded(sessionId, fee, feeLeft);
-            assembly ("memory-safe") {
-                sstore(slot, add(record, shl(48, fee)))
-            }
+            _chargeFee(sessionId, op.recordSlot, s, fee);
             _push(extras, EXTRA_FEE, 0, fee);
+        }
+    }
+
+    /// @dev Fee budget: the record's fee field (SessionStorage). The record was already written by `_chargeRecord` in
+    ///      this call, so its slot is warm.
+    function _chargeFee(bytes32 sessionId, uint256 slot, uint256 s, uint256 fee) private {
+        uint256 record;
+        assembly ("memory-safe") {
+            record := sload(slot)
+        }
+        uint256 feeSpent = SessionStorage.feeSpent(record);
+        // feeSpent <= feeBudget <= 2^80-1 (SessionFormat), so no underflow, and the new sum fits its field.
+        uint256 feeLeft = SessionCalldata.feeBudget(s) - feeSpent;
+        if (fee > feeLeft) revert FeeBudgetExceeded(sessionId, fee, feeLeft);
+        assembly ("memory-safe") {
+            sstore(slot, add(record, shl(48, fee)))
         }
     }
 

@@ -21,7 +21,9 @@ error MalformedInstallData();
 error SenderMismatch(address sender, address caller);
 /// @dev A session op's `initCode` is the EIP-7702 marker (0x7702 padded to 20 bytes) followed by data: EntryPoint
 ///      v0.8+ would have the sender run that data (from its SenderCreator) before validation. Only the bare
-///      20-byte (or shorter) marker is accepted from a session key.
+///      20-byte (or shorter) marker is accepted from a session key. Validation raises it in assembly, so no
+///      `revert` names it: ISessionKeyValidator declares the same error to put it into the module's ABI
+///      (tests/session/ErrorAbi.t.sol checks the two selectors are equal).
 error Eip7702InitCallDenied();
 
 // ----- Signature envelope -----

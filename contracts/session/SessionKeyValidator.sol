@@ -26,7 +26,7 @@ import {
     EnableSignatureInvalid,
     EnableGrantStale
 } from "./SessionErrors.sol";
-import {AccountInitialized, AccountReset, SessionUsed, SessionUsedAndCharged} from "./SessionEvents.sol";
+import {AccountInitialized, AccountReset} from "./SessionEvents.sol";
 
 /// @title SessionKeyValidator
 /// @notice ERC-7579 validator module that lets an account grant scoped session keys (see SPEC.md and
@@ -143,7 +143,7 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
                         shr(96, calldataload(add(initCode, 0x20))),
                         0x7702000000000000000000000000000000000000
                     ) {
-                        mstore(0x00, shl(224, 0x1c6c6a3c)) // Eip7702InitCallDenied() (Eip7702.t.sol expects it)
+                        mstore(0x00, shl(224, 0x1c6c6a3c)) // ISessionKeyValidator.Eip7702InitCallDenied()
                         revert(0x00, 0x04)
                     }
                 }
@@ -284,18 +284,8 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
         }
         uint256 charges = PermissionChecks.check(s, sessionId, calls, direct, account);
         (uint256 fee, uint256 gas) = SessionCharging.bill(s, sessionId, userOp);
-        (uint256 usage, uint256[] memory extras) =
-            SessionCharging.charge(account, sessionId, periodIndex, record, recordSlot, s, charges, fee, gas);
-        if (extras.length == 0) {
-            bytes32 topic = SessionUsed.selector;
-            assembly ("memory-safe") {
-                // emit SessionUsed(account, sessionId, usage), the data word in scratch space.
-                mstore(0x00, usage)
-                log3(0x00, 0x20, topic, account, sessionId)
-            }
-        } else {
-            emit SessionUsedAndCharged(account, sessionId, usage, extras);
-        }
+        // Charges every counter and emits the op's use event.
+        SessionCharging.charge(account, sessionId, periodIndex, record, recordSlot, s, charges, fee, gas);
     }
 
     /// @dev Enable in the first op: the owner's grant, checked by the account's ERC-1271, creates the

@@ -15,7 +15,9 @@ import {
     FeeBudgetExceeded,
     GasBudgetExceeded,
     PaymasterNotAllowed,
-    SessionAmountTooLarge
+    SessionAmountTooLarge,
+    TokenAllowanceExceeded,
+    UsesExhausted
 } from "../../contracts/session/SessionErrors.sol";
 
 /// @notice native-allowance (rule 5), fee-budget, gas-budget and paymasters (rule 7).
@@ -81,6 +83,56 @@ contract NativeAndFeesTest is SessionTestBase {
             expectModuleRevert(abi.encodeWithSelector(FeeBudgetExceeded.selector, id, OP_FEE, OP_FEE - 1));
             submit(ep, op);
         }
+    }
+
+    /// @dev A self-paid op that charges only `tokens[0]` and its fee takes the short path (the fee checked and written
+    ///      right after the record, SessionCharging.charge): the budget is charged exactly and refused one wei short,
+    ///      on both EntryPoints.
+    function test_fee_feeOnlyOpBudgetChargedAndExceeded() public {
+        Session memory s = tokenSession(10 ether);
+        s.feeBudget = OP_FEE * 2 - 1;
+        IEntryPoint[2] memory eps = entryPoints();
+        for (uint256 i; i < 2; ++i) {
+            IEntryPoint ep = eps[i];
+            address account = address(accountFor(ep));
+            bytes32 id = create(accountFor(ep), s);
+            PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(1 ether), false);
+            sign(ep, op, s, 0, sessionKey);
+            submit(ep, op);
+            ISessionKeyValidator.Remaining memory left = module.remainingOf(account, s, 0);
+            assertEq(left.feeLeft, OP_FEE - 1, "fee charged");
+            assertEq(left.tokensLeft[0], 9 ether, "tokens[0] charged in the same record write");
+            op = unsignedOp(ep, tokenTransfer(1 ether), false);
+            sign(ep, op, s, 0, sessionKey);
+            expectModuleRevert(abi.encodeWithSelector(FeeBudgetExceeded.selector, id, OP_FEE, OP_FEE - 1));
+            submit(ep, op);
+            left = module.remainingOf(account, s, 0);
+            assertEq(left.feeLeft, OP_FEE - 1, "a refused op charges nothing");
+            assertEq(left.tokensLeft[0], 9 ether);
+        }
+    }
+
+    /// @dev On the short path the order of the checks is unchanged: uses, then `tokens[0]`, then the fee.
+    function test_fee_feeOnlyOpChecksUsesAndTokenFirst() public {
+        IEntryPoint ep = entryPointV07;
+        Session memory s = tokenSession(1 ether);
+        s.feeBudget = OP_FEE - 1; // every op of this session is over its fee budget
+        bytes32 id = create(accountFor(ep), s);
+        PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(2 ether), false);
+        sign(ep, op, s, 0, sessionKey);
+        expectModuleRevert(
+            abi.encodeWithSelector(TokenAllowanceExceeded.selector, id, address(token), 2 ether, 1 ether)
+        );
+        submit(ep, op);
+
+        s.salt = keccak256("uses");
+        s.maxUses = 1;
+        s.feeBudget = OP_FEE;
+        id = create(accountFor(ep), s);
+        submit(ep, _selfPaid(ep, s, tokenTransfer(0.5 ether)));
+        op = _selfPaid(ep, s, tokenTransfer(2 ether));
+        expectModuleRevert(abi.encodeWithSelector(UsesExhausted.selector, id, uint32(1)));
+        submit(ep, op);
     }
 
     /// @dev The fee spent lives in the session record beside the use count and the first token's spent amount
@@ -182,5 +234,15 @@ contract NativeAndFeesTest is SessionTestBase {
             abi.encodeWithSelector(GasBudgetExceeded.selector, id, sponsoredGas, sponsoredGas - 1)
         );
         submit(ep, op);
+    }
+
+    /// @dev A self-paid op of `s` (period 0) signed by the session key.
+    function _selfPaid(IEntryPoint ep, Session memory s, bytes memory callData)
+        private
+        view
+        returns (PackedUserOperation memory op)
+    {
+        op = unsignedOp(ep, callData, false);
+        sign(ep, op, s, 0, sessionKey);
     }
 }

@@ -7,6 +7,7 @@ import {SessionTestBase} from "./SessionTestBase.sol";
 import {Session} from "../../contracts/session/SessionTypes.sol";
 import {
     SessionUsed,
+    SessionUsedAndPaid,
     SessionUsedAndCharged,
     SessionCreated,
     EnableNonceConsumed
@@ -24,6 +25,7 @@ contract SessionEventsTest is SessionTestBase {
             if (
                 logs[i].emitter == address(module)
                     && (logs[i].topics[0] == SessionUsed.selector
+                        || logs[i].topics[0] == SessionUsedAndPaid.selector
                         || logs[i].topics[0] == SessionUsedAndCharged.selector)
             ) {
                 found = logs[i];
@@ -67,6 +69,48 @@ contract SessionEventsTest is SessionTestBase {
         assertEq(usage, (uint256(periodIndex) << 224) | (uint256(1) << 192), "period 3, uses 1, no token");
         assertEq(extras.length, 1);
         assertEq(extras[0], (uint256(1) << 248) | value, "kind 1 native, index 0");
+    }
+
+    /// @dev A self-paid op that charges `tokens[0]` and its fee, nothing else: `SessionUsedAndPaid` with the fee as
+    ///      its second word, the amount the fee budget lost.
+    function test_events_selfPaidTokenOpEmitsUsageAndFee() public {
+        Session memory s = tokenSession(100 ether);
+        s.feeBudget = 1 ether;
+        bytes32 id = create(accountV07, s);
+        address account = address(accountV07);
+        PackedUserOperation memory op = unsignedOp(entryPointV07, tokenTransfer(5 ether), false);
+        sign(entryPointV07, op, s, 0, sessionKey);
+        uint256 feeLeftBefore = module.remainingOf(account, s, 0).feeLeft;
+        vm.recordLogs();
+        submit(entryPointV07, op);
+        Vm.Log memory log = _useEvent();
+        assertEq(log.topics[0], SessionUsedAndPaid.selector);
+        assertEq(log.topics[1], bytes32(uint256(uint160(account))));
+        assertEq(log.topics[2], id);
+        (uint256 usage, uint256 fee) = abi.decode(log.data, (uint256, uint256));
+        assertEq(usage, (uint256(1) << 192) | 5 ether, "uses 1, tokens[0] charged 5");
+        assertEq(fee, feeLeftBefore - module.remainingOf(account, s, 0).feeLeft, "the fee the budget lost");
+        assertGt(fee, 0);
+    }
+
+    /// @dev A fee beside another charge stays an `extras` word (kind 2), after the native value (charging order).
+    function test_events_feeBesideOtherChargesGoesToExtras() public {
+        Session memory s = nativeSession(10 ether);
+        s.feeBudget = 1 ether;
+        create(accountV07, s);
+        uint256 value = 0.5 ether;
+        PackedUserOperation memory op = unsignedOp(entryPointV07, single(recipient, value, ""), false);
+        sign(entryPointV07, op, s, 0, sessionKey);
+        vm.recordLogs();
+        submit(entryPointV07, op);
+        Vm.Log memory log = _useEvent();
+        assertEq(log.topics[0], SessionUsedAndCharged.selector);
+        (uint256 usage, uint256[] memory extras) = abi.decode(log.data, (uint256, uint256[]));
+        assertEq(usage, uint256(1) << 192, "uses 1, no token");
+        assertEq(extras.length, 2);
+        assertEq(extras[0], (uint256(1) << 248) | value, "kind 1 native");
+        assertEq(extras[1] >> 248, 2, "kind 2 fee");
+        assertEq(uint128(extras[1]), 1 ether - module.remainingOf(address(accountV07), s, 0).feeLeft);
     }
 
     /// @dev `grantSession` emits the exact event: account, id, not enabled, and the packed session.

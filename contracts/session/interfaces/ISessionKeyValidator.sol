@@ -11,6 +11,15 @@ import {Session} from "../SessionTypes.sol";
 ///      (`validateUserOp`) follows ERC-7562: it touches only storage associated with the account,
 ///      never reads the clock, and calls only the account itself.
 interface ISessionKeyValidator is IERC7579Validator {
+    /// @dev `Eip7702InitCallDenied` of SessionErrors.sol (a session op whose `initCode` is the EIP-7702 marker
+    ///      followed by data), declared again here because validation raises it in assembly: solc lists in a
+    ///      contract's ABI only the errors a `revert` statement names or the contract or a base declares, and this
+    ///      is what puts it into the module's ABI (viem's `decodeErrorResult`, leash's decoders). Declaring it only
+    ///      here would do, but moving it out of SessionErrors.sol renumbers the compiler's AST and, through the IR
+    ///      optimizer, grows the module by 932 bytes for the same gas. tests/session/ErrorAbi.t.sol checks that
+    ///      both declarations name the selector validation writes.
+    error Eip7702InitCallDenied();
+
     /// @notice What is left of a session, for apps. `type(uint256).max` means "no limit".
     /// @dev `tokensLeft[i]` is for `session.tokens[i]`, `periodicLeft[i]` for `session.periodic[i]` in
     ///      the asked period. `validAfter`/`validUntil` is the window an op of that period would get

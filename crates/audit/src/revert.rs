@@ -2,72 +2,27 @@
 
 use alloy::{
     primitives::{Bytes, U256},
-    sol,
     sol_types::SolError,
 };
+// The module's errors, generated from its compiled ABI (one definition: crates/contracts/abi).
+use leash_contracts::bindings::session::ISessionKeyValidator::{
+    BatchTooLarge, CallDataTooShort, CallDataWithoutSelector, CallDenied, CallNotGranted,
+    CallToInstalledModule, Eip7702InitCallDenied, EmptyBatch, EnableGrantStale, EnableNonceUsed,
+    EnableSignatureInvalid, FeeBudgetExceeded, GasBudgetExceeded, MalformedEnvelope,
+    ModeNotDefault, NativeAllowanceExceeded, NativeValueNotAllowed, NonCanonicalCallData,
+    NotInitialized, PaymasterDataMalformed, PaymasterNotAllowed, PeriodIndexNotAllowed,
+    PeriodOutOfRange, PeriodicAllowanceExceeded, Permit2BatchDenied, RateLimitExceeded,
+    SenderMismatch, SessionAlreadyExists, SessionAmountTooLarge, SessionAssetInvalid,
+    SessionEncodingNotCanonical, SessionGrantFlagsInvalid, SessionIsPaused, SessionIsRevoked,
+    SessionListTooLong, SessionNotFound, SessionPeriodRequired, SessionSignerZero,
+    SessionWindowInvalid, SettledAllowanceExceeded, SettlementArgumentsInvalid,
+    SettlementCallMisplaced, SettlementEndMissing, SettlementModeInvalid, SettlementRequired,
+    TokenAllowanceExceeded, TokenCallMalformed, TokenCallNotExplicit, TooManyAssetsCharged,
+    TooManyLiveSessions, UnsponsoredNotAllowed, UnsupportedCallType, UnsupportedEnvelopeFlags,
+    UnsupportedEnvelopeVersion, UnsupportedExecType, UsesExhausted, WindowEmpty,
+    WrapperSelectorDenied,
+};
 use leash_model::{AdminError, Rejection};
-
-sol! {
-    error SenderMismatch(address sender, address caller);
-    error Eip7702InitCallDenied();
-    error NotInitialized(address account);
-    error MalformedEnvelope();
-    error UnsupportedEnvelopeVersion(uint8 version);
-    error UnsupportedEnvelopeFlags(uint8 flags);
-    error SessionNotFound(bytes32 sessionId);
-    error SessionIsPaused(bytes32 sessionId);
-    error SessionIsRevoked(bytes32 sessionId);
-    error SessionAlreadyExists(bytes32 sessionId);
-    error TooManyLiveSessions(address account, uint256 max);
-    error EnableNonceUsed(address account, uint256 nonce);
-    error EnableSignatureInvalid(address account, bytes32 sessionId, uint256 nonce);
-    error EnableGrantStale(address account, bytes32 sessionId, uint256 grantGeneration, uint256 generation);
-    error SessionSignerZero();
-    error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
-    error SessionListTooLong(uint8 field, uint256 length, uint256 max);
-    error SessionAmountTooLarge(uint256 amount);
-    error SessionAssetInvalid(address asset);
-    error SessionPeriodRequired();
-    error SessionGrantFlagsInvalid(uint8 flags);
-    error SessionEncodingNotCanonical();
-    error CallDataTooShort(uint256 length);
-    error WrapperSelectorDenied(bytes4 selector);
-    error UnsupportedCallType(uint8 callType);
-    error UnsupportedExecType(uint8 execType);
-    error ModeNotDefault(bytes32 mode);
-    error NonCanonicalCallData(uint256 position);
-    error EmptyBatch();
-    error BatchTooLarge(uint256 count, uint256 max);
-    error CallDataWithoutSelector(uint256 index);
-    error CallDenied(uint256 index, address target, bytes4 selector);
-    error CallNotGranted(uint256 index, address target, bytes4 selector);
-    error CallToInstalledModule(uint256 index, address target);
-    error TokenCallNotExplicit(uint256 index, address token, bytes4 selector);
-    error TokenCallMalformed(uint256 index, address token, bytes4 selector);
-    error Permit2BatchDenied(uint256 index);
-    error TooManyAssetsCharged(bytes32 sessionId, uint256 charged, uint256 max);
-    error SettlementRequired(bytes32 sessionId, uint256 index);
-    error SettlementModeInvalid(bytes32 mode);
-    error SettlementEndMissing(uint256 index);
-    error SettlementCallMisplaced(uint256 index);
-    error SettlementArgumentsInvalid(uint256 index);
-    error NativeValueNotAllowed(bytes32 sessionId, uint256 value);
-    error NativeAllowanceExceeded(bytes32 sessionId, uint256 asked, uint256 left);
-    error TokenAllowanceExceeded(bytes32 sessionId, address token, uint256 asked, uint256 left);
-    error PeriodicAllowanceExceeded(bytes32 sessionId, address asset, uint32 periodIndex, uint256 asked, uint256 left);
-    error RateLimitExceeded(bytes32 sessionId, uint32 periodIndex, uint32 limit);
-    error UsesExhausted(bytes32 sessionId, uint32 maxUses);
-    error UnsponsoredNotAllowed(bytes32 sessionId);
-    error FeeBudgetExceeded(bytes32 sessionId, uint256 asked, uint256 left);
-    error GasBudgetExceeded(bytes32 sessionId, uint256 asked, uint256 left);
-    error PaymasterNotAllowed(bytes32 sessionId, address paymaster);
-    error PaymasterDataMalformed(uint256 length);
-    error PeriodIndexNotAllowed(bytes32 sessionId, uint32 periodIndex);
-    error PeriodOutOfRange(bytes32 sessionId, uint32 periodIndex);
-    error WindowEmpty(bytes32 sessionId, uint32 periodIndex);
-    // Raised by `settle` during an op's execution (rule 16), never by validation.
-    error SettledAllowanceExceeded(bytes32 sessionId, address asset, uint256 index, uint256 asked, uint256 left);
-}
 
 /// The model's rejection as the chain's revert data can show it: an enable grant that fails
 /// on a revoked id reverts with the same `SessionIsRevoked` as an op of a revoked session.
