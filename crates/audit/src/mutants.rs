@@ -275,6 +275,17 @@ pub const MUTANTS: &[Mutant] = &[
             replacement: "1",
         }],
     },
+    // Rule 7 on the short path of SessionCharging.charge (round 8): an op whose only charges are
+    // tokens[0] and its fee (the common self-paid op).
+    Mutant {
+        name: "fee-only-op-uncharged",
+        description: "a self-paid op that charges nothing but tokens[0] and its fee is neither checked against the fee budget nor charged",
+        patches: &[Patch {
+            file: "SessionCharging.sol",
+            original: "_chargeFee(sessionId, recordSlot, s, fee);",
+            replacement: "",
+        }],
+    },
     // Rule 1: an EIP-7702 init call in a session op's initCode.
     Mutant {
         name: "eip7702-init-call-allowed",

@@ -5,48 +5,23 @@
 
 mod common;
 
-use common::anvil::{cast, start_anvil};
+use common::anvil::{cast, create_contract, deploy_module, start_anvil};
 use common::{path, Env, ACCOUNT, ENTRY_POINT};
-
-/// anvil's first dev account.
-const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 #[test]
 fn show_uses_the_tokens_decimals_and_symbol_and_ether() {
     let Some(anvil) = start_anvil() else { return };
     let url = anvil.url.as_str();
     let env = Env::new();
-    let deployed = env.run(&[
-        "--json",
-        "deploy",
-        "--rpc-url",
-        url,
-        "--unlocked",
-        DEV_ACCOUNT,
-    ]);
-    deployed.expect_code(0);
-    let module = deployed.json()["address"].as_str().unwrap().to_owned();
+    let module = deploy_module(&env, url);
     // tests/fixtures/MockERC20.sol: 18 decimals, the symbol given to its constructor.
-    let code = &leash_contracts::artifact("MockERC20").unwrap().bytecode;
     let args = cast(&[
         "abi-encode",
         "constructor(string,string)",
         "Mock USD",
         "MUSD",
     ]);
-    let receipt: serde_json::Value = serde_json::from_str(&cast(&[
-        "send",
-        "--unlocked",
-        "--from",
-        DEV_ACCOUNT,
-        "--rpc-url",
-        url,
-        "--json",
-        "--create",
-        &format!("{code}{}", args.trim_start_matches("0x")),
-    ]))
-    .unwrap();
-    let token = receipt["contractAddress"].as_str().unwrap().to_owned();
+    let token = create_contract(url, "MockERC20", &args);
     let permissions = env.file(
         "perm.json",
         &format!(

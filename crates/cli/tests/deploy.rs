@@ -10,12 +10,10 @@ use std::path::Path;
 use std::process::Command;
 
 use alloy::primitives::{keccak256, Address};
-use common::anvil::{cast, root, start_anvil, tool};
+use common::anvil::{cast, root, start_anvil, tool, DEV_ACCOUNT};
 use common::Env;
 use leash_contracts::{artifact, DETERMINISTIC_DEPLOYER};
 
-/// anvil's first dev account and its well-known key.
-const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const SALT_LABEL: &str = "leash.SessionKeyValidator.v1";
 

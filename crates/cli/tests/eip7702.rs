@@ -7,7 +7,7 @@ mod common;
 use alloy::primitives::{address, Address};
 use alloy::primitives::{Bytes, Signature, B256};
 use alloy::signers::local::PrivateKeySigner;
-use common::anvil::start_anvil;
+use common::anvil::{deploy_module, start_anvil};
 use common::{path, Env, MODULE, PERMISSIONS, TOKEN};
 use leash_userop::eip7702::{recover_authority, sign_authorization};
 use leash_userop::{EntryPointVersion, RpcEip7702Auth, UserOperation, EIP7702_INIT_CODE_MARKER};
@@ -285,23 +285,11 @@ fn an_init_call_after_the_marker_is_refused() {
     assert_ne!(run.code, 0);
 }
 
-/// anvil's first dev account (it deploys the module).
-const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-
 #[test]
 fn on_anvil_the_grant_is_the_eoas_raw_signature_and_the_nonce_is_read() {
     let Some(anvil) = start_anvil() else { return };
     let env = Env::new();
-    let deployed = env.run(&[
-        "--json",
-        "deploy",
-        "--rpc-url",
-        &anvil.url,
-        "--unlocked",
-        DEV_ACCOUNT,
-    ]);
-    deployed.expect_code(0);
-    let module = deployed.json()["address"].as_str().unwrap().to_owned();
+    let module = deploy_module(&env, &anvil.url);
     let id = create_on(&env, &v08(), "31337", &module);
     let keys = [("EOA_KEY", EOA_KEY), ("OTHER_KEY", OTHER_KEY)];
     let grant = |key_env: &str| {

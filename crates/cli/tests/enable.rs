@@ -5,12 +5,11 @@
 mod common;
 
 use alloy::primitives::{Address, Bytes, Signature, B256, U256};
-use common::anvil::{cast, start_anvil};
+use common::anvil::{cast, deploy_module, start_anvil};
 use common::{path, Env, ACCOUNT, ENTRY_POINT, PERMISSIONS};
 use leash_keys::envelope::enable_digest;
 
 /// anvil's first dev account (it deploys the module).
-const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /// The account owner's key of these tests (anvil's dev key #5, never a real secret).
 const OWNER_KEY: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
 /// The account's owner validator (only its address matters to the grant).
@@ -69,18 +68,7 @@ fn grant(env: &Env, id: &str, rpc_url: &str, extra: &[&str]) -> common::Run {
 fn the_grant_is_the_owners_eip712_signature_prefixed_by_the_validator() {
     let Some(anvil) = start_anvil() else { return };
     let env = Env::new();
-    let deployed = env.run(&[
-        "--json",
-        "deploy",
-        "--rpc-url",
-        &anvil.url,
-        "--unlocked",
-        DEV_ACCOUNT,
-    ]);
-    deployed.expect_code(0);
-    let module: Address = deployed.json()["address"]
-        .as_str()
-        .expect("address")
+    let module: Address = deploy_module(&env, &anvil.url)
         .parse()
         .expect("module address");
     let (id, session_id) = create(&env, "31337", &module.to_string());

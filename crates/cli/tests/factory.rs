@@ -14,13 +14,11 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use common::anvil::{cast, start_anvil};
+use common::anvil::{cast, create_contract, deploy_module, start_anvil, DEV_ACCOUNT};
 use common::{path, Env, Run, ENTRY_POINT, TOKEN};
 use leash_contracts::bindings::entry_point::IEntryPoint;
 use leash_userop::{EntryPointVersion, RpcUserOperation, UserOperation};
 
-/// anvil's first dev account (deploys everything, bundles the op).
-const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const KEYSTORE_PASSWORD: &str = "session key's keystore password";
 /// Like `common::PERMISSIONS`, with a fee budget that pays for deploying the account.
 const PERMISSIONS: &str = r#"{
@@ -150,38 +148,8 @@ fn the_first_op_of_a_counterfactual_account_carries_its_factory_and_deploys_it()
     let url = anvil.url.as_str();
     let env = Env::new();
     let entry_point = deploy_entry_point(url);
-    let deployed = env.run(&[
-        "--json",
-        "deploy",
-        "--rpc-url",
-        url,
-        "--unlocked",
-        DEV_ACCOUNT,
-    ]);
-    deployed.expect_code(0);
-    let module: Address = deployed.json()["address"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let factory_code = &leash_contracts::artifact("TestAccountFactory")
-        .expect("the factory fixture's artifact")
-        .bytecode;
-    let receipt: serde_json::Value = serde_json::from_str(&cast(&[
-        "send",
-        "--unlocked",
-        "--from",
-        DEV_ACCOUNT,
-        "--rpc-url",
-        url,
-        "--json",
-        "--create",
-        &factory_code.to_string(),
-    ]))
-    .unwrap();
-    let factory: Address = receipt["contractAddress"]
-        .as_str()
-        .unwrap()
+    let module: Address = deploy_module(&env, url).parse().unwrap();
+    let factory: Address = create_contract(url, "TestAccountFactory", "")
         .parse()
         .unwrap();
 

@@ -7,14 +7,11 @@ mod common;
 #[path = "../../rpc/tests/support/json_rpc_server.rs"]
 mod json_rpc_server;
 
-use common::anvil::start_anvil;
+use common::anvil::{start_anvil, DEV_ACCOUNT};
 use common::{path, Env};
 use json_rpc_server::{JsonRpcServer, Reply, TestCa};
 use serde_json::json;
 use std::time::Duration;
-
-/// anvil's first dev account (unlocked, so the node signs).
-const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 #[test]
 fn deploy_over_https_needs_the_test_ca_and_reads_eth_rpc_url() {

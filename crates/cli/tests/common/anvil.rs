@@ -88,3 +88,48 @@ pub fn start_anvil() -> Option<Anvil> {
     }
     Some(anvil)
 }
+
+/// anvil's first dev account (unlocked: `--unlocked` / `cast send --unlocked --from`).
+pub const DEV_ACCOUNT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+/// Deploys the session-key module with `leash --json deploy` from the dev account; its address.
+pub fn deploy_module(env: &super::Env, url: &str) -> String {
+    let deployed = env.run(&[
+        "--json",
+        "deploy",
+        "--rpc-url",
+        url,
+        "--unlocked",
+        DEV_ACCOUNT,
+    ]);
+    deployed.expect_code(0);
+    deployed.json()["address"]
+        .as_str()
+        .expect("deploy prints the module's address")
+        .to_owned()
+}
+
+/// Deploys the compiled contract `name` (its creation code followed by the ABI-encoded
+/// `constructor_args`, hex, `0x` or empty for none) from the dev account with `cast send
+/// --create`; its address.
+pub fn create_contract(url: &str, name: &str, constructor_args: &str) -> String {
+    let code = &leash_contracts::artifact(name)
+        .unwrap_or_else(|error| panic!("the artifact of {name}: {error}"))
+        .bytecode;
+    let receipt: serde_json::Value = serde_json::from_str(&cast(&[
+        "send",
+        "--unlocked",
+        "--from",
+        DEV_ACCOUNT,
+        "--rpc-url",
+        url,
+        "--json",
+        "--create",
+        &format!("{code}{}", constructor_args.trim_start_matches("0x")),
+    ]))
+    .expect("cast send --json prints a receipt");
+    receipt["contractAddress"]
+        .as_str()
+        .expect("the receipt names the created contract")
+        .to_owned()
+}
