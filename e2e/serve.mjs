@@ -5,7 +5,7 @@
 // LEASH_SERVE_ACCOUNT, LEASH_SERVE_DATA, LEASH_SERVE_STEP, LEASH_SERVE_STEP_FILE, LEASH_CLI_PATH,
 // LEASH_E2E_TOKEN, LEASH_E2E_MODULE, LEASH_E2E_VALIDATOR, LEASH_OWNER_KEY, LEASH_RPC_URL, LEASH_CHAIN_ID.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
     createPublicClient,
     createWalletClient,
@@ -15,6 +15,7 @@ import {
     numberToHex,
     parseAbi,
     parseEther,
+    parseEventLogs,
     toBytes,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -133,7 +134,9 @@ const erc20 = parseAbi([
     'function transfer(address to, uint256 amount) returns (bool)',
     'function balanceOf(address who) view returns (uint256)',
 ]);
-const moduleAbi = parseAbi(['function statusOf(address account, bytes32 sessionId) view returns (uint8)']);
+// The module's compiled ABI as committed in crates/contracts/abi (what leash's Rust bindings are generated from):
+// its views, errors and events, so that viem decodes the module's logs exactly as an indexer would.
+const moduleAbi = JSON.parse(readFileSync(new URL('../crates/contracts/abi/SessionKeyValidator.json', import.meta.url), 'utf8'));
 const chain = { ...foundry, id: CHAIN_ID, rpcUrls: { default: { http: [RPC_URL] } } };
 const chainClient = createPublicClient({ chain, transport: http(RPC_URL) });
 const owner = privateKeyToAccount(OWNER_KEY);
@@ -271,6 +274,23 @@ async function main() {
     check(after - before === 30n * E18, `balanceOf(recipient) moved by ${after - before}, expected ${30n * E18}`);
     check(await sessionStatus(sessionId) === 1, 'the session is not active on-chain after its first op');
     log(`op ${sent.id} confirmed in block ${status.receipts[0].blockNumber}; recipient holds ${after}; session active on-chain`);
+
+    step('viem parseEventLogs with the module\'s ABI: the op\'s one use event names the account, the session, one use, 30 MOCK and the fee it paid');
+    const bundle = await chainClient.getTransactionReceipt({ hash: status.receipts[0].transactionHash });
+    const uses = parseEventLogs({
+        abi: moduleAbi,
+        logs: bundle.logs.filter((l) => l.address.toLowerCase() === MODULE.toLowerCase()),
+        eventName: ['SessionUsed', 'SessionUsedAndPaid', 'SessionUsedAndCharged'],
+    });
+    check(uses.length === 1 && uses[0].eventName === 'SessionUsedAndPaid',
+        'expected one SessionUsedAndPaid (a self-paid op charging tokens[0] and its fee)', uses);
+    const used = uses[0].args;
+    check(used.account.toLowerCase() === ACCOUNT.toLowerCase() && used.sessionId === sessionId,
+        'SessionUsedAndPaid: expected the account and the session id', used);
+    check(((used.usage >> 192n) & 0xffffffffn) === 1n && (used.usage & ((1n << 128n) - 1n)) === 30n * E18,
+        'SessionUsedAndPaid: expected usage = 1 use and 30 MOCK charged to tokens[0]', used);
+    check(used.fee > 0n && used.fee <= parseEther('1'), 'SessionUsedAndPaid: expected a fee within the 1 ether budget', used);
+    log(`SessionUsedAndPaid: 1 use, ${used.usage & ((1n << 128n) - 1n)} MOCK, fee ${used.fee} wei`);
 
     step('80 MOCK more (70 left) -> refused with the module\'s reason, -32003 TokenAllowanceExceeded');
     const over = await viemRefusal(sendCalls(appWallet, {

@@ -14,7 +14,8 @@
 # v0.8 (e2e/eip7702.sh): delegated by a type-4 transaction, session ops carrying eip7702Auth through alto. Last, `leash serve`
 # driven by viem (e2e/serve.sh + e2e/serve.mjs): API keys (admin CLI, admin over HTTP, scope, rotation, revocation,
 # rate limit), an ERC-7715 grant with a server-held key enabled by the owner's signed grant in the first op, EIP-5792
-# sendCalls/getCallsStatus through alto, an over-limit batch refused with TokenAllowanceExceeded, an app-held key
+# sendCalls/getCallsStatus through alto, the op's use event decoded by viem with the module's committed ABI,
+# an over-limit batch refused with TokenAllowanceExceeded, an app-held key
 # (wallet_prepareCalls + wallet_sendPreparedCalls), revocation.
 # Every step checks receipts, balances (cast call balanceOf) and refusals
 # (exit code 3 + decoded text). Services stop by themselves; at the end nothing they started runs.
