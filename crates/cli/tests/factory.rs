@@ -374,17 +374,8 @@ fn an_owner_op_carries_the_factory_and_refuses_it_for_an_account_with_code() {
     let Some(anvil) = start_anvil() else { return };
     let url = anvil.url.as_str();
     let env = Env::new();
-    let deployed = env.run(&[
-        "--json",
-        "deploy",
-        "--rpc-url",
-        url,
-        "--unlocked",
-        DEV_ACCOUNT,
-    ]);
-    deployed.expect_code(0);
     // Any address with code stands for a deployed account: the module's.
-    let account = deployed.json()["address"].as_str().unwrap().to_owned();
+    let account = deploy_module(&env, url);
     let (bundler, seen) = stub_bundler(deploy_entry_point(url));
     let run = env.run_with_env(
         &[
