@@ -129,8 +129,8 @@ contract NativeAndFeesTest is SessionTestBase {
         s.maxUses = 1;
         s.feeBudget = OP_FEE;
         id = create(accountFor(ep), s);
-        submit(ep, _selfPaid(ep, s, tokenTransfer(0.5 ether)));
-        op = _selfPaid(ep, s, tokenTransfer(2 ether));
+        submit(ep, signedSessionOp(ep, s, tokenTransfer(0.5 ether), false));
+        op = signedSessionOp(ep, s, tokenTransfer(2 ether), false);
         expectModuleRevert(abi.encodeWithSelector(UsesExhausted.selector, id, uint32(1)));
         submit(ep, op);
     }
@@ -234,15 +234,5 @@ contract NativeAndFeesTest is SessionTestBase {
             abi.encodeWithSelector(GasBudgetExceeded.selector, id, sponsoredGas, sponsoredGas - 1)
         );
         submit(ep, op);
-    }
-
-    /// @dev A self-paid op of `s` (period 0) signed by the session key.
-    function _selfPaid(IEntryPoint ep, Session memory s, bytes memory callData)
-        private
-        view
-        returns (PackedUserOperation memory op)
-    {
-        op = unsignedOp(ep, callData, false);
-        sign(ep, op, s, 0, sessionKey);
     }
 }

@@ -141,7 +141,17 @@ abstract contract SessionTestBase is AccountTestBase {
         view
         returns (PackedUserOperation memory op)
     {
-        op = unsignedOp(ep, callData, true);
+        op = signedSessionOp(ep, s, callData, true);
+    }
+
+    /// @dev An op of session `s` (period 0) signed by the session key: sponsored by the test paymaster, or
+    ///      self-paid (no paymaster: the account's deposit pays and the fee is charged to the session's fee budget).
+    function signedSessionOp(IEntryPoint ep, Session memory s, bytes memory callData, bool sponsored)
+        internal
+        view
+        returns (PackedUserOperation memory op)
+    {
+        op = unsignedOp(ep, callData, sponsored);
         sign(ep, op, s, 0, sessionKey);
     }
 

@@ -25,8 +25,12 @@ contract SessionTxGasTest is SessionTestBase {
         submit(entryPointV07, _ownerOp(false));
         create(accountV07, _sponsoredSession());
         create(accountV07, _selfPaidSession());
-        submit(entryPointV07, _sessionOp(_sponsoredSession(), true));
-        submit(entryPointV07, _sessionOp(_selfPaidSession(), false));
+        submit(
+            entryPointV07, signedSessionOp(entryPointV07, _sponsoredSession(), tokenTransfer(AMOUNT), true)
+        );
+        submit(
+            entryPointV07, signedSessionOp(entryPointV07, _selfPaidSession(), tokenTransfer(AMOUNT), false)
+        );
     }
 
     function test_txgas_ownerErc20Transfer() public {
@@ -42,13 +46,15 @@ contract SessionTxGasTest is SessionTestBase {
     }
 
     function test_txgas_sessionErc20Transfer() public {
-        PackedUserOperation memory op = _sessionOp(_sponsoredSession(), true);
+        PackedUserOperation memory op =
+            signedSessionOp(entryPointV07, _sponsoredSession(), tokenTransfer(AMOUNT), true);
         submit(entryPointV07, op);
         vm.snapshotGasLastCall("Session_UserOp_Erc20Transfer");
     }
 
     function test_txgas_sessionErc20TransferSelfPaid() public {
-        PackedUserOperation memory op = _sessionOp(_selfPaidSession(), false);
+        PackedUserOperation memory op =
+            signedSessionOp(entryPointV07, _selfPaidSession(), tokenTransfer(AMOUNT), false);
         submit(entryPointV07, op);
         vm.snapshotGasLastCall("Session_UserOp_Erc20Transfer_SelfPaid");
     }
@@ -68,16 +74,6 @@ contract SessionTxGasTest is SessionTestBase {
                 UserOpLib.packPaymasterAndData(address(paymaster), PM_VERIFICATION_GAS, PM_POST_OP_GAS, "");
         }
         op.signature = UserOpLib.signOp(entryPointV07, op, ownerKey);
-    }
-
-    /// @dev The session key's ERC-20 transfer in period 0.
-    function _sessionOp(Session memory s, bool sponsored)
-        private
-        view
-        returns (PackedUserOperation memory op)
-    {
-        op = unsignedOp(entryPointV07, tokenTransfer(AMOUNT), sponsored);
-        sign(entryPointV07, op, s, 0, sessionKey);
     }
 
     /// @dev The benchmark session of tests/gas/SessionGas.t.sol: an ERC-20 allowance, a window and a use limit,
