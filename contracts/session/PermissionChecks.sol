@@ -249,8 +249,10 @@ library PermissionChecks {
         uint256 charges
     ) private view {
         (address target, uint256 failure, bool explicit, bool askModule) = _matchCall(s, root, call, account);
-        if (failure == 1) revert CallDenied(index, target, call.selector);
-        if (failure == 2) revert CallNotGranted(index, target, call.selector);
+        if (failure != 0) {
+            if (failure == 1) revert CallDenied(index, target, call.selector);
+            revert CallNotGranted(index, target, call.selector);
+        }
         if (askModule) {
             // Only answers that cannot depend on the call are reused: the selector-free types are asked once per
             // target (the last target cleared is remembered), the fallback type with every call's own selector.
@@ -267,9 +269,11 @@ library PermissionChecks {
             if (_isFallbackFor(account, target, call.selector)) revert CallToInstalledModule(index, target);
         }
         failure = _chargeCall(s, call, target, explicit, account, charges);
-        if (failure == 1) revert NativeValueNotAllowed(sessionId, call.value);
-        if (failure == 2) revert TokenCallNotExplicit(index, target, call.selector);
-        if (failure == 3) revert TokenCallMalformed(index, target, call.selector);
+        if (failure != 0) {
+            if (failure == 1) revert NativeValueNotAllowed(sessionId, call.value);
+            if (failure == 2) revert TokenCallNotExplicit(index, target, call.selector);
+            revert TokenCallMalformed(index, target, call.selector);
+        }
         if (target == PERMIT2 && target != account) _chargePermit2(s, call, index, account, charges);
     }
 

@@ -10,9 +10,11 @@ import {MalformedEnvelope, UnsupportedEnvelopeVersion, UnsupportedEnvelopeFlags}
 /// @dev Note:
 ///      - Layout (byte offsets): 0 version (0x01) | 1 flags (bit0 ENABLE) | 2 periodIndex (uint32 BE) |
 ///        6 r (32) | 38 s (32) | 70 v (1) | 71 the packed session
-///        (SessionPacking; its length follows from its own header) | only with ENABLE, after it: the enable
-///        nonce (32) and the owner's enable signature (every remaining byte).
-///      - Without ENABLE the envelope ends exactly where the packed session ends (no trailing bytes).
+///        (SessionPacking) | only with ENABLE, after it: the enable nonce (32) and the owner's enable signature
+///        (every remaining byte).
+///      - Without ENABLE the packed session is every byte after the fixed part (its header is not measured: bytes
+///        that are not a created session's canonical packing hash to an id no session has); with ENABLE its
+///        length follows from its header.
 ///      - The envelope names no session id: the id is the hash of the packed bytes as carried, which equals a
 ///        stored id (always the hash of a session's canonical packing, checked by SessionFormat) only for the
 ///        packing of the granted session, and the session key signs it.
@@ -69,25 +71,20 @@ library SignatureEnvelope {
             revert UnsupportedEnvelopeFlags(uint8(flags));
         }
         uint256 size;
-        assembly ("memory-safe") {
-            // The packed session's length from its header (in the signature: length checked above), as
-            // SessionCalldata.size computes it: 58-byte header, the lists (lengths at header word bytes 21..25:
-            // calls 25 bytes each, tokens and periodic 52, paymasters 20, accountSelectors 4), then one word per
-            // present budget or salt (flags bits 1..4 as x; popcount(x) = x - x/2 - x/4 - x/8). Below 2^16.
-            let h := calldataload(add(s, 32))
-            let x := and(shr(1, byte(20, h)), 15)
-            size := add(
-                add(add(58, mul(byte(21, h), 25)), mul(add(byte(22, h), byte(23, h)), 52)),
-                add(
-                    add(mul(byte(24, h), 20), shl(2, byte(25, h))),
-                    shl(5, sub(sub(sub(x, shr(1, x)), shr(2, x)), shr(3, x)))
-                )
-            )
-        }
         unchecked {
-            uint256 end = FIXED_LENGTH + size;
-            // Without a grant nothing may follow the session; with one, the nonce and signature do (checked by `grant`).
-            if (flags == 0 ? signature.length != end : signature.length < end) revert MalformedEnvelope();
+            if (flags == 0) {
+                // Without a grant the packed session is every byte after the fixed part (length checked above).
+                // Its header is not measured here: the id is the hash of exactly these bytes, and a created
+                // session's id is the hash of its canonical packing (SessionFormat), so bytes cut short, longer
+                // or with a header that does not describe them make an id no session has (SessionNotFound
+                // before anything else is read from them).
+                size = signature.length - FIXED_LENGTH;
+            } else {
+                // With a grant the nonce and the owner's signature follow the session: its length comes from its
+                // header (below 2^17), and `grant` checks that the nonce fits.
+                size = SessionCalldata.size(s);
+                if (signature.length < FIXED_LENGTH + size) revert MalformedEnvelope();
+            }
         }
         assembly ("memory-safe") {
             // Hashed in scratch memory at the free pointer (not claimed: nothing is allocated before it is used).

@@ -12,8 +12,8 @@ import {
     SessionNotFound
 } from "../../contracts/session/SessionErrors.sol";
 
-/// @notice The framing of a plain (non-enable) v1 envelope: 71 fixed bytes then exactly the packed session,
-///         whose length the packed header states. The envelope names no id: the op's session is the hash of the
+/// @notice The framing of a plain (non-enable) v1 envelope: 71 fixed bytes then the packed session, every
+///         byte to the end (a cut or a trailing byte makes other bytes, whose id no session has). The envelope names no id: the op's session is the hash of the
 ///         carried bytes. An attacker holding the session key of a granted session edits the carried bytes (more
 ///         rights, fewer limits, trailing data, a cut) and signs every variant correctly, for the granted id and
 ///         for the id of the edited bytes: only the granted session's exact encoding validates.
@@ -57,24 +57,39 @@ contract EnvelopeFormatTest is SessionTestBase {
 
     /// @dev Bytes after the packed session of a plain envelope: one byte, a word, a second copy of the session,
     ///      an enable tail (nonce and owner signature) without the ENABLE flag, and an ABI copy of the session.
+    ///      The module takes every byte after the fixed part as the session (it measures no header on a plain
+    ///      envelope), so each variant names the id of those bytes, which no session has.
     function test_envelope_trailingBytesRejected() public {
         bytes memory p = packOf(_granted);
         bytes memory grant = ownerEnableSignature(address(accountV07), _grantedId, 1);
         bytes[5] memory tails = [bytes(hex"00"), new bytes(32), p, enableTail(1, grant), abi.encode(_granted)];
         for (uint256 i; i < tails.length; ++i) {
+            bytes32 carried = keccak256(bytes.concat(p, tails[i]));
+            assertTrue(carried != _grantedId);
             _expectRejected(
-                _signed(_grantedId, p, tails[i]), abi.encodeWithSelector(MalformedEnvelope.selector)
+                _signed(_grantedId, p, tails[i]), abi.encodeWithSelector(SessionNotFound.selector, carried)
+            );
+            // Signed for the id of the bytes it carries, the same.
+            _expectRejected(
+                _signed(carried, p, tails[i]), abi.encodeWithSelector(SessionNotFound.selector, carried)
             );
         }
     }
 
-    /// @dev Every cut of a valid envelope, from empty to one byte short.
+    /// @dev Every cut of a valid envelope, from empty to one byte short: below the fixed part and the packed
+    ///      header the envelope is malformed; from there on the bytes after the fixed part are a session no one
+    ///      created (the id of those bytes is not found).
     function test_envelope_everyTruncationRejected() public {
         PackedUserOperation memory op = _signed(_grantedId, packOf(_granted), "");
         bytes memory full = op.signature;
         for (uint256 length; length < full.length; ++length) {
             op.signature = _prefix(full, length);
-            _expectRejected(op, abi.encodeWithSelector(MalformedEnvelope.selector));
+            if (length < FIXED + HEADER) {
+                _expectRejected(op, abi.encodeWithSelector(MalformedEnvelope.selector));
+            } else {
+                bytes32 carried = keccak256(_suffix(op.signature, FIXED));
+                _expectRejected(op, abi.encodeWithSelector(SessionNotFound.selector, carried));
+            }
         }
     }
 

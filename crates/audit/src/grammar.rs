@@ -359,9 +359,11 @@ pub enum SignerSpec {
     BadFlags,
     /// A truncated envelope (60 bytes).
     Truncated,
-    /// The envelope cut right after the packed session's header (71 + 58 bytes).
+    /// The envelope cut right after the packed session's header (71 + 58 bytes): without ENABLE
+    /// the op names the id of the header alone (not found), with it the envelope is malformed.
     ShortPackedSession,
-    /// One byte appended (with ENABLE it becomes the last byte of the owner's signature).
+    /// One byte appended (with ENABLE it becomes the last byte of the owner's signature, without
+    /// it the last byte of a session no one created).
     TrailingByte,
     /// The ENABLE flag set (with the op's grant, or an all-zero one) and the envelope cut 31
     /// bytes after the packed session: no room for the enable nonce.

@@ -119,7 +119,8 @@ pub struct SessionPlan {
     pub session_index: usize,
     /// The session the envelope's packed bytes decode to.
     pub carried: Session,
-    /// The op's session id: `keccak256` of the packed bytes as carried.
+    /// The op's session id as the module computes it: `keccak256` of the packed bytes as
+    /// carried (for a plain envelope, of every byte after its fixed part).
     pub carried_id: B256,
     /// The period the envelope names.
     pub period: u32,
@@ -800,20 +801,24 @@ impl RefState {
             }),
         });
         let packed_end = encode::ENVELOPE_FIXED_LENGTH + packed.len();
+        let mut module_id = carried_id;
         let length_fits = match spec.signer {
             SignerSpec::ShortPackedSession => {
-                // Every template carries its salt, so its packing is longer than the header.
+                // Every template carries its salt, so its packing is longer than the header. A
+                // plain envelope's session is every byte after the fixed part (the module measures
+                // no header there), so the cut names the id of the header alone; an enable
+                // envelope's header says more than it carries.
                 envelope_bytes.truncate(encode::ENVELOPE_FIXED_LENGTH + packing::HEADER_LENGTH);
-                false
+                enable.is_none()
             }
             SignerSpec::TrailingByte => {
                 envelope_bytes.push(0);
                 // With ENABLE the byte lengthens the owner's signature, which then no longer
-                // verifies; without, nothing may follow the packed session.
+                // verifies; without, it is the last byte of the session the op names.
                 if let Some(grant) = enable.as_mut() {
                     grant.owner_signed = false;
                 }
-                enable.is_some()
+                true
             }
             SignerSpec::NoEnableNonce => {
                 envelope_bytes.resize(packed_end + 31, 0);
@@ -821,6 +826,10 @@ impl RefState {
             }
             _ => true,
         };
+        if enable.is_none() && envelope_bytes.len() >= encode::ENVELOPE_FIXED_LENGTH {
+            module_id =
+                alloy::primitives::keccak256(&envelope_bytes[encode::ENVELOPE_FIXED_LENGTH..]);
+        }
         let envelope = if spec.signer == SignerSpec::Truncated {
             envelope_bytes.truncate(60);
             Envelope::Short
@@ -832,7 +841,7 @@ impl RefState {
                 period_index: period,
                 session: carried.clone(),
                 canonical,
-                carried_id,
+                carried_id: module_id,
                 enable_nonce: enable.map_or(U256::ZERO, |e| e.nonce),
                 enable_signature_valid: enable.is_some_and(|e| e.owner_signed),
             }))
@@ -864,7 +873,7 @@ impl RefState {
             sender,
             session_index: spec.session,
             carried,
-            carried_id,
+            carried_id: module_id,
             period,
             verdict,
             in_window,

@@ -274,8 +274,9 @@ fn signed_by(op: BundleOp, signer: SignerSpec) -> BundleOp {
     }
 }
 
-/// The packed envelope on the chain: cut inside its packed session, or followed by a byte
-/// without an enable grant, it is malformed; with a grant a trailing byte lengthens the owner's
+/// The packed envelope on the chain: cut inside its packed session, or followed by a byte,
+/// without an enable grant it names the id of the bytes it carries, which no session has
+/// (SessionNotFound; with a grant, the cut is malformed); with a grant a trailing byte lengthens the owner's
 /// signature, which the account then refuses; an enable envelope without room for its nonce is
 /// malformed; a grant of non-canonical packed bytes (owner-signed for their very hash) is
 /// refused (SessionEncodingNotCanonical) and enables nothing, so the genuine grant still works
@@ -315,8 +316,8 @@ fn the_packed_envelope_is_parsed_like_the_module_does() {
                 granted(1, 2, SignerSpec::Right),
             ],
         );
-        assert_eq!(stats.rejections.get("MalformedEnvelope"), Some(&5));
-        assert_eq!(stats.rejections.get("SessionNotFound"), Some(&1));
+        assert_eq!(stats.rejections.get("MalformedEnvelope"), Some(&3));
+        assert_eq!(stats.rejections.get("SessionNotFound"), Some(&3));
         assert_eq!(
             stats.rejections.get("SessionEncodingNotCanonical"),
             Some(&1)

@@ -22,9 +22,10 @@ pub struct ParsedEnvelope {
     pub version: u8,
     /// Flags byte (bit 0 = ENABLE).
     pub flags: u8,
-    /// Whether the envelope's length fits the size its packed session's header gives: exactly
-    /// that size after the fixed part without ENABLE, at least that size plus the 32-byte
-    /// enable nonce with it.
+    /// Whether the envelope's length fits: without ENABLE every envelope of at least the fixed
+    /// part and a packed header fits (the session is every byte after the fixed part, and bytes
+    /// that are not a created session's packing name an id no session has); with ENABLE the
+    /// envelope holds at least the size the packed header gives plus the 32-byte enable nonce.
     pub length_fits: bool,
     /// The period the op names.
     pub period_index: u32,

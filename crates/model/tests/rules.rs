@@ -717,9 +717,10 @@ fn rule10_envelope_binds_the_session() {
     );
 }
 
-/// A packed session whose size does not fit the envelope (or leaves no room for the enable
-/// nonce) is malformed before anything else; the canonical form of the packed bytes matters
-/// only to an enable grant, after install, nonce and owner signature.
+/// An enable envelope whose packed session's size does not fit it (or leaves no room for the
+/// enable nonce) is malformed before anything else (a plain envelope always fits: its session is
+/// every byte after the fixed part); the canonical form of the packed bytes matters only to an
+/// enable grant, after install, nonce and owner signature.
 #[test]
 fn rule10_envelope_layout_checks_come_in_the_module_order() {
     let s = base_session();
@@ -734,6 +735,7 @@ fn rule10_envelope_layout_checks_come_in_the_module_order() {
     };
     assert_eq!(
         with(&account, &|env| {
+            env.flags = 1;
             env.length_fits = false;
             env.carried_id = B256::repeat_byte(0x22);
         }),
