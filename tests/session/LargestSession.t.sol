@@ -89,8 +89,7 @@ contract LargestSessionTest is SessionTestBase {
                 calls[t] =
                     Execution(address(assets[t]), 0, abi.encodeCall(assets[t].transfer, (recipient, 1)));
             }
-            PackedUserOperation memory op = unsignedOp(ep, UserOpLib.executeBatch(calls), true);
-            sign(ep, op, s, 0, sessionKey);
+            PackedUserOperation memory op = sessionOp(ep, s, UserOpLib.executeBatch(calls));
             expectModuleRevert(
                 abi.encodeWithSelector(TooManyAssetsCharged.selector, idOf(s), 16, MAX_CHARGED_ENTRIES)
             );
@@ -124,8 +123,7 @@ contract LargestSessionTest is SessionTestBase {
         for (uint256 i; i < 2; ++i) {
             IEntryPoint ep = eps[i];
             create(accountFor(ep), s);
-            PackedUserOperation memory op = unsignedOp(ep, _worstBatch(MAX_CHARGED_ENTRIES / 2), true);
-            sign(ep, op, s, 0, sessionKey);
+            PackedUserOperation memory op = sessionOp(ep, s, _worstBatch(MAX_CHARGED_ENTRIES / 2));
             uint256 used = _verificationGas(ep, op);
             emit VerificationGas("worst-case first use", used);
             assertLt(used, VERIFICATION_GAS, "verification gas");

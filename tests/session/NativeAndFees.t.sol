@@ -61,8 +61,7 @@ contract NativeAndFeesTest is SessionTestBase {
         Session memory s = nativeSession(1 ether);
         IEntryPoint ep = entryPointV07;
         bytes32 id = create(accountFor(ep), s);
-        PackedUserOperation memory op = unsignedOp(ep, single(recipient, 1, ""), false);
-        sign(ep, op, s, 0, sessionKey);
+        PackedUserOperation memory op = signedSessionOp(ep, s, single(recipient, 1, ""), false);
         expectModuleRevert(abi.encodeWithSelector(UnsponsoredNotAllowed.selector, id));
         submit(ep, op);
     }
@@ -74,12 +73,10 @@ contract NativeAndFeesTest is SessionTestBase {
         for (uint256 i; i < 2; ++i) {
             IEntryPoint ep = eps[i];
             bytes32 id = create(accountFor(ep), s);
-            PackedUserOperation memory op = unsignedOp(ep, single(recipient, 1, ""), false);
-            sign(ep, op, s, 0, sessionKey);
+            PackedUserOperation memory op = signedSessionOp(ep, s, single(recipient, 1, ""), false);
             submit(ep, op);
             assertEq(module.remainingOf(address(accountFor(ep)), s, 0).feeLeft, OP_FEE - 1);
-            op = unsignedOp(ep, single(recipient, 1, ""), false);
-            sign(ep, op, s, 0, sessionKey);
+            op = signedSessionOp(ep, s, single(recipient, 1, ""), false);
             expectModuleRevert(abi.encodeWithSelector(FeeBudgetExceeded.selector, id, OP_FEE, OP_FEE - 1));
             submit(ep, op);
         }
@@ -96,14 +93,12 @@ contract NativeAndFeesTest is SessionTestBase {
             IEntryPoint ep = eps[i];
             address account = address(accountFor(ep));
             bytes32 id = create(accountFor(ep), s);
-            PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(1 ether), false);
-            sign(ep, op, s, 0, sessionKey);
+            PackedUserOperation memory op = signedSessionOp(ep, s, tokenTransfer(1 ether), false);
             submit(ep, op);
             ISessionKeyValidator.Remaining memory left = module.remainingOf(account, s, 0);
             assertEq(left.feeLeft, OP_FEE - 1, "fee charged");
             assertEq(left.tokensLeft[0], 9 ether, "tokens[0] charged in the same record write");
-            op = unsignedOp(ep, tokenTransfer(1 ether), false);
-            sign(ep, op, s, 0, sessionKey);
+            op = signedSessionOp(ep, s, tokenTransfer(1 ether), false);
             expectModuleRevert(abi.encodeWithSelector(FeeBudgetExceeded.selector, id, OP_FEE, OP_FEE - 1));
             submit(ep, op);
             left = module.remainingOf(account, s, 0);
@@ -118,8 +113,7 @@ contract NativeAndFeesTest is SessionTestBase {
         Session memory s = tokenSession(1 ether);
         s.feeBudget = OP_FEE - 1; // every op of this session is over its fee budget
         bytes32 id = create(accountFor(ep), s);
-        PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(2 ether), false);
-        sign(ep, op, s, 0, sessionKey);
+        PackedUserOperation memory op = signedSessionOp(ep, s, tokenTransfer(2 ether), false);
         expectModuleRevert(
             abi.encodeWithSelector(TokenAllowanceExceeded.selector, id, address(token), 2 ether, 1 ether)
         );
@@ -150,14 +144,12 @@ contract NativeAndFeesTest is SessionTestBase {
             IEntryPoint ep = eps[i];
             address account = address(accountFor(ep));
             create(accountFor(ep), s);
-            PackedUserOperation memory op = unsignedOp(ep, tokenTransfer(2 ether), false);
-            sign(ep, op, s, 0, sessionKey);
+            PackedUserOperation memory op = signedSessionOp(ep, s, tokenTransfer(2 ether), false);
             submit(ep, op);
             // The session limits a token: a call to anything but the token (here a native send) is settled.
             Execution[] memory send = new Execution[](1);
             send[0] = Execution(recipient, 0.25 ether, "");
-            op = unsignedOp(ep, settledBatch(s, send), false);
-            sign(ep, op, s, 0, sessionKey);
+            op = signedSessionOp(ep, s, settledBatch(s, send), false);
             submit(ep, op);
             submit(ep, sessionOp(ep, s, tokenTransfer(3 ether)));
             ISessionKeyValidator.Remaining memory left = module.remainingOf(account, s, 0);
@@ -176,8 +168,7 @@ contract NativeAndFeesTest is SessionTestBase {
         IEntryPoint ep = entryPointV07;
         address account = address(accountFor(ep));
         create(accountFor(ep), s);
-        PackedUserOperation memory op = unsignedOp(ep, single(recipient, 1, ""), false);
-        sign(ep, op, s, 0, sessionKey);
+        PackedUserOperation memory op = signedSessionOp(ep, s, single(recipient, 1, ""), false);
         submit(ep, op);
         assertEq(module.remainingOf(account, s, 0).feeLeft, uint256(type(uint80).max) - OP_FEE);
         assertEq(module.remainingOf(account, s, 0).usesLeft, type(uint256).max, "no use limit");

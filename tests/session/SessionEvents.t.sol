@@ -78,8 +78,7 @@ contract SessionEventsTest is SessionTestBase {
         s.feeBudget = 1 ether;
         bytes32 id = create(accountV07, s);
         address account = address(accountV07);
-        PackedUserOperation memory op = unsignedOp(entryPointV07, tokenTransfer(5 ether), false);
-        sign(entryPointV07, op, s, 0, sessionKey);
+        PackedUserOperation memory op = signedSessionOp(entryPointV07, s, tokenTransfer(5 ether), false);
         uint256 feeLeftBefore = module.remainingOf(account, s, 0).feeLeft;
         vm.recordLogs();
         submit(entryPointV07, op);
@@ -99,8 +98,7 @@ contract SessionEventsTest is SessionTestBase {
         s.feeBudget = 1 ether;
         create(accountV07, s);
         uint256 value = 0.5 ether;
-        PackedUserOperation memory op = unsignedOp(entryPointV07, single(recipient, value, ""), false);
-        sign(entryPointV07, op, s, 0, sessionKey);
+        PackedUserOperation memory op = signedSessionOp(entryPointV07, s, single(recipient, value, ""), false);
         vm.recordLogs();
         submit(entryPointV07, op);
         Vm.Log memory log = _useEvent();

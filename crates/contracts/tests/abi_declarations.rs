@@ -53,8 +53,14 @@ fn in_abi(kind: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Names `kind` declarations under contracts/session that the module's ABI lacks.
-fn missing(kind: &str, expect_at_least: usize, expect_one: &str) -> Vec<String> {
+/// Fails naming the `kind` declarations under contracts/session that the module's ABI lacks, with
+/// `how_they_reach_it`: what puts such a declaration into the ABI.
+fn assert_all_in_abi(
+    kind: &str,
+    expect_at_least: usize,
+    expect_one: &str,
+    how_they_reach_it: &str,
+) {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts/session");
     let mut names = BTreeSet::new();
     declared(kind, &sources, &mut names);
@@ -62,28 +68,32 @@ fn missing(kind: &str, expect_at_least: usize, expect_one: &str) -> Vec<String> 
         names.len() >= expect_at_least && names.contains(expect_one),
         "the scan found the module's {kind} declarations: {names:?}"
     );
-    names.difference(&in_abi(kind)).cloned().collect()
+    let missing: Vec<String> = names.difference(&in_abi(kind)).cloned().collect();
+    assert!(
+        missing.is_empty(),
+        "{kind}s declared in contracts/session but missing from abi/SessionKeyValidator.json: \
+         {missing:?}. {how_they_reach_it}; then regenerate the ABI with `make abi`"
+    );
 }
 
 #[test]
 fn every_declared_module_error_is_in_the_module_abi() {
-    let missing = missing("error", 50, "Eip7702InitCallDenied");
-    assert!(
-        missing.is_empty(),
-        "errors declared in contracts/session but missing from abi/SessionKeyValidator.json: \
-         {missing:?}. An error raised only in assembly reaches the ABI when ISessionKeyValidator \
-         declares it too (see Eip7702InitCallDenied there); then regenerate the ABI with `make abi`"
+    assert_all_in_abi(
+        "error",
+        50,
+        "Eip7702InitCallDenied",
+        "An error raised only in assembly reaches the ABI when ISessionKeyValidator declares it \
+         too (see Eip7702InitCallDenied there)",
     );
 }
 
 #[test]
 fn every_declared_module_event_is_in_the_module_abi() {
-    let missing = missing("event", 10, "SessionUsed");
-    assert!(
-        missing.is_empty(),
-        "events declared in contracts/session but missing from abi/SessionKeyValidator.json: \
-         {missing:?}. An event logged only in assembly reaches the ABI when an `emit` of it is \
-         reachable (see SessionCharging.charge) or ISessionKeyValidator declares it; then \
-         regenerate the ABI with `make abi`"
+    assert_all_in_abi(
+        "event",
+        10,
+        "SessionUsed",
+        "An event logged only in assembly reaches the ABI when an `emit` of it is reachable (see \
+         SessionCharging.charge) or ISessionKeyValidator declares it",
     );
 }
