@@ -149,25 +149,17 @@ library PermissionChecks {
         }
     }
 
-    /// @dev Checks every call of the op against the session at `s` and returns the summed amounts.
-    function check(
-        uint256 s,
-        bytes32 sessionId,
-        CallDecoder.Call[] memory calls,
-        bool direct,
-        address account
-    ) internal view returns (uint256 charges) {
-        bool root;
+    /// @dev A zeroed `charges` block for the session at `s` (see CHARGES_TOKENS): the four words, then its two
+    ///      arrays sized from the proven session's `tokens` and `periodic` lists (at most 8 each), claimed at the
+    ///      free memory pointer. Shared by `check` and TokenCallFastPath.
+    function newCharges(uint256 s) internal pure returns (uint256 charges) {
         assembly ("memory-safe") {
-            // `Charges` (native, tokens, notModule... in field order) followed by its two arrays, sized from the
-            // proven session's `tokens` and `periodic` lists (at most 8 each) and zero-filled (memory past the
-            // free pointer may be dirty; calldatacopy from the end of calldata writes zeros).
-            // Packed header word (bytes 32..63): byte 20 flags (bit 0 root), bytes 22 and 23 the lengths of
-            // `tokens` and `periodic` (SessionCalldata).
+            // Memory past the free pointer may be dirty: every word is written (calldatacopy from the end of
+            // calldata writes zeros). Packed header word (bytes 32..63): bytes 22 and 23 the lengths of `tokens`
+            // and `periodic` (SessionCalldata).
             let header := calldataload(add(s, 32))
             let tokenCount := byte(22, header)
             let periodicCount := byte(23, header)
-            root := and(byte(20, header), 1)
             charges := mload(0x40)
             let tokens := add(charges, 0xa0)
             let periodic := add(tokens, shl(5, add(tokenCount, 1)))
@@ -181,6 +173,22 @@ library PermissionChecks {
             calldatacopy(add(tokens, 0x20), calldatasize(), shl(5, tokenCount))
             calldatacopy(add(periodic, 0x20), calldatasize(), shl(5, periodicCount))
             mstore(0x40, add(periodic, shl(5, add(periodicCount, 1))))
+        }
+    }
+
+    /// @dev Checks every call of the op against the session at `s` and returns the summed amounts.
+    function check(
+        uint256 s,
+        bytes32 sessionId,
+        CallDecoder.Call[] memory calls,
+        bool direct,
+        address account
+    ) internal view returns (uint256 charges) {
+        charges = newCharges(s);
+        bool root;
+        assembly ("memory-safe") {
+            // Packed header word (bytes 32..63): byte 20 flags, bit 0 root (SessionCalldata).
+            root := and(byte(20, calldataload(add(s, 32))), 1)
         }
         if (direct) {
             bytes4 selector = calls[0].selector;
@@ -277,6 +285,24 @@ library PermissionChecks {
         if (target == PERMIT2 && target != account) _chargePermit2(s, call, index, account, charges);
     }
 
+    /// @dev Whether `target` is denied to every non-root session whatever its grants: the module itself and the
+    ///      canonical EntryPoints v0.9, v0.7, v0.8 and v0.6 (the constants above). Shared by `_matchCall` and
+    ///      TokenCallFastPath.
+    function isDeniedTarget(address target) internal view returns (bool denied) {
+        assembly ("memory-safe") {
+            denied := or(
+                or(eq(target, address()), eq(target, 0x433709009B8330FDa32311DF1C2AFA402eD8D009)),
+                or(
+                    or(
+                        eq(target, 0x0000000071727De22E5E9d8BAf0edAc6f37da032),
+                        eq(target, 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108)
+                    ),
+                    eq(target, 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789)
+                )
+            )
+        }
+    }
+
     /// @dev Matches a call against the session's grants (unless `root`) and applies the hard denials.
     ///      `explicit`: a grant names both the target and the selector (or root); `askModule`: only an
     ///      ANY-target grant matched, so the account must be asked whether the target is an installed module.
@@ -292,23 +318,17 @@ library PermissionChecks {
             // The decoder wrote clean words: target (160 bits; 0 is the account), selector (top 4 bytes).
             target := mload(c)
             if iszero(target) { target := account }
+        }
+        bool deniedTarget = isDeniedTarget(target);
+        assembly ("memory-safe") {
             explicit := root
             if iszero(root) {
                 let sel := shr(224, mload(add(c, 0x40)))
                 let self := eq(target, account)
-                // Hard denials: the module; ENTRY_POINT_V06 / V07 / V08 / V09 (constants above); a self-call to
-                // EXECUTE 0xe9ae5c53, EXECUTE_FROM_EXECUTOR 0xd691c964 or EXECUTE_USER_OP 0x8dd7712f.
+                // Hard denials: a denied target (`isDeniedTarget`); a self-call to EXECUTE 0xe9ae5c53,
+                // EXECUTE_FROM_EXECUTOR 0xd691c964 or EXECUTE_USER_OP 0x8dd7712f.
                 failure := or(
-                    or(
-                        or(eq(target, address()), eq(target, 0x433709009B8330FDa32311DF1C2AFA402eD8D009)),
-                        or(
-                            or(
-                                eq(target, 0x0000000071727De22E5E9d8BAf0edAc6f37da032),
-                                eq(target, 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108)
-                            ),
-                            eq(target, 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789)
-                        )
-                    ),
+                    deniedTarget,
                     and(self, or(or(eq(sel, 0xe9ae5c53), eq(sel, 0xd691c964)), eq(sel, 0x8dd7712f)))
                 )
                 if iszero(failure) {

@@ -16,6 +16,7 @@ import {SessionCharging} from "./SessionCharging.sol";
 import {SessionWindow} from "./SessionWindow.sol";
 import {SessionCalldata} from "./SessionCalldata.sol";
 import {SessionSettlement} from "./SessionSettlement.sol";
+import {TokenCallFastPath} from "./TokenCallFastPath.sol";
 import {
     AlreadyInitialized,
     MalformedInstallData,
@@ -269,23 +270,35 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
     ) private returns (uint256 window) {
         (uint256 record, uint256 recordSlot) = _activeRecord(account, sessionId);
         window = SessionWindow.validationWindow(s, sessionId, periodIndex);
-        CallDecoder.Call[] memory calls;
-        bool direct;
-        {
-            bytes calldata callData;
-            assembly ("memory-safe") {
-                // userOp.callData: its offset is word 3 of the op (reads past the calldata give zeros; the decoder
-                // checks every length against this one).
-                let p := add(userOp, calldataload(add(userOp, 0x60)))
-                callData.offset := add(p, 0x20)
-                callData.length := calldataload(p)
-            }
-            (calls, direct) = CallDecoder.decode(callData, account);
-        }
-        uint256 charges = PermissionChecks.check(s, sessionId, calls, direct, account);
+        uint256 charges = _opCharges(userOp, account, sessionId, s);
         (uint256 fee, uint256 gas) = SessionCharging.bill(s, sessionId, userOp);
         // Charges every counter and emits the op's use event.
         SessionCharging.charge(account, sessionId, periodIndex, record, recordSlot, s, charges, fee, gas);
+    }
+
+    /// @dev What the op's calls spend (PermissionChecks `charges`) after rules 3-6: one ERC-20 spending call of a
+    ///      limited token is decided in one pass (TokenCallFastPath); anything else, or any doubt, by the general
+    ///      decoder and checks.
+    function _opCharges(PackedUserOperation calldata userOp, address account, bytes32 sessionId, uint256 s)
+        private
+        view
+        returns (uint256 charges)
+    {
+        bytes calldata callData;
+        assembly ("memory-safe") {
+            // userOp.callData: its offset is word 3 of the op (reads past the calldata give zeros; the decoder
+            // checks every length against this one).
+            let p := add(userOp, calldataload(add(userOp, 0x60)))
+            callData.offset := add(p, 0x20)
+            callData.length := calldataload(p)
+        }
+        if (callData.length == TokenCallFastPath.CALL_DATA_LENGTH) {
+            charges = TokenCallFastPath.charges(s, _offsetOf(callData), account);
+        }
+        if (charges == 0) {
+            (CallDecoder.Call[] memory calls, bool direct) = CallDecoder.decode(callData, account);
+            charges = PermissionChecks.check(s, sessionId, calls, direct, account);
+        }
     }
 
     /// @dev Enable in the first op: the owner's grant, checked by the account's ERC-1271, creates the
@@ -344,6 +357,13 @@ contract SessionKeyValidator is SessionAdmin, SessionSettlement {
             // A bytes4 return value: at least one word whose low 28 bytes are zero.
             if or(lt(returndatasize(), 0x20), shl(32, result)) { revert(0, 0) }
             valid := eq(result, magic)
+        }
+    }
+
+    /// @dev The calldata position of `data`'s first byte.
+    function _offsetOf(bytes calldata data) private pure returns (uint256 offset) {
+        assembly ("memory-safe") {
+            offset := data.offset
         }
     }
 
