@@ -166,6 +166,8 @@ contract TokenCallFastPathTest is Test {
         Session memory anyTarget = _session();
         anyTarget.calls[0] = CallGrant(address(0), bytes4(0), GRANT_ANY_TARGET | GRANT_ANY_SELECTOR);
         assertFalse(_taken(anyTarget, callData), "only an ANY-target grant (the account must be asked)");
+        anyTarget.calls[0] = CallGrant(TOKEN, bytes4(0), GRANT_ANY_TARGET | GRANT_ANY_SELECTOR);
+        assertFalse(_taken(anyTarget, callData), "an ANY-target grant whose target field names the token");
         Session memory noGrant = _session();
         noGrant.calls = new CallGrant[](0);
         assertFalse(_taken(noGrant, callData), "no grant");
@@ -262,13 +264,14 @@ contract TokenCallFastPathTest is Test {
         s.tokens[0] = TokenAllowance(token, 100 ether);
     }
 
-    /// @dev Grant kinds: 0 exact ANY-selector, 1 exact `selector`, 2 exact other selector, 3 ANY-target ANY-selector,
+    /// @dev Grant kinds: 0 exact ANY-selector, 1 exact `selector`, 2 exact other selector, 3 ANY-target ANY-selector
+    ///      whose target field names `target` (ignored, but a fast path reading it as exact would skip the module question),
     ///      4 ANY-target `selector`, 5 exact on another target.
     function _grant(uint256 kind, address target, bytes4 selector) internal pure returns (CallGrant memory) {
         if (kind == 0) return CallGrant(target, bytes4(0), GRANT_ANY_SELECTOR);
         if (kind == 1) return CallGrant(target, selector, 0);
         if (kind == 2) return CallGrant(target, bytes4(0x0badf00d), 0);
-        if (kind == 3) return CallGrant(address(0), bytes4(0), GRANT_ANY_TARGET | GRANT_ANY_SELECTOR);
+        if (kind == 3) return CallGrant(target, bytes4(0), GRANT_ANY_TARGET | GRANT_ANY_SELECTOR);
         if (kind == 4) return CallGrant(address(0), selector, GRANT_ANY_TARGET);
         return CallGrant(RECIPIENT, bytes4(0), GRANT_ANY_SELECTOR);
     }

@@ -92,7 +92,19 @@ pub enum GrantSpec {
     Permit2Any,
     /// The pulling router, any selector (an exact grant: the router is no module).
     RouterAny,
+    /// A hard-denied address (`DENIED_TOKENS[i]`: the module, EntryPoint v0.6, EntryPoint v0.9)
+    /// named by an exact grant, any selector, and listed in `tokens` too: a spending call to it has
+    /// the shape of the module's one-pass token path (TokenCallFastPath), which must still deny it.
+    DeniedTokenAny(u8),
 }
+
+/// The hard-denied addresses a session may list as tokens (`GrantSpec::DeniedTokenAny`): the
+/// ones whose address does not depend on the EntryPoint under test.
+pub const DENIED_TOKENS: [TargetSpec; 3] = [
+    TargetSpec::Module,
+    TargetSpec::EntryPointV06,
+    TargetSpec::EntryPointV09,
+];
 
 /// A selector by role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -852,6 +864,7 @@ fn grant() -> impl Strategy<Value = GrantSpec> {
         2 => Just(GrantSpec::AnyRecord),
         1 => Just(GrantSpec::Permit2Any),
         1 => Just(GrantSpec::RouterAny),
+        1 => (0u8..3).prop_map(GrantSpec::DeniedTokenAny),
     ]
 }
 
@@ -989,6 +1002,15 @@ fn granted_call(spec: &SessionSpec) -> BoxedStrategy<CallSpec> {
                         TargetSpec::Recorder0,
                     ][pick],
                     SelectorSpec::Record,
+                ),
+                GrantSpec::DeniedTokenAny(d) => (
+                    DENIED_TOKENS[usize::from(d)],
+                    [
+                        SelectorSpec::Transfer,
+                        SelectorSpec::Approve,
+                        SelectorSpec::IncreaseAllowance,
+                        SelectorSpec::Transfer,
+                    ][pick],
                 ),
                 GrantSpec::RouterAny => (
                     TargetSpec::Router,

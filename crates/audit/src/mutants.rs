@@ -296,6 +296,53 @@ pub const MUTANTS: &[Mutant] = &[
             replacement: "if gt(calldataload(initCode), not(0)) {",
         }],
     },
+    // TokenCallFastPath (round 10): one ERC-20 spending call of a limited token decided in one pass. Each
+    // check it makes stands for one of the general path's; each mutant drops one.
+    Mutant {
+        name: "fast-path-deny-off",
+        description: "the fast path takes a transfer to a hard-denied address (the module, an EntryPoint) listed as a token",
+        patches: &[Patch {
+            file: "TokenCallFastPath.sol",
+            original: "if (!taken || PermissionChecks.isDeniedTarget(target)) return 0;",
+            replacement: "if (!taken) return 0;",
+        }],
+    },
+    Mutant {
+        name: "fast-path-value-ignored",
+        description: "the fast path takes a token call that also sends native value, which is then never checked or charged",
+        patches: &[Patch {
+            file: "TokenCallFastPath.sol",
+            original: "iszero(calldataload(add(data, 120))), // value",
+            replacement: "1, // value",
+        }],
+    },
+    Mutant {
+        name: "fast-path-grant-selector-ignored",
+        description: "the fast path accepts a grant naming the target for another selector",
+        patches: &[Patch {
+            file: "TokenCallFastPath.sol",
+            original: "or(iszero(iszero(and(flags, 2))), eq(and(shr(64, w), 0xffffffff), sel))",
+            replacement: "1",
+        }],
+    },
+    Mutant {
+        name: "fast-path-periodic-ignored",
+        description: "the fast path takes ops of sessions with periodic allowances, whose periodic counters are then never charged",
+        patches: &[Patch {
+            file: "TokenCallFastPath.sol",
+            original: "and(iszero(and(byte(20, h), 1)), iszero(byte(23, h)))",
+            replacement: "iszero(and(byte(20, h), 1))",
+        }],
+    },
+    Mutant {
+        name: "fast-path-first-entry",
+        description: "the fast path charges a token call to tokens[0] whatever entry the target is",
+        patches: &[Patch {
+            file: "TokenCallFastPath.sol",
+            original: "shl(5, tokenIndex)), amount)",
+            replacement: "0), amount)",
+        }],
+    },
 ];
 
 /// Applies `patches` to `files` (file name → source text) in order.

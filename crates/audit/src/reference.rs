@@ -1118,6 +1118,16 @@ pub fn other_version(version: EntryPointVersion) -> EntryPointVersion {
     }
 }
 
+/// The address of `grammar::DENIED_TOKENS[d]` in `layout`'s world (none depends on the EntryPoint).
+fn denied_token(layout: &Layout, d: u8) -> Address {
+    match grammar::DENIED_TOKENS[usize::from(d)] {
+        TargetSpec::Module => layout.module,
+        TargetSpec::EntryPointV06 => leash_model::permissions::ENTRY_POINT_V06,
+        TargetSpec::EntryPointV09 => leash_model::permissions::ENTRY_POINT_V09,
+        other => unreachable!("DENIED_TOKENS lists no {other:?}"),
+    }
+}
+
 /// Template `spec` (number `index`) as a session in `layout`'s world.
 pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Session {
     let g = layout.genesis;
@@ -1172,6 +1182,11 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
             selector: Selector::ZERO,
             flags: GRANT_ANY_SELECTOR,
         },
+        GrantSpec::DeniedTokenAny(d) => CallGrant {
+            target: denied_token(layout, d),
+            selector: Selector::ZERO,
+            flags: GRANT_ANY_SELECTOR,
+        },
     };
     let mut periodic = Vec::new();
     if spec.periodic_native {
@@ -1204,6 +1219,18 @@ pub fn resolve_session(spec: &SessionSpec, index: usize, layout: &Layout) -> Ses
             token: layout.tokens[1],
             amount: U256::from(TOKEN1_ALLOWANCE),
         });
+    }
+    // A denied address a grant names is listed as a token too (once), after the real tokens.
+    for grant in &spec.grants {
+        if let GrantSpec::DeniedTokenAny(d) = *grant {
+            let token = denied_token(layout, d);
+            if tokens.iter().all(|t| t.token != token) {
+                tokens.push(TokenAllowance {
+                    token,
+                    amount: U256::from(TOKEN1_ALLOWANCE),
+                });
+            }
+        }
     }
     let mut account_selectors: Vec<Selector> = spec
         .account_selectors
