@@ -187,6 +187,10 @@ contract TokenCallFastPathTest is Test {
             );
         }
         assertFalse(_taken(_sessionFor(PERMIT2), _transfer(PERMIT2, 1)), "Permit2 named as a token");
+        assertFalse(_taken(_sessionFor(ACCOUNT), _transfer(ACCOUNT, 1)), "the account named as a token");
+        assertFalse(
+            _taken(_sessionFor(address(0)), _transfer(address(0), 1)), "0 (the account) named as a token"
+        );
         assertFalse(_taken(_sessionFor(NATIVE), _transfer(NATIVE, 1)), "NATIVE_ASSET");
     }
 
