@@ -13,6 +13,7 @@ import {
     CallGrant,
     TokenAllowance,
     PeriodicAllowance,
+    NATIVE_ASSET,
     GRANT_ANY_TARGET,
     GRANT_ANY_SELECTOR
 } from "../../contracts/session/SessionTypes.sol";
@@ -71,13 +72,12 @@ contract TokenCallFastPathTest is Test {
     address internal constant TOKEN = address(0x70C0);
     address internal constant OTHER_TOKEN = address(0x70C1);
     address internal constant RECIPIENT = address(0xB0B);
-    address internal constant ENTRY_POINT_V07 = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
-    address internal constant PERMIT2 = 0x000000000022D473030F116dDEE9F6B43aC78BA3;
-    address internal constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
-    bytes4 internal constant TRANSFER = 0xa9059cbb;
-    bytes4 internal constant APPROVE = 0x095ea7b3;
-    bytes4 internal constant INCREASE_ALLOWANCE = 0x39509351;
-    bytes4 internal constant TRANSFER_FROM = 0x23b872dd;
+    address internal constant ENTRY_POINT_V07 = PermissionChecks.ENTRY_POINT_V07;
+    address internal constant PERMIT2 = PermissionChecks.PERMIT2;
+    bytes4 internal constant TRANSFER = PermissionChecks.ERC20_TRANSFER;
+    bytes4 internal constant APPROVE = PermissionChecks.ERC20_APPROVE;
+    bytes4 internal constant INCREASE_ALLOWANCE = PermissionChecks.ERC20_INCREASE_ALLOWANCE;
+    bytes4 internal constant TRANSFER_FROM = PermissionChecks.ERC20_TRANSFER_FROM;
 
     FastPathHarness internal harness;
 
@@ -177,9 +177,9 @@ contract TokenCallFastPathTest is Test {
         address[5] memory denied = [
             address(harness),
             ENTRY_POINT_V07,
-            0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108,
-            0x433709009B8330FDa32311DF1C2AFA402eD8D009,
-            0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789
+            PermissionChecks.ENTRY_POINT_V08,
+            PermissionChecks.ENTRY_POINT_V09,
+            PermissionChecks.ENTRY_POINT_V06
         ];
         for (uint256 i; i < denied.length; ++i) {
             assertFalse(
@@ -191,7 +191,7 @@ contract TokenCallFastPathTest is Test {
         assertFalse(
             _taken(_sessionFor(address(0)), _transfer(address(0), 1)), "0 (the account) named as a token"
         );
-        assertFalse(_taken(_sessionFor(NATIVE), _transfer(NATIVE, 1)), "NATIVE_ASSET");
+        assertFalse(_taken(_sessionFor(NATIVE_ASSET), _transfer(NATIVE_ASSET, 1)), "NATIVE_ASSET");
     }
 
     // ----- Differential -----
@@ -208,7 +208,7 @@ contract TokenCallFastPathTest is Test {
         uint8 encodingChoice
     ) public view {
         address[8] memory targets = [
-            TOKEN, OTHER_TOKEN, ACCOUNT, address(0), ENTRY_POINT_V07, address(harness), PERMIT2, NATIVE
+            TOKEN, OTHER_TOKEN, ACCOUNT, address(0), ENTRY_POINT_V07, address(harness), PERMIT2, NATIVE_ASSET
         ];
         address target = targets[targetChoice % 8];
         bytes4[5] memory selectors =
