@@ -27,7 +27,7 @@ use leash_model::{
     remaining,
     settlement::{self, settle_data, SETTLE},
     window::{in_window, op_window},
-    Remaining, Session, Verdict, NATIVE_ASSET,
+    Remaining, Session, Verdict, GRANT_ANY_SELECTOR, GRANT_ANY_TARGET, NATIVE_ASSET,
 };
 use leash_userop::EIP7702_INIT_CODE_MARKER;
 use std::{
@@ -724,6 +724,40 @@ impl Case<'_> {
         Ok(denied_target || wrapper)
     }
 
+    /// Whether call `i` of session op `s` (to `target` with `data`) is one `session`'s grants allow:
+    /// the settlement wrapper's `settle` calls (placed by rule 16), a call to the account (or 0) whose
+    /// selector is in `accountSelectors`, or a call matched by a call grant (its target or ANY, its
+    /// selector or ANY; the selector of empty data is 0).
+    fn allowed_by_grants(
+        &self,
+        s: &SessionPlan,
+        session: &Session,
+        i: usize,
+        target: Address,
+        value: U256,
+        data: &[u8],
+    ) -> bool {
+        let layout = self.reference.layout();
+        if (i == 0 || i + 1 == s.calls.len())
+            && target == layout.module
+            && value.is_zero()
+            && data == settle_data(s.period, &s.packed).as_slice()
+        {
+            return true;
+        }
+        let selector: [u8; 4] = data
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default();
+        if target == s.sender || target == Address::ZERO {
+            return session.account_selectors.iter().any(|a| a.0 == selector);
+        }
+        session.calls.iter().any(|g| {
+            (g.flags & GRANT_ANY_TARGET != 0 || g.target == target)
+                && (g.flags & GRANT_ANY_SELECTOR != 0 || g.selector.0 == selector)
+        })
+    }
+
     /// DENY and CANONICAL on what each session op's execution actually called.
     fn check_executions(
         &mut self,
@@ -774,6 +808,28 @@ impl Case<'_> {
                             self.step,
                             format!(
                                 "session {} reached {} with {}",
+                                s.session_index, call.target, call.data
+                            ),
+                        );
+                    }
+                }
+            }
+            // GRANTED (rule 3): every call a non-root session's `execute` made is one a grant of the
+            // session as granted allows, read from the recorded calls, not from the module or the model.
+            if let Some(session) = granted.as_ref().filter(|g| !g.root) {
+                let calls: &[_] = if call_data.get(..4) == Some(&EXECUTE[..]) {
+                    &execution.calls
+                } else {
+                    &[]
+                };
+                for (i, call) in calls.iter().enumerate() {
+                    self.stats.checked("GRANTED");
+                    if !self.allowed_by_grants(s, session, i, call.target, call.value, &call.data) {
+                        return fail(
+                            "GRANTED",
+                            self.step,
+                            format!(
+                                "session {} made call {i} to {} with {}, which none of its grants allows",
                                 s.session_index, call.target, call.data
                             ),
                         );

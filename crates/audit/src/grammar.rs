@@ -1095,8 +1095,9 @@ fn granted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
 /// A well-formed op with exactly one adversarial twist (encoding, signer, mode, period, enable
 /// grant, a late denied call, the fallback handler probe, a missing or malformed settlement
 /// wrapper, a signature moved to another period, a paymaster the session does not list, a
-/// router pull left unsettled, or an EIP-7702 init call or bare marker in the `initCode` of an
-/// op of the other account that enables the session there).
+/// router pull left unsettled, an EIP-7702 init call or bare marker in the `initCode` of an
+/// op of the other account that enables the session there, or one token call whose exact grant
+/// names another selector).
 fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
     (
         granted_op(index, spec),
@@ -1111,7 +1112,7 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
         ],
         enable_grant(adversarial_grant_signer()),
         (
-            0usize..17,
+            0usize..19,
             denied_call(),
             0usize..=MAX_BATCH_CALLS,
             malformed_settle(),
@@ -1195,6 +1196,24 @@ fn twisted_op(index: usize, spec: &SessionSpec) -> BoxedStrategy<OpSpec> {
                         } else {
                             InitSpec::Marker
                         };
+                    }
+                    17 | 18 => {
+                        // One spending call of a token whose exact grant names another
+                        // selector (`Token0Transfer` names transfer, `Token1Approve` approve):
+                        // the one-pass token path's shape, which must still match the selector.
+                        let (target, selector) = if pulled % 2 == 0 {
+                            (TargetSpec::Token0, SelectorSpec::Approve)
+                        } else {
+                            (TargetSpec::Token1, SelectorSpec::Transfer)
+                        };
+                        op.shape = ShapeSpec::Single;
+                        op.calls = vec![CallSpec {
+                            target,
+                            selector,
+                            value: AmountSpec::Zero,
+                            amount: AmountSpec::Small(pulled),
+                        }];
+                        op.settle = SettleSpec::Never;
                     }
                     _ => {
                         // One target, several selectors: the fallback handler with a selector it
